@@ -1,0 +1,154 @@
+"""The inspection as a domain model: what the store keeps and sync, report and UI share.
+
+Plain pydantic records with no storage or UI code. Times are timezone-aware UTC;
+ordering across devices never relies on them (sync uses per-device counters).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CenterType(StrEnum):
+    TOWNSHIP = "township"  # 乡镇卫生院
+    COMMUNITY = "community"  # 社区卫生服务中心
+    OTHER = "other"
+
+
+class HealthCenter(_Record):
+    """被评机构: a township health center or community health service center."""
+
+    id: str
+    name: str
+    code: str = ""  # 机构代码
+    county: str = ""
+    type: CenterType = CenterType.TOWNSHIP
+    director: str = ""  # 机构负责人
+    small_institution: bool = False  # <10 medical staff and <10,000 residents: 合格标准 applies
+
+
+class ItemResult(StrEnum):
+    MET = "met"  # 符合
+    NOT_MET = "not_met"  # 不符合
+    NA = "na"  # 不适用 (needs a reason)
+    UNRATED = "unrated"
+
+
+class ItemRating(_Record):
+    result: ItemResult = ItemResult.UNRATED
+    na_reason: str = ""
+    note: str = ""
+    rated_by: str = ""
+    rated_at: datetime | None = None
+
+
+class Finding(_Record):
+    """评审结果 of one clause in one inspection: item ratings, notes, rectification advice."""
+
+    inspection_id: str
+    clause_number: str
+    items: dict[str, ItemRating] = Field(default_factory=dict)
+    note: str = ""
+    rectification: dict[str, str] = Field(default_factory=dict)  # 整改建议 per item code
+    updated_by: str = ""
+    updated_at: datetime | None = None
+
+
+class InspectionStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    SIGNED = "signed"
+    LOCKED = "locked"
+
+
+class TeamRole(StrEnum):
+    LEADER = "leader"  # 评审组长
+    EXPERT = "expert"  # 评审专家
+    DIRECTOR = "director"  # 被评机构负责人
+
+
+class TeamMember(_Record):
+    name: str
+    role: TeamRole = TeamRole.EXPERT
+
+
+class Inspection(_Record):
+    """One visit (现场评审) of a team to a center against one standard edition."""
+
+    id: str
+    center_id: str
+    standard_id: str
+    standard_version: str  # edition plus content hash, so a report names exactly what was used
+    team: list[TeamMember] = Field(default_factory=list)
+    inspector: str = ""  # the person using this device
+    started_on: datetime = Field(default_factory=utc_now)
+    finished_on: datetime | None = None
+    status: InspectionStatus = InspectionStatus.DRAFT
+    revision: int = 1
+    revision_reason: str = ""
+    assignments: dict[str, str] = Field(default_factory=dict)  # chapter number -> member name
+    prerequisites: dict[str, bool | None] = Field(default_factory=dict)  # 前置条件 id -> met
+    keep_gps: bool = False
+    current_clause: str = ""  # where the inspector left off
+
+
+class EvidenceTarget(_Record):
+    """What a photo proves: the inspection, a clause, or one item of a clause."""
+
+    clause_number: str = ""
+    item_code: str = ""
+
+
+class EvidenceRecord(_Record):
+    """佐证材料: a photo stored content-addressed by the SHA-256 of the original bytes."""
+
+    id: str
+    inspection_id: str
+    target: EvidenceTarget = Field(default_factory=EvidenceTarget)
+    sha256: str  # of the original bytes as received
+    original_name: str = ""
+    width: int = 0
+    height: int = 0
+    captured_at: datetime | None = None  # EXIF DateTimeOriginal when present
+    added_at: datetime = Field(default_factory=utc_now)
+    added_by: str = ""
+    caption: str = ""
+    deleted: bool = False
+    deleted_reason: str = ""
+
+
+class Signature(_Record):
+    """A handwritten signature captured on the tablet (签名)."""
+
+    inspection_id: str
+    signer: str
+    role: TeamRole
+    image_sha256: str  # PNG rendered from the strokes, stored like evidence
+    signed_at: datetime = Field(default_factory=utc_now)
+    revision: int = 1
+
+
+class AuditEntry(_Record):
+    """Append-only 操作日志: who changed what, when, old → new."""
+
+    id: str
+    at: datetime = Field(default_factory=utc_now)
+    actor: str
+    device: str = ""
+    inspection_id: str = ""
+    action: str  # e.g. "rate_item", "remove_evidence", "new_revision"
+    key: str = ""  # e.g. "2.2.3.1/C-2"
+    old: object = None
+    new: object = None
+    reason: str = ""
