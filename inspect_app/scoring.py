@@ -1,0 +1,592 @@
+"""Scoring 评分: item results → clause level → section/chapter summaries → institution verdict.
+
+Pure functions over the standard model and item ratings; no I/O. Every result carries its
+reasons as `Reason` objects that render in Chinese or English, because an inspector must be
+able to say *why* a clause is B and not A, and a clinic must be able to argue with it.
+
+Rules (ARCHITECTURE.md, "The standard"):
+- A clause reaches C 合格 when all its applicable C items are met, B 良好 when all C and B
+  items are met, A 优秀 when C, B and A items are all met; otherwise D 不合格.
+- Not-applicable (不适用) items are left out, but a clause never reaches a level for which it
+  has no applicable item: N/A can never score better than "met".
+- A clause whose every item is N/A is itself not applicable and leaves the percentages.
+- Unrated items make a clause INCOMPLETE only while they could still change its level.
+- Derived rules (依据…等N条标准评审结果评判) are decided from the source clauses' levels.
+- Verdict tiers and thresholds come from the standard file, best tier first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from inspect_app.inspection import ItemRating, ItemResult
+from inspect_app.standard.model import (
+    Clause,
+    ClauseKind,
+    DerivedRule,
+    Item,
+    ItemLevel,
+    Standard,
+    StandardKind,
+    Tier,
+)
+
+LEVELS_LOW_TO_HIGH = (ItemLevel.C, ItemLevel.B, ItemLevel.A)
+
+
+class ClauseLevel(StrEnum):
+    """Result of a clause: A 优秀, B 良好, C 合格, D 不合格, or not decided / not applicable."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    INCOMPLETE = "incomplete"  # 未完成: unrated items could still change the level
+    NOT_APPLICABLE = "na"  # 不适用: every item is not applicable
+
+    @property
+    def rank(self) -> int:
+        """D=0 < C=1 < B=2 < A=3; INCOMPLETE and N/A have no rank (-1)."""
+        return {"D": 0, "C": 1, "B": 2, "A": 3}.get(self.value, -1)
+
+    @property
+    def is_decided(self) -> bool:
+        return self.rank >= 0
+
+    def at_least(self, level: ItemLevel) -> bool:
+        return self.rank >= level.rank + 1
+
+
+LEVEL_NAMES_ZH = {"A": "A 优秀", "B": "B 良好", "C": "C 合格", "D": "D 不合格",
+                  "incomplete": "未完成", "na": "不适用"}
+LEVEL_NAMES_EN = {"A": "A excellent", "B": "B good", "C": "C pass", "D": "D below C",
+                  "incomplete": "incomplete", "na": "not applicable"}
+
+
+def level_name(level: ClauseLevel, lang: str = "zh") -> str:
+    return (LEVEL_NAMES_EN if lang == "en" else LEVEL_NAMES_ZH)[level.value]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One sentence of explanation, in both languages."""
+
+    zh: str
+    en: str
+
+    def text(self, lang: str = "zh") -> str:
+        return self.en if lang == "en" else self.zh
+
+
+def _join(reasons: tuple[Reason, ...], lang: str) -> str:
+    return ("; " if lang == "en" else "；").join(r.text(lang) for r in reasons)
+
+
+# ---------------------------------------------------------------- clauses
+
+
+@dataclass(frozen=True)
+class ClauseScore:
+    number: str
+    kind: ClauseKind
+    level: ClauseLevel
+    reasons: tuple[Reason, ...] = ()
+    rated: int = 0  # items with a result (met / not met / N/A)
+    total: int = 0  # items of the clause (derived items included)
+    not_met_items: tuple[str, ...] = ()
+
+    def explain(self, lang: str = "zh") -> str:
+        head = level_name(self.level, lang)
+        return f"{head}: {_join(self.reasons, lang)}" if self.reasons else head
+
+
+def _result(ratings: Mapping[str, ItemRating | ItemResult], code: str) -> ItemResult:
+    value = ratings.get(code)
+    if value is None:
+        return ItemResult.UNRATED
+    return value if isinstance(value, ItemResult) else value.result
+
+
+def derived_met(rule: DerivedRule, source_levels: Mapping[str, ClauseLevel]) -> ItemResult:
+    """Whether a derived requirement is met: every applicable source at rule.min_level or above.
+
+    Returns UNRATED while a source is still undecided, NA when every source is N/A.
+    """
+    levels = [source_levels.get(n, ClauseLevel.INCOMPLETE) for n in rule.sources]
+    applicable = [lv for lv in levels if lv is not ClauseLevel.NOT_APPLICABLE]
+    if not applicable:
+        return ItemResult.NA
+    if any(lv.is_decided and not lv.at_least(rule.min_level) for lv in applicable):
+        return ItemResult.NOT_MET
+    if any(not lv.is_decided for lv in applicable):
+        return ItemResult.UNRATED
+    return ItemResult.MET
+
+
+def item_results(
+    clause: Clause,
+    ratings: Mapping[str, ItemRating | ItemResult],
+    source_levels: Mapping[str, ClauseLevel] | None = None,
+) -> dict[str, ItemResult]:
+    """Effective result per item code: derived items follow their sources, others the rating."""
+    results = {}
+    for item in clause.items:
+        if item.derived is not None:
+            results[item.code] = derived_met(item.derived, source_levels or {})
+        else:
+            results[item.code] = _result(ratings, item.code)
+    return results
+
+
+def _level_from_results(items: tuple[Item, ...], results: Mapping[str, ItemResult]) -> ClauseLevel:
+    """Highest level L such that every applicable item at or below L is met, capped at the
+    highest level that has an applicable item. Assumes every applicable item is rated."""
+    applicable = [i for i in items if results[i.code] is not ItemResult.NA]
+    if not applicable:
+        return ClauseLevel.NOT_APPLICABLE
+    cap = max(i.level.rank for i in applicable)
+    reached = ClauseLevel.D
+    for level in LEVELS_LOW_TO_HIGH:
+        if level.rank > cap:
+            break
+        if any(results[i.code] is not ItemResult.MET for i in applicable if i.level is level):
+            break
+        reached = ClauseLevel(level.value)
+    return reached
+
+
+def _explain_level(items: tuple[Item, ...], results: Mapping[str, ItemResult],
+                   level: ClauseLevel) -> tuple[Reason, ...]:
+    """Why a decided clause sits at `level`: what was met, and what blocks the next level up,
+    e.g. "B: all C, B items met; A-1 not met"."""
+    if level is ClauseLevel.NOT_APPLICABLE:
+        return (Reason("全部条目不适用", "every item is not applicable"),)
+    applicable = [i for i in items if results[i.code] is not ItemResult.NA]
+    reasons = []
+    if level is not ClauseLevel.D:
+        met = [lv.value for lv in LEVELS_LOW_TO_HIGH if lv.rank < level.rank]
+        reasons.append(Reason(f"{'、'.join(met)}级条目全部符合", f"all {', '.join(met)} items met"))
+    if level is ClauseLevel.A:
+        return tuple(reasons)
+    next_level = LEVELS_LOW_TO_HIGH[level.rank]  # D -> C, C -> B, B -> A
+    at_next = [i for i in applicable if i.level is next_level]
+    blocking = [i.code for i in at_next if results[i.code] is not ItemResult.MET]
+    if blocking:
+        reasons.append(Reason(f"{'、'.join(blocking)} 不符合", f"{', '.join(blocking)} not met"))
+    else:
+        reasons.append(Reason(f"无适用的{next_level.value}级条目", f"no applicable {next_level.value} item"))
+    return tuple(reasons)
+
+
+def clause_level(
+    clause: Clause,
+    ratings: Mapping[str, ItemRating | ItemResult],
+    source_levels: Mapping[str, ClauseLevel] | None = None,
+) -> ClauseScore:
+    """Level of one clause from its item ratings (and, for derived rules, its sources' levels)."""
+    if clause.derived is not None and not clause.items:
+        return _derived_clause_score(clause, source_levels or {})
+    results = item_results(clause, ratings, source_levels)
+    rated = sum(1 for r in results.values() if r is not ItemResult.UNRATED)
+    not_met = tuple(code for code, r in results.items() if r is ItemResult.NOT_MET)
+    base = dict(number=clause.number, kind=clause.kind, rated=rated, total=len(clause.items),
+                not_met_items=not_met)
+    if not clause.items:
+        return ClauseScore(level=ClauseLevel.INCOMPLETE, reasons=(
+            Reason("本条款没有可评条目", "the clause has no items to rate"),), **base)
+
+    # Unrated items are undecided: the level is known only if it is the same whichever way
+    # they go. Treating them as not met gives the floor, as met the ceiling.
+    floor_results = {c: (ItemResult.NOT_MET if r is ItemResult.UNRATED else r) for c, r in results.items()}
+    ceil_results = {c: (ItemResult.MET if r is ItemResult.UNRATED else r) for c, r in results.items()}
+    floor = _level_from_results(clause.items, floor_results)
+    ceiling = _level_from_results(clause.items, ceil_results)
+    if floor is not ceiling:
+        unrated = [c for c, r in results.items() if r is ItemResult.UNRATED]
+        reasons = (Reason(f"尚有 {len(unrated)} 个条目未评：{'、'.join(unrated)}",
+                          f"{len(unrated)} item(s) not rated yet: {', '.join(unrated)}"),)
+        return ClauseScore(level=ClauseLevel.INCOMPLETE, reasons=reasons, **base)
+    return ClauseScore(level=floor, reasons=_explain_level(clause.items, floor_results, floor), **base)
+
+
+def _derived_clause_score(clause: Clause, source_levels: Mapping[str, ClauseLevel]) -> ClauseScore:
+    """A clause judged wholly from others takes the lowest level among its applicable sources."""
+    rule = clause.derived
+    assert rule is not None
+    levels = {n: source_levels.get(n, ClauseLevel.INCOMPLETE) for n in rule.sources}
+    applicable = {n: lv for n, lv in levels.items() if lv is not ClauseLevel.NOT_APPLICABLE}
+    base = dict(number=clause.number, kind=clause.kind, total=len(rule.sources),
+                rated=sum(1 for lv in levels.values() if lv.is_decided or lv is ClauseLevel.NOT_APPLICABLE))
+    if not applicable:
+        return ClauseScore(level=ClauseLevel.NOT_APPLICABLE,
+                           reasons=(Reason("所依据条款均不适用", "every source clause is not applicable"),), **base)
+    decided = {n: lv for n, lv in applicable.items() if lv.is_decided}
+    lowest = min(decided.values(), key=lambda lv: lv.rank) if decided else None
+    if lowest is ClauseLevel.D:
+        below = [n for n, lv in decided.items() if lv is ClauseLevel.D]
+        return ClauseScore(level=ClauseLevel.D, not_met_items=tuple(below), reasons=(
+            Reason(f"依据条款 {'、'.join(below)} 未达到C级", f"source clause(s) {', '.join(below)} below C"),), **base)
+    if len(decided) < len(applicable):
+        pending = [n for n in applicable if n not in decided]
+        return ClauseScore(level=ClauseLevel.INCOMPLETE, reasons=(
+            Reason(f"依据条款 {'、'.join(pending)} 尚未评定", f"source clause(s) {', '.join(pending)} not decided yet"),),
+            **base)
+    assert lowest is not None
+    weakest = [n for n, lv in decided.items() if lv is lowest]
+    return ClauseScore(level=lowest, reasons=(
+        Reason(f"依据 {len(decided)} 条条款评定，最低为 {'、'.join(weakest)}（{lowest.value}）",
+               f"from {len(decided)} source clauses, lowest {', '.join(weakest)} ({lowest.value})"),), **base)
+
+
+def derivation_order(standard: Standard) -> list[Clause]:
+    """Clauses ordered so that every derived rule's sources come before it.
+
+    Cycles and unknown sources are the validator's business; here they are broken by
+    leaving such clauses last (they then score INCOMPLETE instead of looping).
+    """
+    clauses = {c.number: c for c in standard.clauses()}
+
+    def sources(c: Clause) -> set[str]:
+        refs = set(c.derived.sources if c.derived else ())
+        for item in c.items:
+            if item.derived:
+                refs.update(item.derived.sources)
+        return refs & clauses.keys()
+
+    ordered: list[Clause] = []
+    done: set[str] = set()
+    pending = list(clauses.values())
+    while pending:
+        ready = [c for c in pending if sources(c) - {c.number} <= done]
+        if not ready:
+            ordered.extend(pending)  # a cycle: score what remains as it stands
+            break
+        for c in ready:
+            ordered.append(c)
+            done.add(c.number)
+        pending = [c for c in pending if c.number not in done]
+    return ordered
+
+
+def score_clauses(
+    standard: Standard,
+    ratings: Mapping[str, Mapping[str, ItemRating | ItemResult]],
+) -> dict[str, ClauseScore]:
+    """Score every clause, sources before the clauses derived from them."""
+    levels: dict[str, ClauseLevel] = {}
+    scores: dict[str, ClauseScore] = {}
+    for clause in derivation_order(standard):
+        score = clause_level(clause, ratings.get(clause.number, {}), levels)
+        scores[clause.number] = score
+        levels[clause.number] = score.level
+    return {c.number: scores[c.number] for c in standard.clauses()}
+
+
+# ---------------------------------------------------------------- summaries
+
+
+@dataclass(frozen=True)
+class LevelCounts:
+    """How many clauses of one kind are at each level, and shares at-or-above each level."""
+
+    A: int = 0
+    B: int = 0
+    C: int = 0
+    D: int = 0
+    incomplete: int = 0
+    na: int = 0
+
+    @property
+    def applicable(self) -> int:
+        return self.A + self.B + self.C + self.D + self.incomplete
+
+    @property
+    def total(self) -> int:
+        return self.applicable + self.na
+
+    def at_least(self, level: ItemLevel) -> int:
+        return {ItemLevel.C: self.A + self.B + self.C, ItemLevel.B: self.A + self.B,
+                ItemLevel.A: self.A}[level]
+
+    def percent_at_least(self, level: ItemLevel) -> float:
+        """Share of applicable clauses at `level` or above; incomplete clauses count as not reaching."""
+        return 100.0 * self.at_least(level) / self.applicable if self.applicable else 0.0
+
+    @staticmethod
+    def of(scores: list[ClauseScore]) -> "LevelCounts":
+        counts = {lv.value: 0 for lv in ClauseLevel}
+        for s in scores:
+            counts[s.level.value] += 1
+        return LevelCounts(**counts)
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """Counts for a chapter or section, basic and recommended ★ clauses separately."""
+
+    number: str
+    title: str
+    basic: LevelCounts
+    recommended: LevelCounts
+    rated_items: int
+    total_items: int
+
+    @property
+    def all(self) -> LevelCounts:
+        b, r = self.basic, self.recommended
+        return LevelCounts(b.A + r.A, b.B + r.B, b.C + r.C, b.D + r.D, b.incomplete + r.incomplete, b.na + r.na)
+
+
+def _summarise(number: str, title: str, clauses: list[Clause], scores: Mapping[str, ClauseScore]) -> GroupSummary:
+    mine = [scores[c.number] for c in clauses]
+    return GroupSummary(
+        number=number, title=title,
+        basic=LevelCounts.of([s for s in mine if s.kind is ClauseKind.BASIC]),
+        recommended=LevelCounts.of([s for s in mine if s.kind is ClauseKind.RECOMMENDED]),
+        rated_items=sum(s.rated for s in mine), total_items=sum(s.total for s in mine),
+    )
+
+
+def chapter_summaries(standard: Standard, scores: Mapping[str, ClauseScore]) -> list[GroupSummary]:
+    return [_summarise(ch.number, ch.title, [c for s in ch.sections for c in s.clauses], scores)
+            for ch in standard.chapters]
+
+
+def section_summaries(standard: Standard, scores: Mapping[str, ClauseScore]) -> list[GroupSummary]:
+    return [_summarise(s.number, s.title, list(s.clauses), scores)
+            for ch in standard.chapters for s in ch.sections]
+
+
+# ---------------------------------------------------------------- verdict
+
+
+@dataclass(frozen=True)
+class TierCheck:
+    tier: Tier
+    reached: bool
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Institution-level result: the best tier reached (推荐标准 / 基本标准 / 合格标准) or none."""
+
+    tier: Tier | None
+    checks: tuple[TierCheck, ...]
+    failed_prerequisites: tuple[str, ...] = ()
+    provisional: bool = False  # clauses still incomplete: the verdict may change
+    reasons: tuple[Reason, ...] = ()
+
+    def name(self, lang: str = "zh") -> str:
+        if self.tier is None:
+            return "not reached" if lang == "en" else "未达标"
+        return (self.tier.name_en or self.tier.name) if lang == "en" else self.tier.name
+
+    def explain(self, lang: str = "zh") -> str:
+        return _join(self.reasons, lang)
+
+
+def check_tier(tier: Tier, totals: Mapping[ClauseKind, LevelCounts]) -> TierCheck:
+    """Compare each rule's thresholds with the shares of applicable clauses at or above each level."""
+    kind_zh = {ClauseKind.BASIC: "基本条款", ClauseKind.RECOMMENDED: "推荐条款"}
+    kind_en = {ClauseKind.BASIC: "basic clauses", ClauseKind.RECOMMENDED: "recommended clauses"}
+    reasons: list[Reason] = []
+    reached = True
+    for rule in tier.rules:
+        counts = totals[rule.clause_kind]
+        if counts.applicable == 0:
+            reasons.append(Reason(f"{tier.name}：无适用的{kind_zh[rule.clause_kind]}，此项不计",
+                                  f"{tier.name_en or tier.name}: no applicable {kind_en[rule.clause_kind]}, rule skipped"))
+            continue
+        for level in LEVELS_LOW_TO_HIGH:
+            if level not in rule.min_percent:
+                continue
+            need = rule.min_percent[level]
+            have = counts.percent_at_least(level)
+            above = "" if level is ItemLevel.A else "及以上"
+            above_en = "" if level is ItemLevel.A else " or above"
+            if have + 1e-9 < need:
+                reached = False
+                reasons.append(Reason(
+                    f"未达{tier.name}：{kind_zh[rule.clause_kind]}{level.value}级{above} {have:.0f}% < {need:g}%",
+                    f"{tier.name_en or tier.name} not reached: {kind_en[rule.clause_kind]} at {level.value}"
+                    f"{above_en} {have:.0f}% < {need:g}%"))
+    if reached:
+        reasons.insert(0, Reason(f"达到{tier.name}", f"{tier.name_en or tier.name} reached"))
+    return TierCheck(tier=tier, reached=reached, reasons=tuple(reasons))
+
+
+@dataclass(frozen=True)
+class InspectionScore:
+    clauses: dict[str, ClauseScore]
+    chapters: list[GroupSummary]
+    sections: list[GroupSummary]
+    basic: LevelCounts
+    recommended: LevelCounts
+    verdict: Verdict
+    rated_items: int
+    total_items: int
+
+    @property
+    def progress(self) -> float:
+        return self.rated_items / self.total_items if self.total_items else 1.0
+
+
+def verdict(
+    standard: Standard,
+    totals: Mapping[ClauseKind, LevelCounts],
+    prerequisites: Mapping[str, bool | None] | None = None,
+    eligible_tiers: set[str] | None = None,
+) -> Verdict:
+    """The best tier whose every rule is met, after the prerequisites (前置条件).
+
+    `eligible_tiers` limits the tiers considered (e.g. 合格标准 only for small institutions);
+    None considers all tiers in the file.
+    """
+    prerequisites = prerequisites or {}
+    failed = tuple(p.id for p in standard.prerequisites if prerequisites.get(p.id) is False)
+    unchecked = [p.id for p in standard.prerequisites if prerequisites.get(p.id) is None]
+    tiers = [t for t in standard.verdict_rules.tiers if eligible_tiers is None or t.id in eligible_tiers]
+    checks = tuple(check_tier(t, totals) for t in tiers)
+    incomplete = sum(c.incomplete for c in totals.values())
+    provisional = incomplete > 0 or bool(unchecked)
+    notes: list[Reason] = []
+    if incomplete:
+        notes.append(Reason(f"尚有 {incomplete} 个条款未完成评审，结论为暂定",
+                            f"{incomplete} clause(s) not finished: the verdict is provisional"))
+    if unchecked:
+        notes.append(Reason(f"前置条件未核查：{'、'.join(unchecked)}", f"prerequisites not checked: {', '.join(unchecked)}"))
+    if failed:
+        texts = [p.text for p in standard.prerequisites if p.id in failed]
+        return Verdict(tier=None, checks=checks, failed_prerequisites=failed, provisional=provisional,
+                       reasons=(Reason(f"前置条件不符合：{'；'.join(texts)}",
+                                       f"prerequisite(s) not met: {', '.join(failed)}"), *notes))
+    for index, check in enumerate(checks):
+        if check.reached:
+            # Say what was reached, then why each better tier was missed.
+            missed = tuple(r for better in checks[:index] for r in better.reasons)
+            return Verdict(tier=check.tier, checks=checks, provisional=provisional,
+                           reasons=(*check.reasons, *missed, *notes))
+    last = checks[-1].reasons if checks else ()
+    return Verdict(tier=None, checks=checks, provisional=provisional, reasons=(*last, *notes))
+
+
+def score_inspection(
+    standard: Standard,
+    ratings: Mapping[str, Mapping[str, ItemRating | ItemResult]],
+    prerequisites: Mapping[str, bool | None] | None = None,
+    eligible_tiers: set[str] | None = None,
+) -> InspectionScore:
+    """Everything the overview, summary and report show, from the ratings of one inspection.
+
+    `ratings` maps clause number → item code → rating (Finding.items).
+    """
+    scores = score_clauses(standard, ratings)
+    all_scores = list(scores.values())
+    totals = {
+        ClauseKind.BASIC: LevelCounts.of([s for s in all_scores if s.kind is ClauseKind.BASIC]),
+        ClauseKind.RECOMMENDED: LevelCounts.of([s for s in all_scores if s.kind is ClauseKind.RECOMMENDED]),
+    }
+    return InspectionScore(
+        clauses=scores,
+        chapters=chapter_summaries(standard, scores),
+        sections=section_summaries(standard, scores),
+        basic=totals[ClauseKind.BASIC],
+        recommended=totals[ClauseKind.RECOMMENDED],
+        verdict=verdict(standard, totals, prerequisites, eligible_tiers),
+        rated_items=sum(s.rated for s in all_scores),
+        total_items=sum(s.total for s in all_scores),
+    )
+
+
+# ---------------------------------------------------------------- checklist standards
+
+
+@dataclass(frozen=True)
+class PostCompliance:
+    """Checklist standards (e.g. 门诊服务规范) score compliance per post: share of norms met."""
+
+    number: str
+    title: str
+    met: int
+    not_met: int
+    not_applicable: int
+    unrated: int
+
+    @property
+    def percent(self) -> float:
+        decided = self.met + self.not_met
+        return 100.0 * self.met / decided if decided else 0.0
+
+
+def post_compliance(standard: Standard, scores: Mapping[str, ClauseScore]) -> list[PostCompliance]:
+    """For a checklist-kind standard each section is a post and each clause one norm."""
+    if standard.kind is not StandardKind.CHECKLIST:
+        return []
+    result = []
+    for chapter in standard.chapters:
+        for section in chapter.sections:
+            levels = [scores[c.number].level for c in section.clauses]
+            result.append(PostCompliance(
+                number=section.number, title=section.title,
+                met=sum(1 for lv in levels if lv.is_decided and lv is not ClauseLevel.D),
+                not_met=sum(1 for lv in levels if lv is ClauseLevel.D),
+                not_applicable=sum(1 for lv in levels if lv is ClauseLevel.NOT_APPLICABLE),
+                unrated=sum(1 for lv in levels if lv is ClauseLevel.INCOMPLETE),
+            ))
+    return result
+
+
+# ---------------------------------------------------------------- deficiencies
+
+
+@dataclass(frozen=True)
+class Deficiency:
+    """问题清单 item: a requirement not met, with the clause it belongs to."""
+
+    clause_number: str
+    clause_title: str
+    clause_kind: ClauseKind
+    clause_level: ClauseLevel
+    item_code: str
+    requirement: str
+    chapter_number: str
+
+
+def deficiencies(standard: Standard, scores: Mapping[str, ClauseScore]) -> list[Deficiency]:
+    """Every item not met, ordered by chapter, basic clauses below C first, then by clause number.
+
+    Derived items are left out: their deficiency is listed at the source clause.
+    """
+    found = []
+    for chapter in standard.chapters:
+        for section in chapter.sections:
+            for clause in section.clauses:
+                score = scores[clause.number]
+                by_code = {i.code: i for i in clause.items}
+                for code in score.not_met_items:
+                    item = by_code.get(code)
+                    if item is None or item.derived is not None:
+                        continue
+                    found.append(Deficiency(clause.number, clause.title, clause.kind, score.level,
+                                            code, item.requirement, chapter.number))
+
+    def order(d: Deficiency) -> tuple:
+        basic_below_c = d.clause_kind is ClauseKind.BASIC and d.clause_level is ClauseLevel.D
+        return (_number_key(d.chapter_number), not basic_below_c, _number_key(d.clause_number), d.item_code)
+
+    return sorted(found, key=order)
+
+
+def _number_key(number: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in number.replace("-", ".").split(".") if p)
+
+
+__all__ = [
+    "ClauseLevel", "ClauseScore", "Deficiency", "GroupSummary", "InspectionScore", "LevelCounts",
+    "PostCompliance", "Reason", "TierCheck", "Verdict", "chapter_summaries", "check_tier", "clause_level",
+    "deficiencies", "derived_met", "derivation_order", "item_results", "level_name", "post_compliance",
+    "score_clauses", "score_inspection", "section_summaries", "verdict",
+]
