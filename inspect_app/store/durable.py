@@ -1,0 +1,60 @@
+"""Durable file replacement: a crash leaves either the old or the new bytes, never a mix.
+
+write temp file in the same folder -> fsync it -> (keep the old version as *.prev)
+-> os.replace over the target -> fsync the folder so the rename itself survives power loss.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PREV_SUFFIX = ".prev"
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def prev_path(path: Path) -> Path:
+    return path.with_name(path.name + PREV_SUFFIX)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, keep_prev: bool = False) -> None:
+    """Replace `path` with `data` durably. With keep_prev, the replaced version stays
+    reachable as `<name>.prev` (a hard link: no copy, no extra fsync of data)."""
+    folder = path.parent
+    tmp = folder / f".{path.name}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if keep_prev:
+        _link_prev(path)
+    os.replace(tmp, path)
+    fsync_dir(folder)
+
+
+def _link_prev(path: Path) -> None:
+    prev = prev_path(path)
+    link_tmp = path.with_name(f".{path.name}.{os.getpid()}.prevtmp")
+    try:
+        try:
+            os.unlink(link_tmp)
+        except FileNotFoundError:
+            pass
+        os.link(path, link_tmp)
+    except FileNotFoundError:
+        return  # first save: nothing to keep
+    except OSError:
+        return  # a file system without hard links (FAT): no fallback copy, the save still counts
+    os.replace(link_tmp, prev)
