@@ -195,6 +195,7 @@ class Store:
         self._index = self._meta_file("index.json", "index")
         self.device_id = self._ensure_device()
         with self.lock.exclusive():
+            self._remove_stale_temp_files()
             self._changes_doc()
             self._index_doc()
 
@@ -212,6 +213,14 @@ class Store:
             ch = self._changes_doc()
             ch["base"] = self._current_seq(ch) + SEQ_GAP_AFTER_REPAIR
             self._changes.commit(ch)
+
+    def _remove_stale_temp_files(self) -> None:
+        # Temp files exist only while a writer holds the lock: any seen under the lock are
+        # leftovers of a killed writer.
+        for folder in (self.data_dir, self.inspections_dir):
+            for pattern in (".*.tmp", ".*.prevtmp"):
+                for path in folder.glob(pattern):
+                    path.unlink(missing_ok=True)
 
     def file(self, key: str) -> DataFile:
         df = self._files.get(key)
