@@ -1,0 +1,140 @@
+"""The tablet app: one Flet session per browser tab, routes → screens, language and identity.
+
+Routes (the URL path, so a reload lands on the same screen):
+    /                         home: centers, inspections, standards
+    /i/<id>                   overview of an inspection
+    /i/<id>/c/<clause>        one clause
+    /i/<id>/photos            every photo, before signing
+    /i/<id>/summary           results, verdict, 问题清单
+    /i/<id>/sign              signatures and lock
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from pathlib import Path
+
+import flet as ft
+
+from inspect_app import paths
+from inspect_app.errors import UserError
+from inspect_app.ui.context import AppContext
+from inspect_app.ui.i18n import t
+
+log = logging.getLogger(__name__)
+
+FONT_FAMILY = "NotoSansSC"
+PREF_LANG = "jiceng.lang"
+PREF_ME = "jiceng.inspector"
+
+
+def make_main(data_dir: Path, upload_dir: Path):
+    """The Flet entry for every session, and the lookup the /media route uses."""
+    ctx = AppContext(data_dir=data_dir, upload_dir=upload_dir)
+
+    async def main(page: ft.Page) -> None:
+        app = InspectApp(page, ctx)
+        await app.start()
+
+    return main, ctx.media_file
+
+
+class InspectApp:
+    """State of one session: language, who is using this device, the current screen."""
+
+    def __init__(self, page: ft.Page, ctx: AppContext) -> None:
+        self.page = page
+        self.ctx = ctx
+        self.lang = "zh"
+        self.me = ""
+        self.prefs = ft.SharedPreferences()
+        self.screen = None  # the current screen object (has .view)
+
+    # ------------------------------------------------------------ set-up
+    async def start(self) -> None:
+        page = self.page
+        page.title = t("app_title")
+        # The bundled subset of Noto Sans SC: without it every Chinese glyph is a box.
+        page.fonts = {FONT_FAMILY: "/fonts/" + paths.CJK_FONT.name}
+        page.theme = ft.Theme(font_family=FONT_FAMILY, color_scheme_seed=ft.Colors.TEAL)
+        page.theme_mode = ft.ThemeMode.LIGHT
+        page.padding = 0
+        page.services.append(self.prefs)
+        try:
+            self.lang = (await self.prefs.get(PREF_LANG)) or "zh"
+            self.me = (await self.prefs.get(PREF_ME)) or ""
+        except Exception:  # noqa: BLE001 - storage unavailable: defaults are fine
+            log.warning("shared preferences unavailable", exc_info=True)
+        page.on_route_change = self._route_changed
+        page.on_resized = self._resized
+        self.show(page.route or "/")
+
+    @property
+    def narrow(self) -> bool:
+        width = self.page.width or 1280
+        return width < 700
+
+    def t(self, key: str, **kw) -> str:
+        return t(key, self.lang, **kw)
+
+    # ------------------------------------------------------------ navigation
+    def go(self, route: str) -> None:
+        if route == self.page.route:
+            self.show(route)
+        else:
+            self.page.navigate(route)
+
+    def _route_changed(self, e: ft.RouteChangeEvent) -> None:
+        self.show(e.route)
+
+    def _resized(self, e) -> None:
+        # Layout depends on the width (portrait phone vs landscape tablet): rebuild when crossing.
+        was = getattr(self, "_was_narrow", None)
+        if was is not None and was != self.narrow:
+            self.show(self.page.route)
+
+    def show(self, route: str) -> None:
+        from inspect_app.ui.routes import build_screen
+
+        self._was_narrow = self.narrow
+        try:
+            self.screen = build_screen(self, route)
+            view = self.screen.view
+        except Exception as exc:  # noqa: BLE001 - show the error instead of a blank page
+            log.error("screen %s failed", route, exc_info=True)
+            view = self._error_view(route, exc)
+        self.page.views.clear()
+        self.page.views.append(view)
+        self.page.update()
+
+    def _error_view(self, route: str, exc: Exception) -> ft.View:
+        text = exc.message(self.lang) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+        return ft.View(route=route, controls=[
+            ft.Text(self.t("app_title"), size=22, weight=ft.FontWeight.BOLD),
+            ft.Text(text, color=ft.Colors.RED_700, selectable=True),
+            ft.Text("" if isinstance(exc, UserError) else traceback.format_exc(limit=3), size=11),
+            ft.Button(self.t("home"), on_click=lambda e: self.go("/"), height=48),
+        ])
+
+    # ------------------------------------------------------------ device settings
+    async def set_lang(self, lang: str) -> None:
+        self.lang = lang
+        await self.prefs.set(PREF_LANG, lang)
+        self.page.title = t("app_title", lang)
+        self.show(self.page.route)
+
+    async def set_me(self, name: str) -> None:
+        self.me = name.strip()
+        await self.prefs.set(PREF_ME, self.me)
+
+    def toast(self, message: str, error: bool = False) -> None:
+        self.page.show_dialog(ft.SnackBar(ft.Text(message), bgcolor=ft.Colors.RED_700 if error else None))
+
+    def fail(self, exc: Exception) -> None:
+        """Tell the user what went wrong, in their language."""
+        if isinstance(exc, UserError):
+            self.toast(exc.message(self.lang), error=True)
+        else:
+            log.error("action failed", exc_info=exc)
+            self.toast(f"{type(exc).__name__}: {exc}", error=True)

@@ -1,0 +1,59 @@
+"""Small shared widgets: app bar with language switch, big buttons, level badges, headings."""
+
+from __future__ import annotations
+
+import flet as ft
+
+TARGET = 48  # minimum finger target, px
+
+LEVEL_COLORS = {
+    "A": ft.Colors.GREEN_700, "B": ft.Colors.TEAL_600, "C": ft.Colors.BLUE_600,
+    "D": ft.Colors.RED_700, "incomplete": ft.Colors.GREY_500, "na": ft.Colors.BLUE_GREY_300,
+}
+
+
+def app_bar(app, title: str, *, back: str | None = None, actions: list[ft.Control] | None = None,
+            bottom: ft.Control | None = None) -> ft.AppBar:
+    lead = None
+    if back is not None:
+        lead = ft.IconButton(ft.Icons.ARROW_BACK, tooltip=app.t("back"), on_click=lambda e: app.go(back),
+                             width=TARGET, height=TARGET)
+
+    async def switch(e):
+        await app.set_lang("en" if app.lang == "zh" else "zh")
+
+    lang = ft.TextButton(app.t("lang_switch"), on_click=switch, height=TARGET)
+    return ft.AppBar(leading=lead, title=ft.Text(title, size=18 if app.narrow else 20, no_wrap=False, max_lines=2),
+                     actions=[*(actions or []), lang], bgcolor=ft.Colors.TEAL_50,
+                     automatically_imply_leading=False, toolbar_height=56)
+
+
+def heading(text: str, size: int = 18) -> ft.Text:
+    return ft.Text(text, size=size, weight=ft.FontWeight.BOLD)
+
+
+def big_button(text: str, on_click=None, *, icon=None, filled: bool = True, expand=None, key=None,
+               disabled: bool = False, tooltip=None) -> ft.Control:
+    cls = ft.FilledButton if filled else ft.OutlinedButton
+    return cls(content=text, icon=icon, on_click=on_click, height=TARGET, expand=expand, key=key,
+               disabled=disabled, tooltip=tooltip)
+
+
+def level_badge(level_value: str, label: str, *, size: int = 14) -> ft.Container:
+    color = LEVEL_COLORS.get(level_value, ft.Colors.GREY_500)
+    return ft.Container(ft.Text(label, color=ft.Colors.WHITE, size=size, weight=ft.FontWeight.BOLD),
+                        bgcolor=color, border_radius=6, padding=ft.Padding.symmetric(horizontal=8, vertical=3))
+
+
+def card(*controls: ft.Control, on_click=None, padding: int = 12, key=None) -> ft.Container:
+    return ft.Container(ft.Column(list(controls), spacing=6), padding=padding, border_radius=10,
+                        border=ft.Border.all(1, ft.Colors.GREY_300), bgcolor=ft.Colors.WHITE,
+                        on_click=on_click, ink=on_click is not None, key=key)
+
+
+def progress_line(app, rated: int, total: int) -> ft.Row:
+    share = rated / total if total else 1.0
+    return ft.Row([
+        ft.ProgressBar(value=share, expand=True, bar_height=8, border_radius=4),
+        ft.Text(f"{app.t('progress')} {rated}/{total}", size=13),
+    ], vertical_alignment=ft.CrossAxisAlignment.CENTER)

@@ -1,0 +1,1 @@
+"""Helpers shared by test areas: system packages, free ports, waiting for servers."""

@@ -1,0 +1,41 @@
+"""Driving a Flet web page with Playwright: semantics on, find by role and name, screenshots."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+LONG = 30_000  # ms; the 2-core CI machine is shared, so waits are generous
+
+
+def open_app(page, url: str) -> None:
+    page.goto(url, wait_until="load", timeout=90_000)
+    enable_semantics(page)
+
+
+def enable_semantics(page) -> None:
+    """Flutter draws on a canvas; its accessibility tree appears after this placeholder is clicked."""
+    placeholder = page.locator("flt-semantics-placeholder")
+    placeholder.wait_for(state="attached", timeout=90_000)
+    placeholder.dispatch_event("click")
+    page.locator("flt-semantics").first.wait_for(state="attached", timeout=LONG)
+
+
+def text(page, value: str | re.Pattern, exact: bool = False):
+    return page.get_by_text(value, exact=exact).first
+
+
+def button(page, name: str | re.Pattern, exact: bool = False):
+    return page.get_by_role("button", name=name, exact=exact).first
+
+
+def wait_text(page, value, timeout: int = LONG, exact: bool = False) -> None:
+    text(page, value, exact=exact).wait_for(state="visible", timeout=timeout)
+
+
+def shot(page, folder: Path, name: str) -> Path:
+    """Screenshot after the frame settles; Flutter paints a frame after the semantics update."""
+    page.wait_for_timeout(600)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
