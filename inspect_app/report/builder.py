@@ -1,0 +1,61 @@
+"""Build the unsigned report PDF from a `ReportInput`, one page kind after another.
+
+Deterministic: the creation date comes from the inspection, every list is sorted, the file id is
+derived from the bytes; building the same revision twice gives byte-identical PDFs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from inspect_app.report.clauses import draw_clauses
+from inspect_app.report.content import CONTENT_ATTACHMENT, ReportContent, ReportInput
+from inspect_app.report.cover import draw_cover, qr_payload
+from inspect_app.report.deficiencies import draw_deficiencies
+from inspect_app.report.evidence_appendix import draw_evidence_appendix
+from inspect_app.report.layout import ReportPDF
+from inspect_app.report.signatures import draw_signatures
+from inspect_app.report.summary import draw_summary
+
+# Keywords entry that carries the content hash in the document info (read back by `report verify`).
+HASH_KEYWORD = "content-sha256:"
+
+
+@dataclass(frozen=True)
+class BuiltReport:
+    pdf: bytes
+    content: ReportContent
+
+    @property
+    def report_id(self) -> str:
+        return self.content.report_id
+
+    @property
+    def content_sha256(self) -> str:
+        return self.content.sha256
+
+
+def build_report(data: ReportInput | ReportContent) -> BuiltReport:
+    """The finished, unsigned PDF (Chinese throughout, A4)."""
+    content = data if isinstance(data, ReportContent) else ReportContent.of(data)
+    pdf = ReportPDF(center_name=content.center.name, report_id=content.report_id,
+                    draft=not content.locked, created=content.created)
+    pdf.set_title(f"{content.center.name} 优质服务基层行现场评审报告")
+    pdf.set_subject(f"{content.standard.title} {content.standard.edition} · 评审记录第 {content.inspection.revision} 版")
+    pdf.set_author([m.name for m in content.inspection.team] or "评审组")
+    pdf.set_keywords([f"report-id:{content.report_id}", f"{HASH_KEYWORD}{content.sha256}",
+                      qr_payload(content.report_id, content.sha256)])
+    pdf.embed_file(bytes=content.json_bytes, basename=CONTENT_ATTACHMENT, mime_type="application/json",
+                   modification_date=content.created, creation_date=content.created,
+                   desc="报告内容（规范化 JSON），其 SHA-256 即封面所印校验值", compress=True)
+
+    draw_cover(pdf, content)
+    draw_summary(pdf, content)
+    draw_clauses(pdf, content)
+    draw_deficiencies(pdf, content)
+    draw_signatures(pdf, content)
+    draw_evidence_appendix(pdf, content)
+    return BuiltReport(pdf=bytes(pdf.output()), content=content)
+
+
+__all__ = ["BuiltReport", "HASH_KEYWORD", "build_report"]

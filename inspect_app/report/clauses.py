@@ -1,0 +1,111 @@
+"""逐条评审结果 Clause-by-clause results: each clause with its level and why, each item with
+符合 / 不符合 / 不适用 and its reason, the inspector's notes, and the evidence photo numbers."""
+
+from __future__ import annotations
+
+from fpdf import FontFace
+from fpdf.enums import WrapMode, XPos, YPos
+
+from inspect_app.inspection import ItemResult
+from inspect_app.report.content import RESULT_ZH, ReportContent
+from inspect_app.report.layout import (
+    ACCENT, FONT, INK, LEVEL_COLOURS, MARGIN, MUTED, ReportPDF, clip,
+)
+from inspect_app.scoring import ClauseLevel, level_name
+from inspect_app.standard.model import Clause
+
+RESULT_COLOURS = {ItemResult.MET: LEVEL_COLOURS["A"], ItemResult.NOT_MET: LEVEL_COLOURS["D"],
+                  ItemResult.NA: MUTED, ItemResult.UNRATED: MUTED}
+# Cells hold at most this much; longer notes are printed in full under the clause's table.
+NOTE_IN_CELL = 160
+
+
+def draw_clauses(pdf: ReportPDF, content: ReportContent) -> None:
+    pdf.add_page()
+    pdf.page_title("二、逐条评审结果")
+    with pdf.style(7.5, MUTED):
+        pdf.multi_cell(0, 4, "等级：A 优秀、B 良好、C 合格、D 不合格（未达C）；★ 为推荐条款。"
+                             "条目结果：符合 / 不符合 / 不适用（附理由）。照片编号见附录“佐证照片”。",
+                       wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    for ci, chapter in enumerate(content.standard.chapters):
+        if ci:
+            pdf.keep_space(60)
+        pdf.heading(f"第{chapter.number}章　{chapter.title}", 13, level=1, keep=40)
+        for section in chapter.sections:
+            pdf.heading(f"{section.number}　{section.title}", 10.5, level=2, keep=35)
+            for clause in section.clauses:
+                _draw_clause(pdf, content, clause)
+
+
+def _draw_clause(pdf: ReportPDF, content: ReportContent, clause: Clause) -> None:
+    score = content.clause_score(clause)
+    finding = content.finding(clause.number)
+    results = content.results[clause.number]
+    ratings = finding.items if finding else {}
+    photos = content.photos_by_clause.get(clause.number, [])
+    pdf.keep_space(28)
+    y = pdf.get_y()
+
+    # Title line with the level badge on the right.
+    badge_w = 24
+    star = "★ " if clause.is_recommended else ""
+    with pdf.style(10, INK):
+        pdf.multi_cell(pdf.epw - badge_w - 2, 5.2, f"{clause.number}　{star}{clause.title}",
+                       wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    after_title = pdf.get_y()
+    colour = LEVEL_COLOURS.get(score.level.value, MUTED)
+    with pdf.local_context():
+        pdf.set_fill_color(*colour)
+        pdf.set_text_color(*((255, 255, 255) if score.level in (ClauseLevel.A, ClauseLevel.D) else INK))
+        pdf.set_font(FONT, size=8.5)
+        pdf.set_xy(pdf.w - MARGIN - badge_w, y + 0.3)
+        pdf.cell(badge_w, 4.8, level_name(score.level, "zh"), align="C", fill=True)
+    pdf.set_y(after_title)
+    if score.reasons:
+        pdf.para("评定理由：" + "；".join(r.zh for r in score.reasons), 8, MUTED, h=4)
+
+    long_notes: list[tuple[str, str]] = []
+    if clause.items:
+        item_photos: dict[str, list[str]] = {}
+        for p in photos:
+            item_photos.setdefault(p.record.target.item_code, []).append(p.number)
+        with pdf.table_([13, 79, 15, 73], size=8) as table:
+            table.row(["条目", "评价要求", "结果", "说明 / 佐证"])
+            for item in clause.items:
+                result = results.get(item.code, ItemResult.UNRATED)
+                rating = ratings.get(item.code)
+                parts = []
+                if item.derived is not None:
+                    parts.append("依据 " + "、".join(item.derived.sources) + " 评审结果评定")
+                if rating and result is ItemResult.NA and rating.na_reason:
+                    parts.append(clip("不适用理由：" + rating.na_reason, NOTE_IN_CELL))
+                if rating and rating.note:
+                    note = " ".join(rating.note.split())
+                    if len(note) > NOTE_IN_CELL:
+                        long_notes.append((item.code, rating.note))
+                        note = note[: NOTE_IN_CELL - 12] + "…（全文见下）"
+                    parts.append(note)
+                if rating and rating.rated_by:
+                    parts.append("评审人：" + rating.rated_by)
+                if item.code in item_photos:
+                    parts.append("照片 " + "、".join(item_photos[item.code]))
+                row = table.row()
+                row.cell(item.code)
+                row.cell(clip(item.requirement))
+                row.cell(RESULT_ZH[result], style=FontFace(emphasis=None, color=RESULT_COLOURS[result]))
+                row.cell("\n".join(parts))
+    elif clause.derived is not None:
+        pdf.para("本条款依据 " + "、".join(clause.derived.sources) + " 的评审结果评定。", 8.5)
+
+    for code, note in long_notes:
+        pdf.para(f"{code} 说明全文：{note}", 8, INK, h=4.2)
+    if finding and finding.note:
+        pdf.para("评审意见：" + finding.note, 8.5, INK, h=4.4)
+    clause_level_photos = [p.number for p in photos if not p.record.target.item_code]
+    if clause_level_photos:
+        pdf.para("本条款照片：" + "、".join(clause_level_photos), 8, MUTED, h=4)
+    pdf.ln(3)
+
+
+__all__ = ["draw_clauses"]

@@ -1,0 +1,164 @@
+"""Page furniture shared by every page kind: A4, the CJK font, header, footer, headings, tables.
+
+Only a Regular face of Noto Sans SC ships (no bold): emphasis is size and colour, and table
+headings use `FontFace(emphasis=None)` (fpdf2 would otherwise ask for a bold face and raise).
+Chinese wraps with `wrapmode="CHAR"` (WORD only breaks at spaces).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+
+from fpdf import FPDF, FontFace
+from fpdf.enums import TableCellFillMode, WrapMode, XPos, YPos
+
+from inspect_app import paths
+
+FONT = "NotoSansSC"
+MARGIN = 15.0
+BODY_SIZE = 9.5
+SMALL_SIZE = 7.5
+
+INK = (33, 33, 33)
+MUTED = (110, 110, 110)
+RULE = (190, 190, 190)
+ACCENT = (24, 84, 140)
+HEAD_FILL = (229, 236, 244)
+ZEBRA = (247, 248, 250)
+
+# Level colours for charts and badges; chosen to stay distinct in greyscale print.
+LEVEL_COLOURS = {
+    "A": (36, 122, 63),
+    "B": (96, 170, 96),
+    "C": (176, 206, 120),
+    "D": (200, 55, 45),
+    "incomplete": (150, 150, 150),
+    "na": (215, 215, 215),
+}
+
+HEADINGS = FontFace(emphasis=None, color=INK, fill_color=HEAD_FILL)
+
+# A table row taller than a page raises in fpdf2: cells are capped and the rest goes below.
+MAX_CELL_CHARS = 220
+
+
+class ReportPDF(FPDF):
+    """A4 portrait with the header (center, report id) and footer (第 x 页 共 y 页) on every page."""
+
+    def __init__(self, *, center_name: str, report_id: str, draft: bool, created: datetime) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.center_name = center_name
+        self.report_id = report_id
+        self.draft = draft
+        self.add_font(FONT, "", str(paths.CJK_FONT))
+        self.set_font(FONT, size=BODY_SIZE)
+        self.set_text_color(*INK)
+        self.set_margins(MARGIN, MARGIN + 6, MARGIN)
+        self.set_auto_page_break(True, margin=MARGIN + 4)
+        self.set_creation_date(created)
+        self.set_producer("Jiceng Inspect")
+        self.set_creator("Jiceng Inspect 基层行现场评审")
+        self.set_lang("zh-CN")
+        self.alias_nb_pages("{nb}")
+
+    # -------------------------------------------------------------- furniture
+
+    def header(self) -> None:
+        with self.local_context():
+            self.set_font(FONT, size=SMALL_SIZE)
+            self.set_text_color(*MUTED)
+            self.set_xy(MARGIN, 8)
+            left = self.center_name + ("　草稿：评审未锁定，未签章" if self.draft else "")
+            self.cell(self.epw * 0.65, 5, left, align="L")
+            self.set_xy(MARGIN + self.epw * 0.65, 8)
+            self.cell(self.epw * 0.35, 5, f"报告编号 {self.report_id}", align="R")
+            self.set_draw_color(*RULE)
+            self.set_line_width(0.2)
+            self.line(MARGIN, 13.5, self.w - MARGIN, 13.5)
+        self.set_xy(MARGIN, MARGIN + 6)
+
+    def footer(self) -> None:
+        with self.local_context():
+            self.set_font(FONT, size=SMALL_SIZE)
+            self.set_text_color(*MUTED)
+            self.set_draw_color(*RULE)
+            self.set_line_width(0.2)
+            self.line(MARGIN, self.h - 13, self.w - MARGIN, self.h - 13)
+            self.set_xy(MARGIN, self.h - 12)
+            self.cell(self.epw, 5, f"第 {self.page_no()} 页 共 {{nb}} 页", align="C")
+
+    # -------------------------------------------------------------- text
+
+    @contextmanager
+    def style(self, size: float = BODY_SIZE, colour: tuple[int, int, int] = INK):
+        with self.local_context():
+            self.set_font(FONT, size=size)
+            self.set_text_color(*colour)
+            yield
+
+    def page_title(self, text: str, bookmark: bool = True) -> None:
+        if bookmark:
+            self.start_section(text, level=0)
+        with self.style(15, ACCENT):
+            self.multi_cell(0, 8, text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_draw_color(*ACCENT)
+        self.set_line_width(0.5)
+        self.line(MARGIN, self.get_y() + 1, self.w - MARGIN, self.get_y() + 1)
+        self.ln(4)
+
+    def heading(self, text: str, size: float = 12, level: int | None = None, keep: float = 30) -> None:
+        """A heading kept with at least `keep` mm of what follows it."""
+        self.keep_space(keep)
+        if level is not None:
+            self.start_section(text, level=level)
+        with self.style(size, ACCENT):
+            self.multi_cell(0, size * 0.55, text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.ln(1)
+
+    def para(self, text: str, size: float = BODY_SIZE, colour=INK, h: float | None = None) -> None:
+        if not text:
+            return
+        with self.style(size, colour):
+            self.multi_cell(0, h or size * 0.5, text, wrapmode=WrapMode.CHAR,
+                            new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def keep_space(self, height: float) -> None:
+        """Start a new page unless `height` mm still fit above the bottom margin."""
+        if self.get_y() + height > self.page_break_trigger:
+            self.add_page()
+
+    def table_(self, col_widths, size: float = 8.5, **kw):
+        """A table in house style: CHAR wrap, regular headings repeated on each page, zebra rows."""
+        self.set_font(FONT, size=size)
+        options = dict(
+            col_widths=col_widths, width=self.epw, wrapmode=WrapMode.CHAR, headings_style=HEADINGS,
+            repeat_headings=1, line_height=size * 0.5, text_align="LEFT", v_align="TOP",
+            cell_fill_mode=TableCellFillMode.ROWS, cell_fill_color=ZEBRA, padding=(1, 1.2),
+        )
+        options.update(kw)
+        return self.table(**options)
+
+
+def clip(text: str, limit: int = MAX_CELL_CHARS) -> str:
+    """Text for a table cell: at most `limit` characters (the full text is printed below the table)."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Reports are read in China: times are stored in UTC and printed in Beijing time (UTC+8).
+BEIJING = timezone(timedelta(hours=8), "北京时间")
+
+
+def local(when: datetime) -> datetime:
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(BEIJING)
+
+
+def fmt_date(when: datetime | None) -> str:
+    return "" if when is None else f"{local(when):%Y-%m-%d}"
+
+
+def fmt_time(when: datetime | None) -> str:
+    return "" if when is None else f"{local(when):%Y-%m-%d %H:%M}"
