@@ -1,5 +1,121 @@
-"""Sub-commands of this area (filled in by its owner)."""
+"""`python main.py standard …`: import a guide's text, check a standard file, list standards.
+
+    python main.py standard import TEXT_FILE --out standards/NAME.json [--id ID --title T --edition E]
+                                   [--checklist] [--titles township|community|FILE.json]
+    python main.py standard check FILE.json
+    python main.py standard list [DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from inspect_app import paths
+from inspect_app.errors import UserError
+from inspect_app.standard.loader import list_standards, save_standard
 
 
 def register(sub) -> None:
     """Add this area's sub-commands to the main parser."""
+    parser = sub.add_parser("standard", help="评价标准：导入、校验、列表 / standards: import, check, list")
+    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
+    cmds = parser.add_subparsers(dest="standard_command", metavar="ACTION")
+
+    imp = cmds.add_parser("import", help="把评价指南文本导入为标准文件 / import a guide's text")
+    imp.add_argument("text_file", type=Path)
+    imp.add_argument("--out", type=Path, required=True, help="standards/NAME.json")
+    imp.add_argument("--id", dest="standard_id", help="标准编号 (default: file name of --out)")
+    imp.add_argument("--title", help="标准名称 (default: the id)")
+    imp.add_argument("--edition", default="", help="版本，如 2018年版")
+    imp.add_argument("--checklist", action="store_true", help="按岗位规范检查表导入 / checklist of norms by post")
+    imp.add_argument("--titles", help="缺失章节标题的已知标题表：township、community 或 JSON 文件")
+    imp.add_argument("--lang", choices=("zh", "en"), default="zh")
+    imp.set_defaults(func=run_import)
+
+    chk = cmds.add_parser("check", help="校验标准文件 / check a standard file")
+    chk.add_argument("file", type=Path)
+    chk.add_argument("--lang", choices=("zh", "en"), default="zh")
+    chk.set_defaults(func=run_check)
+
+    lst = cmds.add_parser("list", help="列出文件夹中的标准 / list standards in a folder")
+    lst.add_argument("dir", type=Path, nargs="?", default=paths.STANDARDS_DIR)
+    lst.set_defaults(func=run_list)
+
+
+def run_import(args) -> int:
+    from inspect_app.standard.checklist import import_checklist
+    from inspect_app.standard.defaults import known_titles
+    from inspect_app.standard.importer import import_guide
+    from inspect_app.standard.validate import check_standard
+
+    try:
+        text = _read_text(args.text_file)
+        options = dict(
+            standard_id=args.standard_id or args.out.stem,
+            title=args.title or args.standard_id or args.out.stem,
+            edition=args.edition,
+            source=args.text_file.name,
+        )
+        if args.checklist:
+            result = import_checklist(text, **options)
+        else:
+            result = import_guide(text, titles=known_titles(args.titles), **options)
+        save_standard(result.standard, args.out)
+    except UserError as err:
+        print(err.message(args.lang))
+        return 1
+    print(result.report.to_text(args.lang), end="")
+    problems = check_standard(result.standard)
+    if problems:
+        print("\n校验 / check:")
+        for p in problems:
+            print("  " + p.text())
+    print(f"\n{'已写入' if args.lang == 'zh' else 'written'}: {args.out}")
+    return 0
+
+
+def run_check(args) -> int:
+    from inspect_app.standard.import_report import Counts
+    from inspect_app.standard.validate import check_file, errors
+
+    standard, problems = check_file(args.file)
+    for p in problems:
+        print(p.text() if args.lang == "zh" else f"{p.where}: {p.en}" + (f" (line {p.line})" if p.line else ""))
+    if errors(problems):
+        n = len(errors(problems))
+        print(f"\n{args.file}：{n} 个错误 / {n} error(s)")
+        return 1
+    c = Counts.of(standard)
+    lv = c.items_by_level
+    print(
+        f"{args.file}：通过校验 / valid — {standard.title} {standard.edition}\n"
+        f"  章 {c.chapters}，节 {c.sections}，条款 {c.clauses}（推荐 {c.recommended_clauses}），"
+        f"条目 {c.items}（C {lv['C']}，B {lv['B']}，A {lv['A']}），提示 {len(problems)}"
+    )
+    return 0
+
+
+def run_list(args) -> int:
+    problems: list = []
+    rows = list_standards(args.dir, problems)
+    for r in rows:
+        print(f"{r.id}\t{r.title}\t{r.edition}\t{r.kind.value}\t条款 {r.clause_count}\t条目 {r.item_count}\t{r.path}")
+    for path, err in problems:
+        print(f"无法读取 / unreadable: {path}: {err.zh}")
+    if not rows:
+        print(f"{args.dir} 中没有标准文件 / no standards in {args.dir}")
+    return 1 if problems else 0
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise UserError(f"找不到文本文件：{path}", f"Text file not found: {path}") from exc
+    for encoding in ("utf-8-sig", "gb18030"):  # text saved by Chinese Windows tools is often GBK
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UserError(f"{path}：无法识别文本编码，请另存为 UTF-8。", f"{path}: unknown text encoding; save it as UTF-8.")

@@ -100,6 +100,7 @@ class Counts:
 class ImportReport:
     source: str = ""
     marker_count: int = 0  # 【…】 item markers in the raw text
+    counts_markers: bool = True  # False for checklists: norms carry no 【…】 markers
     counts: Counts = field(default_factory=Counts)
     skipped: list[SkippedBlock] = field(default_factory=list)
     merged: list[Duplicate] = field(default_factory=list)
@@ -130,6 +131,8 @@ class ImportReport:
     # -- reading ------------------------------------------------------------
     def unaccounted_markers(self) -> int:
         """Markers neither imported, merged nor reported as conflicts (0 when nothing was lost)."""
+        if not self.counts_markers:
+            return 0
         return self.marker_count - self.counts.items - len(self.merged) - len(self.conflicts)
 
     def to_text(self, lang: str = "zh") -> str:
@@ -143,7 +146,8 @@ class ImportReport:
                 f"章 {c.chapters}，节 {c.sections}，条款 {c.clauses}（推荐条款 {c.recommended_clauses}，"
                 f"未归位 {c.unplaced_clauses}），条目 {c.items}（C {lv.get('C', 0)}，B {lv.get('B', 0)}，A {lv.get('A', 0)}）"
             )
-            out.append(
+            if self.counts_markers:
+                out.append(
                 f"原文条目标记 {self.marker_count} 个 = 导入 {c.items} + 合并的相同重复 {len(self.merged)}"
                 f" + 冲突 {len(self.conflicts)}" + ("" if not self.unaccounted_markers() else f"（差 {self.unaccounted_markers()}！）")
             )
@@ -153,7 +157,8 @@ class ImportReport:
                 f"{c.chapters} chapters, {c.sections} sections, {c.clauses} clauses ({c.recommended_clauses} recommended, "
                 f"{c.unplaced_clauses} unplaced), {c.items} items (C {lv.get('C', 0)}, B {lv.get('B', 0)}, A {lv.get('A', 0)})"
             )
-            out.append(
+            if self.counts_markers:
+                out.append(
                 f"{self.marker_count} item markers in the text = {c.items} imported + {len(self.merged)} identical duplicates"
                 f" + {len(self.conflicts)} conflicts"
             )
