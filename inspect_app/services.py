@@ -43,6 +43,7 @@ from inspect_app.store import CENTERS, Change, InspectionTx, Store, StoreNotice,
 from inspect_app.store.durable import atomic_write_bytes
 
 S = InspectionStatus
+STATUS_ZH = {S.DRAFT: "草稿", S.SUBMITTED: "已提交", S.SIGNED: "已签名", S.LOCKED: "已锁定"}
 
 # ---------------------------------------------------------------------------------------------
 # Workspace and standards
@@ -342,7 +343,7 @@ def _refuse_unless(inspection: Inspection, *allowed: InspectionStatus) -> None:
             "Reopen it as a draft to make changes.",
         )
     raise UserError(
-        f"当前状态（{inspection.status.value}）不允许此操作。",
+        f"评审当前为“{STATUS_ZH[inspection.status]}”状态，不允许此操作。",
         f"This is not allowed while the inspection is {inspection.status.value}.",
     )
 
