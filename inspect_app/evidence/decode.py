@@ -144,7 +144,9 @@ def decode_photo(
         if icc is not None and icc[16:20] != b"RGB ":
             icc = None  # a CMYK or grey profile would be wrong on the RGB JPEG we write
         if picture.size != target:
-            picture = picture.resize(target, Image.Resampling.LANCZOS)
+            # BILINEAR, not LANCZOS: after a DCT-scaled draft decode both land equally close to a
+            # full-resolution LANCZOS (measured RMS ≈1.6 of 255 for each) and BILINEAR costs half.
+            picture = picture.resize(target, Image.Resampling.BILINEAR)
         method = _TRANSPOSE.get(orientation)
         if method is not None:
             picture = picture.transpose(method)
@@ -153,7 +155,8 @@ def decode_photo(
         if picture is image:
             picture = image.copy()  # the source is closed below
         picture.info.clear()  # nothing from the original rides along unless we pass it on purpose
-        thumb = picture.resize(fit(*picture.size, thumb_edge), Image.Resampling.LANCZOS, reducing_gap=2.0)
+        # reducing_gap=1: an integer box reduction (1600 → 320 is exactly 5×) does nearly all the work.
+        thumb = picture.resize(fit(*picture.size, thumb_edge), Image.Resampling.BILINEAR, reducing_gap=1.0)
         return DecodedPhoto(fmt, (width, height), picture, thumb, meta, icc)
     finally:
         image.close()
