@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 import pytest
 from PIL import Image
 
-import evidence_photos as photos
+from tests.evidence import evidence_photos as photos
 from inspect_app.evidence import (
     STORED_LONG_EDGE,
     THUMB_LONG_EDGE,
@@ -206,3 +206,19 @@ def test_file_names_are_shown_sanitized_and_never_used_as_paths(tmp_path, name, 
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == sorted(
         f"data/photos/{sha[:2]}/{sha}.{s}" for s in ("jpg", "json", "orig", "thumb.jpg")
     )
+
+
+def test_location_in_xmp_and_exif_extras_do_not_ride_along(store):
+    """Phones also write location into XMP; only the EXIF fields we choose are written."""
+    xmp = (
+        b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="39,7.2N"'
+        b' exif:GPSLongitude="117,12.9E"/></rdf:RDF></x:xmpmeta>'
+    )
+    out = io.BytesIO()
+    photos.split_picture(800, 600).save(out, "JPEG", exif=photos.exif_bytes(orientation=6, gps=True), xmp=xmp)
+    assert b"GPSLatitude" in out.getvalue()
+    stored = store.ingest(out.getvalue(), keep_gps=True)
+    for path in (store.stored_path(stored.sha256), store.thumbnail_path(stored.sha256),
+                 store.stored_path(stored.sha256, keep_gps=True)):
+        assert b"GPSLatitude" not in path.read_bytes() and b"xmpmeta" not in path.read_bytes()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import evidence_photos as photos
+from tests.evidence import evidence_photos as photos
 from inspect_app.errors import UserError
 from inspect_app.evidence import MAX_INPUT_BYTES, PhotoRejected, PhotoStore
 

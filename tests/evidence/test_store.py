@@ -8,7 +8,7 @@ import os
 import pytest
 from PIL import Image
 
-import evidence_photos as photos
+from tests.evidence import evidence_photos as photos
 from inspect_app.evidence import (
     EvidenceMissing,
     HashMismatch,
