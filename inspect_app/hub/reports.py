@@ -1,0 +1,198 @@
+"""What the clinic and the bureau read on the hub (评审报告 / 全县概览), from the merged ops.
+
+`snapshot` turns the merged state of one revision back into the domain records
+(Inspection, Finding, EvidenceRecord, Signature), so scoring and the report builder work on
+the hub exactly as they do on a tablet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from inspect_app import paths
+from inspect_app.hub.ledger import InspectionEntry, Ledger
+from inspect_app.inspection import (
+    EvidenceRecord,
+    Finding,
+    HealthCenter,
+    Inspection,
+    ItemRating,
+    Signature,
+)
+from inspect_app.scoring import ClauseLevel, deficiencies, level_name, score_inspection
+from inspect_app.standard.loader import list_standards, load_standard
+from inspect_app.standard.model import Standard
+from inspect_app.sync.merge import KeyValue, conflicts, fold
+from inspect_app.sync.protocol import SHARED_INSPECTION_FIELDS
+
+
+@dataclass
+class Snapshot:
+    inspection: Inspection
+    center: HealthCenter
+    findings: dict[str, Finding]
+    evidence: list[EvidenceRecord]
+    signatures: list[Signature]
+    responses: dict[tuple[str, str], dict]
+    report_pdf: dict[int, dict]
+    conflicts: list[KeyValue] = field(default_factory=list)
+
+
+def snapshot(inspection_id: str, state: dict[str, KeyValue]) -> Snapshot:
+    """Domain records from merged state. Conflicted keys show their first candidate here;
+    `conflicts` lists them so no page presents such a value as settled."""
+    header = {f: state[f"inspection.{f}"].value for f in SHARED_INSPECTION_FIELDS
+              if f"inspection.{f}" in state and state[f"inspection.{f}"].value is not None}
+    inspection = Inspection.model_validate({"center_id": "", "standard_id": "", "standard_version": "",
+                                            **header, "id": inspection_id})
+    center_value = state.get("center").value if "center" in state else None
+    try:
+        center = HealthCenter.model_validate(center_value or {"id": inspection.center_id, "name": inspection.center_id})
+    except ValidationError:
+        center = HealthCenter(id=inspection.center_id, name=inspection.center_id)
+    findings: dict[str, Finding] = {}
+    evidence, signatures, responses, reports = [], [], {}, {}
+
+    def finding(clause: str) -> Finding:
+        return findings.setdefault(clause, Finding(inspection_id=inspection_id, clause_number=clause))
+
+    for key, kv in sorted(state.items()):
+        head, _, rest = key.partition("/")
+        value = kv.value
+        try:
+            if head == "item" and isinstance(value, dict):
+                clause, code = rest.split("/")
+                finding(clause).items[code] = ItemRating.model_validate(value)
+            elif head == "note":
+                finding(rest).note = str(value or "")
+            elif head == "advice":
+                clause, code = rest.split("/")
+                finding(clause).rectification[code] = str(value or "")
+            elif head == "evidence" and isinstance(value, dict):
+                evidence.append(EvidenceRecord.model_validate(value))
+            elif head == "signature" and isinstance(value, dict):
+                signatures.append(Signature.model_validate(value))
+            elif head == "response" and isinstance(value, dict):
+                clause, code = rest.split("/")
+                responses[(clause, code)] = value
+            elif head == "report" and isinstance(value, dict):
+                reports[int(rest)] = value
+        except (ValidationError, ValueError):
+            continue  # a value this hub cannot read is left out of the view, never guessed at
+    return Snapshot(inspection, center, findings, evidence, signatures, responses, reports, conflicts(state))
+
+
+@lru_cache(maxsize=16)
+def _standards_in(folder: str) -> dict[str, Path]:
+    return {info.id: info.path for info in list_standards(folder)}
+
+
+def find_standard(standard_id: str, data_dir: Path | None = None) -> Standard | None:
+    folders = [paths.STANDARDS_DIR] + ([Path(data_dir) / "standards"] if data_dir else [])
+    for folder in folders:
+        if folder.is_dir():
+            path = _standards_in(str(folder)).get(standard_id)
+            if path is not None:
+                return load_standard(path)
+    return None
+
+
+def revisions(ledger: Ledger, inspection_id: str) -> list[dict]:
+    """Every revision with its reason and whether it is signed (修订记录)."""
+    entry = ledger.entry(inspection_id)
+    ops = ledger.ops(inspection_id)
+    top = max([op.revision for op in ops] or [1])
+    reasons = {op.revision: op.value for op in ops if op.key == "inspection.revision_reason"}
+    sealed = set(entry.sealed) if entry else set()
+    return [{"revision": r, "reason": reasons.get(r, "") or ("首次评审" if r == 1 else ""),
+             "signed": r in sealed} for r in range(1, top + 1)]
+
+
+def report_view(ledger: Ledger, inspection_id: str, revision: int, data_dir: Path | None = None) -> dict:
+    """The scored report of one revision as plain data (clinic page and /api/reports)."""
+    snap = snapshot(inspection_id, ledger.state(inspection_id, revision))
+    standard = find_standard(snap.inspection.standard_id, data_dir)
+    view: dict = {
+        "inspection_id": inspection_id, "revision": revision,
+        "revisions": revisions(ledger, inspection_id),
+        "center": snap.center.model_dump(mode="json"),
+        "standard_id": snap.inspection.standard_id,
+        "status": snap.inspection.status.value,
+        "team": [m.model_dump(mode="json") for m in snap.inspection.team],
+        "conflicts": [kv.key for kv in snap.conflicts],
+        "pdf": revision in snap.report_pdf,
+        "verdict": None, "chapters": [], "deficiencies": [],
+    }
+    if standard is None:
+        view["verdict"] = {"name": "无法评分：中心缺少评价标准 " + snap.inspection.standard_id, "provisional": True,
+                           "reasons": []}
+        return view
+    ratings = {n: f.items for n, f in snap.findings.items()}
+    score = score_inspection(standard, ratings, snap.inspection.prerequisites or None)
+    view["verdict"] = {"name": score.verdict.name("zh"), "name_en": score.verdict.name("en"),
+                       "provisional": score.verdict.provisional, "reasons": [r.zh for r in score.verdict.reasons]}
+    view["chapters"] = [{"number": ch.number, "title": ch.title, "counts": _counts(ch.all)} for ch in score.chapters]
+    for d in deficiencies(standard, score.clauses):
+        finding = snap.findings.get(d.clause_number)
+        advice = finding.rectification.get(d.item_code, "") if finding else ""
+        response = snap.responses.get((d.clause_number, d.item_code))
+        view["deficiencies"].append({
+            "clause": d.clause_number, "title": d.clause_title, "item": d.item_code,
+            "requirement": d.requirement, "clause_level": level_name(d.clause_level),
+            "kind": d.clause_kind.value, "suggestion": advice, "response": response,
+        })
+    return view
+
+
+def _counts(counts) -> dict:
+    """Clauses per level of a chapter: A/B/C/D, unfinished, not applicable."""
+    return {"A": counts.A, "B": counts.B, "C": counts.C, "D": counts.D,
+            "incomplete": counts.incomplete, "na": counts.na}
+
+
+def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
+    """全县概览: one row per center with its latest inspection, verdict and clauses below C."""
+    centers = ledger.centers()
+    latest: dict[str, InspectionEntry] = {}
+    for entry in ledger.entries():
+        if not entry.center_id:
+            continue
+        best = latest.get(entry.center_id)
+        if best is None or entry.max_seq > best.max_seq:
+            latest[entry.center_id] = entry
+    rows = []
+    for center_id in sorted(set(centers) | set(latest)):
+        center = centers.get(center_id, {"id": center_id, "name": center_id})
+        entry = latest.get(center_id)
+        row = {"center_id": center_id, "name": center.get("name", center_id), "county": center.get("county", ""),
+               "type": center.get("type", ""), "inspection_id": entry.id if entry else "",
+               "revision": entry.revision if entry else 0, "status": entry.status if entry else "",
+               "last_inspection": "", "verdict": "", "below_c": 0}
+        if entry:
+            snap = snapshot(entry.id, ledger.state(entry.id))
+            row["last_inspection"] = snap.inspection.started_on.date().isoformat()
+            standard = find_standard(snap.inspection.standard_id, data_dir)
+            if standard is not None:
+                score = score_inspection(standard, {n: f.items for n, f in snap.findings.items()},
+                                         snap.inspection.prerequisites or None)
+                row["verdict"] = score.verdict.name("zh") + ("（暂定）" if score.verdict.provisional else "")
+                row["below_c"] = sum(1 for s in score.clauses.values() if s.level is ClauseLevel.D)
+        rows.append(row)
+    return rows
+
+
+def state_view(state: dict[str, KeyValue]) -> dict:
+    """The raw merged state with conflicts spelled out (team members and the bureau)."""
+    return {
+        "values": {k: kv.value for k, kv in sorted(state.items()) if not kv.conflict},
+        "conflicts": [{"key": kv.key, "candidates": [{"id": op.id, "value": op.value, "author": op.author,
+                                                       "at": op.at.isoformat() if op.at else None} for op in kv.live]}
+                      for kv in conflicts(state)],
+    }
+
+
+__all__ = ["Snapshot", "centers_table", "find_standard", "report_view", "revisions", "snapshot", "state_view", "fold"]

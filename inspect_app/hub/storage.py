@@ -1,0 +1,115 @@
+"""The hub's data folder (数据目录): small JSON files written through the store's crash-safe
+storage (temp file + fsync + rename + fsync of the folder, a `.prev` copy to fall back on).
+
+    <data>/hub/accounts.json            users and tokens (salted scrypt hashes only)
+    <data>/hub/index.json               the hub's counters, one row per inspection, centers
+    <data>/hub/inspections/<id>.json    every op of one inspection (one small file each)
+    <data>/hub/blobs/<sha256>           photos, signature images and signed PDFs
+    <data>/hub/blobs/partial/<sha>.part an upload in progress, resumable from its size
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from inspect_app.store.datafile import DataFile
+from inspect_app.store.durable import fsync_dir
+from inspect_app.store.locks import WorkspaceLock
+from inspect_app.store.migrations import CURRENT_VERSIONS, HEADER
+
+# The hub's own file kinds, registered with the store's schema table (additive).
+for _kind in ("hub_accounts", "hub_index", "hub_ops"):
+    CURRENT_VERSIONS.setdefault(_kind, 1)
+
+
+class HubFiles:
+    """Paths, the one write lock, and the data files of a hub data folder."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = Path(data_dir) / "hub"
+        self.inspections_dir = self.root / "inspections"
+        self.blobs_dir = self.root / "blobs"
+        self.partial_dir = self.blobs_dir / "partial"
+        for folder in (self.root, self.inspections_dir, self.blobs_dir, self.partial_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        self.lock = WorkspaceLock(self.root / ".lock")
+        self.accounts = DataFile(self.root / "accounts.json", "hub_accounts", self.lock)
+        self.index = DataFile(self.root / "index.json", "hub_index", self.lock)
+        self._ops_files: dict[str, DataFile] = {}
+
+    def ops_file(self, inspection_id: str) -> DataFile:
+        f = self._ops_files.get(inspection_id)
+        if f is None:
+            f = DataFile(self.inspections_dir / f"{inspection_id}.json", "hub_ops", self.lock)
+            self._ops_files[inspection_id] = f
+        return f
+
+    # -- documents ---------------------------------------------------------------------------
+    @staticmethod
+    def tables(file: DataFile, *names: str) -> dict:
+        """A deep-enough copy of the document with the named tables present, to edit and commit."""
+        doc = file.load() or {}
+        out = {name: dict(table) for name, table in doc.items() if name != HEADER}
+        out[HEADER] = dict(doc.get(HEADER, {}))
+        for name in names:
+            out.setdefault(name, {})
+        return out
+
+    # -- blobs -------------------------------------------------------------------------------
+    def blob_path(self, sha: str) -> Path:
+        return self.blobs_dir / sha
+
+    def partial_path(self, sha: str) -> Path:
+        return self.partial_dir / f"{sha}.part"
+
+    def has_blob(self, sha: str) -> bool:
+        return self.blob_path(sha).is_file()
+
+    def partial_size(self, sha: str) -> int:
+        try:
+            return self.partial_path(sha).stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def append_partial(self, sha: str, offset: int, chunk: bytes) -> int:
+        """Write `chunk` at `offset` of the partial upload; returns the new size.
+
+        The caller checked that offset equals the current size (no holes, no overlap)."""
+        path = self.partial_path(sha)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            os.lseek(fd, offset, os.SEEK_SET)
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(fd, view):]
+            os.ftruncate(fd, offset + len(chunk))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return offset + len(chunk)
+
+    def finish_partial(self, sha: str) -> bool:
+        """Check the finished upload against its hash; keep it only if it matches."""
+        path = self.partial_path(sha)
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        if digest.hexdigest() != sha:
+            path.unlink(missing_ok=True)
+            return False
+        os.replace(path, self.blob_path(sha))
+        fsync_dir(self.blobs_dir)
+        return True
+
+    def verify_blob(self, sha: str) -> bool:
+        digest = hashlib.sha256()
+        try:
+            with open(self.blob_path(sha), "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+        except FileNotFoundError:
+            return False
+        return digest.hexdigest() == sha

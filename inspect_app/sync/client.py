@@ -1,0 +1,213 @@
+"""Talking to the hub over HTTP (同步客户端): one `sync_once` = capture, photos, push, pull.
+
+Order matters for safety, not for correctness: photos go first so that a record never
+reaches others long before its photo; a photo counts as sent only when the hub answers that
+the bytes it holds hash to the photo's SHA-256. Every step can stop half-way (no network,
+tablet switched off) and the next run continues where it stopped: ops not acknowledged are
+sent again (the hub ignores repeats), an upload resumes from the byte count the hub reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import httpx
+
+from inspect_app.errors import UserError
+from inspect_app.inspection import utc_now
+from inspect_app.sync.engine import SyncEngine
+from inspect_app.sync.protocol import PROTOCOL_VERSION, HubOp, Op, PushResult, blob_refs
+
+PUSH_BATCH = 1000
+UPLOAD_PIECE = 256 * 1024
+
+
+class HubRefused(UserError):
+    pass
+
+
+@dataclass
+class SyncReport:
+    captured: int = 0
+    pushed: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    pulled: int = 0
+    photos_sent: int = 0
+    photos_skipped: int = 0
+    photos_fetched: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    requests: int = 0
+    messages: list[str] = field(default_factory=list)
+
+
+def _header_bytes(headers: httpx.Headers) -> int:
+    return sum(len(k) + len(v) + 4 for k, v in headers.raw)
+
+
+class HubClient:
+    """A signed-in connection to the hub (token from /api/login)."""
+
+    def __init__(self, base_url: str, token: str = "", *, transport: httpx.BaseTransport | None = None,
+                 timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport,
+                                 headers={"Authorization": f"Bearer {token}"} if token else {})
+        self.report = SyncReport()
+
+    def close(self) -> None:
+        self.http.close()
+
+    def login(self, username: str, password: str, device: str = "") -> dict:
+        r = self.request("POST", "/api/login", json={"username": username, "password": password, "device": device})
+        body = r.json()
+        self.http.headers["Authorization"] = f"Bearer {body['token']}"
+        return body
+
+    def request(self, method: str, url: str, **kwargs) -> httpx.Response:
+        try:
+            response = self.http.request(method, url, **kwargs)
+        except httpx.TransportError as err:
+            raise UserError(f"无法连接县级中心（{type(err).__name__}），数据已保存在本机，稍后会自动重试。",
+                            f"Cannot reach the hub ({type(err).__name__}); everything is kept on this tablet "
+                            "and sync will retry.") from err
+        request = response.request
+        self.report.requests += 1
+        self.report.bytes_sent += len(request.method) + len(str(request.url.raw_path)) + _header_bytes(request.headers) \
+            + int(request.headers.get("content-length") or 0)
+        self.report.bytes_received += _header_bytes(response.headers) + len(response.content)
+        if response.status_code == 401:
+            raise HubRefused("中心拒绝了登录凭据（令牌无效或已撤销），请重新登录。",
+                             "The hub refused this tablet's sign-in (token invalid or revoked); sign in again.")
+        if response.status_code == 403:
+            raise HubRefused("中心拒绝访问：本账号不在该评审的评审组中。",
+                             "The hub refused: this account is not on that inspection's team.")
+        if response.status_code in (400, 422) and url in ("/api/sync/push", "/api/sync/pull", "/api/blobs/missing"):
+            raise UserError(f"中心无法处理本次同步请求：{response.text[:300]}",
+                            f"The hub could not handle this sync request: {response.text[:300]}")
+        if response.status_code >= 500:
+            raise UserError(f"县级中心出错（{response.status_code}），稍后重试。",
+                            f"The hub failed ({response.status_code}); sync will retry.")
+        return response
+
+
+def sync_once(engine: SyncEngine, client: HubClient, *, fetch_photos: bool = True) -> SyncReport:
+    """One full round. Raises UserError (no network, refused) after saving what it could."""
+    client.report = report = SyncReport()
+    report.captured = engine.capture()
+    upload_photos(engine, client)
+    push(engine, client)
+    pull(engine, client)
+    if fetch_photos:
+        fetch_missing_photos(engine, client)
+    report.messages = [r["zh"] for r in engine.rejections()]
+    engine.update_state(last_synced=utc_now().isoformat(), last_error="")
+    return report
+
+
+def upload_photos(engine: SyncEngine, client: HubClient) -> None:
+    pending = engine.pending_photos()
+    if not pending:
+        return
+    answer = client.request("POST", "/api/blobs/missing", json={"shas": pending}).json()
+    missing = set(answer["missing"])
+    # The hub has these already (it checked their hash when it took them).
+    already = [s for s in pending if s not in missing]
+    engine.confirm_photos(already)
+    client.report.photos_skipped += len(already)
+    for sha in pending:
+        if sha in missing:
+            upload_one(engine, client, sha, int(answer["partial"].get(sha, 0)))
+
+
+def upload_one(engine: SyncEngine, client: HubClient, sha: str, offset: int) -> None:
+    data = engine.local.blob_path(sha).read_bytes()
+    total = len(data)
+    for _attempt in range(3):
+        if offset > total:
+            offset = 0
+        r = client.request("PUT", f"/api/blobs/{sha}", params={"offset": offset, "total": total},
+                           content=data[offset:], headers={"Content-Type": "application/octet-stream"})
+        body = r.json()
+        if r.status_code == 200 and body.get("verified"):
+            engine.confirm_photos([sha])  # only now: the hub re-hashed what it holds
+            client.report.photos_sent += 1
+            return
+        if r.status_code == 409:
+            offset = int(body.get("received", 0))  # resume where the hub's copy ends
+            continue
+        if r.status_code == 422:
+            offset = 0  # the hub's copy did not match the hash and was dropped: send it whole
+            continue
+        offset = int(body.get("received", offset))
+    raise UserError(f"照片 {sha[:12]}… 未能上传，下次同步会继续。", f"Photo {sha[:12]}… did not upload; the next sync continues.")
+
+
+def push(engine: SyncEngine, client: HubClient) -> None:
+    pending = engine.pending_ops()
+    for start in range(0, len(pending), PUSH_BATCH):
+        batch = pending[start:start + PUSH_BATCH]
+        body = {"protocol": PROTOCOL_VERSION, "device": engine.device,
+                "ops": [op.model_dump(mode="json") for op in batch]}
+        result = PushResult.model_validate(client.request("POST", "/api/sync/push", json=body).json())
+        engine.mark_pushed([*result.accepted, *result.duplicates], result.rejected)
+        client.report.pushed += len(result.accepted)
+        client.report.duplicates += len(result.duplicates)
+        client.report.rejected += len(result.rejected)
+
+
+def pull(engine: SyncEngine, client: HubClient) -> None:
+    cursor = int(engine.state().get("cursor", 0))
+    ids: list[str] = []
+    while True:
+        body = client.request("GET", "/api/sync/pull", params={"since": cursor, "exclude_device": engine.device}).json()
+        ops = [HubOp.model_validate(o) for o in body["ops"]]
+        client.report.pulled += engine.merge(ops, acked=True)
+        cursor = int(body["cursor"])
+        engine.update_state(cursor=cursor)
+        ids = body.get("inspections", [])
+        if not body.get("more"):
+            break
+    # An inspection shared with this account after our cursor passed its early ops: fetch it whole.
+    known = set(engine.state().get("fetched", []))
+    for iid in ids:
+        if iid in known:
+            continue
+        since = 0
+        while True:
+            body = client.request("GET", "/api/sync/pull", params={"since": since, "inspection": iid}).json()
+            client.report.pulled += engine.merge([HubOp.model_validate(o) for o in body["ops"]], acked=True)
+            since = int(body["cursor"])
+            if not body.get("more"):
+                break
+        known.add(iid)
+        engine.update_state(fetched=sorted(known))
+
+
+def fetch_missing_photos(engine: SyncEngine, client: HubClient) -> None:
+    """Photos and signatures others took, so this tablet can show them."""
+    kinds: dict[str, str] = {}
+    for iid in engine.known_inspections():
+        for op in engine.ops(iid):
+            if op.device == engine.device:
+                continue
+            if op.key.startswith("report/"):
+                continue  # the signed PDF stays on the hub; tablets do not store PDFs as photos
+            for sha in blob_refs(op):
+                kinds[sha] = "png" if op.key.startswith("signature/") else "photo"
+    for sha, kind in sorted(kinds.items()):
+        if engine.local.photos.has(sha):
+            continue
+        r = client.http.get(f"/api/blobs/{sha}")
+        if r.status_code != 200:
+            continue  # not on the hub yet: the next sync tries again
+        try:
+            engine.local.put_blob(sha, r.content, kind)
+        except UserError:
+            continue  # damaged in transit: hash refused by the photo store; retried next time
+        engine.confirm_photos([sha])
+        client.report.photos_fetched += 1
+
+
+__all__ = ["HubClient", "HubRefused", "SyncReport", "sync_once", "upload_photos", "push", "pull", "Op"]

@@ -1,0 +1,301 @@
+"""The tablet's side of sync (本机同步台账): turn local edits into ops, merge others' ops in.
+
+Files under <data>/sync/ (written through the store's crash-safe DataFile):
+    state.json          next op number, hub cursor, store counter already captured, photos
+                        the hub confirmed, last sync outcome
+    ops/<id>.json       every op of one inspection this tablet knows (its own and others'),
+                        whether the hub acknowledged it, and the "shadow": the value of each
+                        key as of the last capture or merge
+
+`capture` compares the store with the shadow and writes one op per changed key, superseding
+the ops that were live for that key: what the author saw. `merge` adds others' ops and
+writes the merged values back, so an edit made here and not yet captured is captured first
+and never overwritten. Photos are never deleted here; `confirmed` says which ones the hub
+has verified, for anyone who wants to free space.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from inspect_app.inspection import utc_now
+from inspect_app.store.datafile import DataFile
+from inspect_app.store.locks import WorkspaceLock
+from inspect_app.store.migrations import CURRENT_VERSIONS, HEADER
+from inspect_app.sync.local import LocalSide
+from inspect_app.sync.merge import KeyValue, fold
+from inspect_app.sync.protocol import SAFE_ID, Op, Rejection, blob_refs, canonical_json
+
+for _kind in ("sync_state", "sync_ops"):
+    CURRENT_VERSIONS.setdefault(_kind, 1)
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """两位评审员对同一项给出了不同结果: shown on the tablet until a person picks one."""
+
+    inspection_id: str
+    key: str
+    candidates: list[Op]
+
+
+class SyncEngine:
+    def __init__(self, data_dir: Path, local: LocalSide | None = None,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self.data_dir = Path(data_dir)
+        self.local = local or LocalSide(self.data_dir)
+        self.clock = clock
+        self.root = self.data_dir / "sync"
+        (self.root / "ops").mkdir(parents=True, exist_ok=True)
+        self.lock = WorkspaceLock(self.root / ".lock")
+        self.state_file = DataFile(self.root / "state.json", "sync_state", self.lock)
+        self._ops_files: dict[str, DataFile] = {}
+
+    @property
+    def device(self) -> str:
+        return self.local.device_id
+
+    # -- files ---------------------------------------------------------------------------------
+    def _ops_file(self, inspection_id: str) -> DataFile:
+        if not SAFE_ID.match(inspection_id):
+            raise ValueError(inspection_id)
+        f = self._ops_files.get(inspection_id)
+        if f is None:
+            f = DataFile(self.root / "ops" / f"{inspection_id}.json", "sync_ops", self.lock)
+            self._ops_files[inspection_id] = f
+        return f
+
+    def state(self) -> dict:
+        doc = self.state_file.load() or {}
+        return dict(doc.get("state", {}))
+
+    def update_state(self, **changes: Any) -> dict:
+        with self.lock.exclusive():
+            doc = self.state_file.load() or {}
+            state = dict(doc.get("state", {})) | changes
+            self.state_file.commit({HEADER: dict(doc.get(HEADER, {})), "state": state})
+            return state
+
+    def _log(self, inspection_id: str) -> dict:
+        doc = self._ops_file(inspection_id).load() or {}
+        return {"ops": dict(doc.get("ops", {})), "shadow": dict(doc.get("shadow", {})), HEADER: dict(doc.get(HEADER, {}))}
+
+    def known_inspections(self) -> list[str]:
+        return sorted(p.stem for p in (self.root / "ops").glob("*.json") if SAFE_ID.match(p.stem))
+
+    def ops(self, inspection_id: str) -> list[Op]:
+        return [Op.model_validate(_op_fields(v)) for v in self._log(inspection_id)["ops"].values()]
+
+    def merged(self, inspection_id: str) -> dict[str, KeyValue]:
+        return fold(self.ops(inspection_id))
+
+    def _reserve(self, count: int) -> int:
+        """Numbers for `count` new ops, committed before any op uses them (a crash leaves a gap,
+        never a number used twice)."""
+        with self.lock.exclusive():
+            first = int(self.state().get("next_seq", 1))
+            self.update_state(next_seq=first + count)
+            return first
+
+    # -- capture local edits -------------------------------------------------------------------
+    def capture(self) -> int:
+        """Write an op for every key the store changed since the last capture. Returns how many."""
+        made = 0
+        with self.local.locked(), self.lock.exclusive():
+            since = int(self.state().get("captured_counter", 0))
+            now = self.local.counter()
+            changed = self.local.changed_since(since) if since else None
+            ids = self.local.inspection_ids() if changed is None else sorted(changed)
+            for iid in ids:
+                if SAFE_ID.match(iid):
+                    made += self._capture_one(iid)
+            self.update_state(captured_counter=now)
+        return made
+
+    def _capture_one(self, inspection_id: str) -> int:
+        try:
+            revision, snap = self.local.snapshot(inspection_id)
+        except Exception:
+            return 0  # not readable as an inspection (yet): the store reports it, sync skips it
+        log = self._log(inspection_id)
+        shadow = log["shadow"]
+        changed = [k for k, v in snap.items() if shadow.get(k, _MISSING) != v]
+        if not changed:
+            return 0
+        # Headers first, so the hub knows team and center before the findings arrive.
+        changed.sort(key=lambda k: (not k.startswith(("inspection.", "center")), k))
+        heads = fold(Op.model_validate(_op_fields(v)) for v in log["ops"].values())
+        first = self._reserve(len(changed))
+        at = self.clock()
+        author = self._author(inspection_id)
+        for n, key in enumerate(changed):
+            op = Op(device=self.device, seq=first + n, inspection_id=inspection_id, revision=revision, key=key,
+                    value=snap[key], supersedes=heads[key].head_ids if key in heads else [],
+                    author=author or "", at=at)
+            log["ops"][op.id] = op.model_dump(mode="json") | {"acked": False}
+            shadow[key] = snap[key]
+        self._ops_file(inspection_id).commit(log)
+        return len(changed)
+
+    def _author(self, inspection_id: str) -> str:
+        try:
+            with self.local.store.read(inspection_id) as tx:
+                return tx.inspection().inspector
+        except Exception:
+            return ""
+
+    # -- outgoing ------------------------------------------------------------------------------
+    def pending_ops(self) -> list[Op]:
+        """Ops the hub has not acknowledged (own and relayed), oldest first per device."""
+        out = []
+        for iid in self.known_inspections():
+            for v in self._log(iid)["ops"].values():
+                if not v.get("acked") and not v.get("rejected"):
+                    out.append(Op.model_validate(_op_fields(v)))
+        return sorted(out, key=lambda o: (o.inspection_id, o.device, o.seq))
+
+    def mark_pushed(self, acked: Iterable[str], rejected: Iterable[Rejection]) -> None:
+        acked = set(acked)
+        rejected = {r.id: r for r in rejected}
+        with self.lock.exclusive():
+            for iid in self.known_inspections():
+                log = self._log(iid)
+                touched = False
+                for oid, v in log["ops"].items():
+                    if oid in acked and not v.get("acked"):
+                        log["ops"][oid] = v | {"acked": True}
+                        touched = True
+                    elif oid in rejected and not v.get("rejected"):
+                        r = rejected[oid]
+                        log["ops"][oid] = v | {"rejected": {"code": r.code, "zh": r.zh, "en": r.en}}
+                        touched = True
+                if touched:
+                    self._ops_file(iid).commit(log)
+
+    def rejections(self) -> list[dict]:
+        out = []
+        for iid in self.known_inspections():
+            for oid, v in self._log(iid)["ops"].items():
+                if v.get("rejected"):
+                    out.append({"id": oid, "inspection_id": iid, "key": v["key"], **v["rejected"]})
+        return out
+
+    def photo_refs(self) -> list[str]:
+        """Hashes of photos/signatures this tablet's inspections point to."""
+        shas: set[str] = set()
+        for iid in self.known_inspections():
+            for op in self.ops(iid):
+                shas.update(blob_refs(op))
+        return sorted(shas)
+
+    def pending_photos(self) -> list[str]:
+        """Photos on this tablet that the hub has not yet confirmed (never to be deleted)."""
+        confirmed = set(self.state().get("confirmed", []))
+        return [s for s in self.photo_refs() if s not in confirmed and self.local.has_blob(s)]
+
+    def confirm_photos(self, shas: Iterable[str]) -> None:
+        with self.lock.exclusive():
+            confirmed = set(self.state().get("confirmed", [])) | set(shas)
+            self.update_state(confirmed=sorted(confirmed))
+
+    def confirmed(self, sha: str) -> bool:
+        return sha in set(self.state().get("confirmed", []))
+
+    # -- incoming ------------------------------------------------------------------------------
+    def merge(self, ops: Iterable[Op], acked: bool = True) -> int:
+        """Add others' ops (from the hub: acked; from a bundle: to relay) and write the merged
+        values back into the store. Returns how many ops were new here."""
+        by_iid: dict[str, list[Op]] = {}
+        for op in ops:
+            by_iid.setdefault(op.inspection_id, []).append(Op.model_validate(_op_fields(op.model_dump())))
+        new = 0
+        with self.local.locked(), self.lock.exclusive():
+            self.capture()  # an edit not yet captured must become an op before anything lands on it
+            for iid, group in by_iid.items():
+                if SAFE_ID.match(iid):
+                    new += self._merge_one(iid, group, acked)
+        return new
+
+    def _merge_one(self, inspection_id: str, ops: list[Op], acked: bool) -> int:
+        log = self._log(inspection_id)
+        stored = log["ops"]
+        touched: set[str] = set()
+        for op in ops:
+            if op.id in stored:
+                if acked and not stored[op.id].get("acked"):
+                    stored[op.id] = stored[op.id] | {"acked": True}
+                continue
+            stored[op.id] = op.model_dump(mode="json") | {"acked": acked}
+            touched.add(op.key)
+        new = len(touched)
+        if not touched and not ops:
+            return 0
+        state = fold(Op.model_validate(_op_fields(v)) for v in stored.values())
+        shadow = log["shadow"]
+        writes: dict[str, Any] = {}
+        for key in touched:
+            kv = state[key]
+            own = [op for op in kv.live if op.device == self.device]
+            desired = own[0].value if (kv.conflict and own) else kv.value
+            if shadow.get(key, _MISSING) != desired:
+                writes[key] = desired
+            shadow[key] = desired
+        if writes:
+            # Header fields must all be present to create an inspection seen here for the first time.
+            if not self.local.store.file(inspection_id).exists():
+                for key, kv in state.items():
+                    if key.startswith("inspection.") or key == "center":
+                        writes.setdefault(key, kv.value)
+                        shadow[key] = kv.value
+            self.local.apply(inspection_id, writes)
+        self._ops_file(inspection_id).commit(log)
+        # What we just wrote is not this device's change: do not capture it back as one.
+        return new
+
+    # -- conflicts -----------------------------------------------------------------------------
+    def conflicts(self, inspection_id: str | None = None) -> list[Conflict]:
+        ids = [inspection_id] if inspection_id else self.known_inspections()
+        out = []
+        for iid in ids:
+            for key, kv in sorted(self.merged(iid).items()):
+                if kv.conflict:
+                    out.append(Conflict(iid, key, list(kv.live)))
+        return out
+
+    def resolve(self, inspection_id: str, key: str, value: Any, author: str = "") -> Op:
+        """A person picked (or typed) the value of a conflicted key: write it here and send an
+        op that supersedes every competing value."""
+        with self.local.locked(), self.lock.exclusive():
+            self.capture()
+            log = self._log(inspection_id)
+            state = fold(Op.model_validate(_op_fields(v)) for v in log["ops"].values())
+            revision, _ = self.local.snapshot(inspection_id)
+            seq = self._reserve(1)
+            op = Op(device=self.device, seq=seq, inspection_id=inspection_id, revision=revision, key=key,
+                    value=value, supersedes=state[key].head_ids if key in state else [], author=author,
+                    at=self.clock())
+            self.local.apply(inspection_id, {key: value})
+            log["ops"][op.id] = op.model_dump(mode="json") | {"acked": False}
+            log["shadow"][key] = value
+            self._ops_file(inspection_id).commit(log)
+            # the write above is ours but already an op: move the capture mark past it
+            self.update_state(captured_counter=self.local.counter())
+        return op
+
+    # -- status --------------------------------------------------------------------------------
+    def pending_count(self) -> int:
+        return len(self.pending_ops()) + len(self.pending_photos())
+
+
+def _op_fields(value: dict) -> dict:
+    return {k: v for k, v in value.items() if k not in ("acked", "rejected", "hub_seq")}
+
+
+def same_value(a: Any, b: Any) -> bool:
+    return canonical_json(a) == canonical_json(b)

@@ -1,0 +1,171 @@
+"""The one place sync touches the tablet's store and photo folder (本机数据适配).
+
+Sync sees an inspection as a flat map of keys to JSON values (see protocol.py); this module
+reads that map out of the store and writes merged values back in, through the store's own
+transactions. Values written here are not audited as this device's changes (no tx.audit):
+they are other devices' changes, whose audit entries travel with them.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from inspect_app.evidence import PhotoStore
+from inspect_app.inspection import (
+    EvidenceRecord,
+    Finding,
+    HealthCenter,
+    Inspection,
+    ItemRating,
+    Signature,
+)
+from inspect_app.store import CENTERS, Store
+from inspect_app.sync.protocol import SHARED_INSPECTION_FIELDS
+
+Snapshot = dict[str, Any]
+
+
+def _part(text: str) -> str:
+    return str(text).replace("/", "／") or "-"
+
+
+def signature_key(sig: dict) -> str:
+    return f"signature/{sig['revision']}/{sig['role']}/{_part(sig['signer'])}"
+
+
+class LocalSide:
+    """The tablet's store and photos, as sync needs them."""
+
+    def __init__(self, data_dir: Path, store: Store | None = None, photos: PhotoStore | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.store = store or Store(self.data_dir)
+        self.photos = photos or PhotoStore.in_data_dir(self.data_dir)
+
+    @property
+    def device_id(self) -> str:
+        return self.store.device_id
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's write lock: no rating is saved between reading and writing back."""
+        with self.store.lock.exclusive():
+            yield
+
+    # -- what changed ----------------------------------------------------------------------
+    def counter(self) -> int:
+        return self.store.current_seq()
+
+    def changed_since(self, counter: int) -> set[str] | None:
+        """Inspection ids with changes above `counter`; None means "look at all of them"."""
+        changes = self.store.changes_since(counter)
+        if any(c.file == CENTERS for c in changes):
+            return None  # a center was edited: every inspection of it carries the center
+        return {c.file for c in changes}
+
+    def inspection_ids(self) -> list[str]:
+        return self.store.inspection_ids()
+
+    # -- reading ---------------------------------------------------------------------------
+    def snapshot(self, inspection_id: str) -> tuple[int, Snapshot]:
+        """(current revision, key -> JSON value) of one inspection."""
+        with self.store.read(inspection_id) as tx:
+            inspection = tx.inspection()
+            findings = tx.findings()
+            evidence = tx.evidence()
+            signatures = tx.signatures()
+            audit = [d for d in tx.table("audit").all()]
+        out: Snapshot = {}
+        meta = inspection.model_dump(mode="json")
+        for field in SHARED_INSPECTION_FIELDS:
+            out[f"inspection.{field}"] = meta[field]
+        center = self._center(inspection.center_id)
+        if center is not None:
+            out["center"] = center.model_dump(mode="json")
+        for number, finding in findings.items():
+            for code, rating in finding.items.items():
+                out[f"item/{number}/{code}"] = rating.model_dump(mode="json")
+            if finding.note:
+                out[f"note/{number}"] = finding.note
+            for code, advice in finding.rectification.items():
+                out[f"advice/{number}/{code}"] = advice
+        for record in evidence:
+            out[f"evidence/{record.id}"] = record.model_dump(mode="json")
+        for sig in signatures:
+            value = sig.model_dump(mode="json")
+            out[signature_key(value)] = value
+        for doc in audit:
+            value = {k: v for k, v in dict(doc).items() if k != "seq"}
+            out[f"audit/{value['id']}"] = value
+        return inspection.revision, out
+
+    def _center(self, center_id: str) -> HealthCenter | None:
+        if not center_id or not self.store.file(CENTERS).exists():
+            return None
+        with self.store.read(CENTERS) as tx:
+            return tx.center(center_id)
+
+    # -- writing back ----------------------------------------------------------------------
+    def apply(self, inspection_id: str, values: dict[str, Any]) -> None:
+        """Write merged values (other devices' changes) into the store in one save."""
+        if not values:
+            return
+        center = values.get("center")
+        if isinstance(center, dict):
+            with self.store.write(CENTERS, create=True) as tx:
+                tx.put_center(HealthCenter.model_validate(center))
+        exists = self.store.file(inspection_id).exists()
+        with self.store.write(inspection_id, create=True) as tx:
+            header = {k.removeprefix("inspection."): v for k, v in values.items() if k.startswith("inspection.")}
+            if exists:
+                current = tx.inspection().model_dump(mode="json")
+            else:
+                current = {"id": inspection_id, "center_id": "", "standard_id": "", "standard_version": ""}
+            if header or not exists:
+                tx.put_inspection(Inspection.model_validate({**current, **header, "id": inspection_id}))
+            findings: dict[str, Finding] = {}
+
+            def finding(number: str) -> Finding:
+                if number not in findings:
+                    findings[number] = tx.finding(number) or Finding(inspection_id=inspection_id, clause_number=number)
+                return findings[number]
+
+            audit = tx.table("audit")
+            known_audit = {d.get("id") for d in audit.all()}
+            known_sigs = {signature_key(s.model_dump(mode="json")) for s in tx.signatures()}
+            for key, value in values.items():
+                head, _, rest = key.partition("/")
+                if head == "item" and isinstance(value, dict):
+                    number, code = rest.split("/")
+                    f = finding(number)
+                    findings[number] = f.model_copy(update={"items": {**f.items, code: ItemRating.model_validate(value)}})
+                elif head == "note":
+                    findings[rest] = finding(rest).model_copy(update={"note": str(value or "")})
+                elif head == "advice":
+                    number, code = rest.split("/")
+                    f = finding(number)
+                    findings[number] = f.model_copy(update={"rectification": {**f.rectification, code: str(value or "")}})
+                elif head == "evidence" and isinstance(value, dict):
+                    tx.put_evidence(EvidenceRecord.model_validate(value))
+                elif head == "signature" and isinstance(value, dict) and key not in known_sigs:
+                    tx.add_signature(Signature.model_validate(value))
+                elif head == "audit" and isinstance(value, dict) and value.get("id") not in known_audit:
+                    audit.insert(dict(value))  # no "seq": not one of this device's changes
+            for f in findings.values():
+                tx.put_finding(f)
+
+    # -- photos ----------------------------------------------------------------------------
+    def has_blob(self, sha: str) -> bool:
+        """The original bytes are on this tablet (what the hub must receive)."""
+        try:
+            return self.photos.has_original(sha)
+        except Exception:
+            return False
+
+    def blob_path(self, sha: str) -> Path:
+        return self.photos.original_path(sha)
+
+    def put_blob(self, sha: str, data: bytes, kind: str) -> None:
+        """Keep a blob received from the hub or a bundle (hash checked by the photo store)."""
+        self.photos.put_original(sha, data, kind="png" if kind == "png" else "photo")
