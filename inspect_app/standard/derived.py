@@ -48,9 +48,10 @@ def parse_derived(text: str) -> ParsedDerived | None:
         first, last = match["first"], match["last"]
         numbers = [first]
         if last:
-            numbers = expand_range(first, last) or [first, last]
-            if numbers == [first, last]:
+            expanded = expand_range(first, last)
+            if expanded is None:
                 unexpanded.append(match.group(0))
+            numbers = expanded or [first, last]
         sources.extend(n for n in numbers if n not in sources)
     if not sources:
         return None

@@ -212,12 +212,15 @@ def _join_fragments(units: list[_Unit]) -> None:
 def _confirm_chapters(units: list[_Unit]) -> None:
     """`一、…`/`1 …` is a chapter heading only when the next numbered heading is inside it
     (a short numbered line in an explanation is not); `第N章` always is."""
+    current = 0  # chapter of the last numbered heading: a list item "1、人员配备" inside chapter 1 is no chapter
     for i, u in enumerate(units):
+        if u.kind == "heading":
+            current = int(u.match["num"].split(".")[0])
         if u.kind != "chapter" or u.match["n1"]:
             continue
         n = _chapter_number(u.match["n2"])
         nxt = next((v for v in units[i + 1:] if v.kind in ("heading", "chapter")), None)
-        if not (nxt and nxt.kind == "heading" and nxt.match["num"].split(".")[0] == str(n)):
+        if n <= current or not (nxt and nxt.kind == "heading" and nxt.match["num"].split(".")[0] == str(n)):
             u.kind, u.match = "plain", None
 
 
@@ -377,8 +380,7 @@ class _Reader:
         if self.phase in ("item", "after_method"):
             self.phase = "after_method"
         if draft.clause is None:
-            twin = next((d for d in self.unplaced if d.code == draft.code
-                         and tx.comparable(d.requirement) == tx.comparable(draft.requirement)), None)
+            twin = self._twin_of_unplaced(draft)
         else:
             twin = self.items.get((draft.clause, draft.code))
         if twin is not None:
@@ -394,6 +396,18 @@ class _Reader:
             self.items[(self._group, draft.code + f"@{draft.line}")] = draft
         else:
             self.items[(draft.clause, draft.code)] = draft
+
+    def _twin_of_unplaced(self, draft: _ItemDraft) -> _ItemDraft | None:
+        """An item met outside any clause may be a copy of one already read (a run-together copy of
+        the guide after a foreign block): same code and same text anywhere, else the one item with the
+        same code and requirement (a cut-off or edited copy). Otherwise it is a new unplaced item."""
+        everything = list(self.items.values())
+        same = [d for d in everything if d.code == draft.code and d.comparable() == draft.comparable()]
+        if same:
+            return same[0]
+        alike = [d for d in everything if d.code == draft.code
+                 and tx.comparable(d.requirement) == tx.comparable(draft.requirement)]
+        return alike[0] if len(alike) == 1 else None
 
     def _record_duplicate(self, first: _ItemDraft, again: _ItemDraft) -> None:
         clause = first.clause or ""
