@@ -11,6 +11,7 @@ Routes (the URL path, so a reload lands on the same screen):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import traceback
 from pathlib import Path
@@ -29,9 +30,9 @@ PREF_LANG = "jiceng.lang"
 PREF_ME = "jiceng.inspector"
 
 
-def make_main(data_dir: Path, upload_dir: Path):
+def make_main(data_dir: Path, upload_dir: Path, standards_dir: Path | None = None):
     """The Flet entry for every session, and the lookup the /media route uses."""
-    ctx = AppContext(data_dir=data_dir, upload_dir=upload_dir)
+    ctx = AppContext(data_dir=data_dir, upload_dir=upload_dir, standards_dir=standards_dir or paths.STANDARDS_DIR)
 
     async def main(page: ft.Page) -> None:
         app = InspectApp(page, ctx)
@@ -48,7 +49,7 @@ class InspectApp:
         self.ctx = ctx
         self.lang = "zh"
         self.me = ""
-        self.prefs = ft.SharedPreferences()
+        self.prefs = ft.SharedPreferences()  # localStorage in the browser: per device
         self.screen = None  # the current screen object (has .view)
 
     # ------------------------------------------------------------ set-up
@@ -60,7 +61,6 @@ class InspectApp:
         page.theme = ft.Theme(font_family=FONT_FAMILY, color_scheme_seed=ft.Colors.TEAL)
         page.theme_mode = ft.ThemeMode.LIGHT
         page.padding = 0
-        page.services.append(self.prefs)
         try:
             self.lang = (await self.prefs.get(PREF_LANG)) or "zh"
             self.me = (await self.prefs.get(PREF_ME)) or ""
@@ -127,6 +127,25 @@ class InspectApp:
     async def set_me(self, name: str) -> None:
         self.me = name.strip()
         await self.prefs.set(PREF_ME, self.me)
+
+    # ------------------------------------------------------------ saving
+    async def call(self, fn, *args, **kwargs):
+        """Run one service call off the event loop, with the honest save state shown.
+
+        Returns the service's result, or None when it refused (the user sees why)."""
+        indicator = getattr(self.screen, "save_state", None)
+        if indicator is not None:
+            indicator.set("saving")
+        try:
+            result = await asyncio.to_thread(fn, self.ctx.workspace, *args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - every failure is shown, none is swallowed
+            if indicator is not None:
+                indicator.set("failed")
+            self.fail(exc)
+            return None
+        if indicator is not None:
+            indicator.set("saved")
+        return result
 
     def toast(self, message: str, error: bool = False) -> None:
         self.page.show_dialog(ft.SnackBar(ft.Text(message), bgcolor=ft.Colors.RED_700 if error else None))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from inspect_app import paths
 from inspect_app.ui.server import DEFAULT_HOST, DEFAULT_PORT
 
@@ -14,6 +16,8 @@ def register(sub) -> None:
     app.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     # Own dest: a sub-parser default would otherwise overwrite the top-level --data.
     app.add_argument("--data", dest="app_data", default=None, help="data folder (default ./data)")
+    app.add_argument("--standards", default=None,
+                     help="folder of standard files to offer (default: the shipped standards/)")
     app.set_defaults(func=run_app)
 
 
@@ -21,5 +25,6 @@ def run_app(args) -> int:
     from inspect_app.ui.server import serve
 
     data_dir = paths.data_dir(getattr(args, "app_data", None) or getattr(args, "data", None))
-    serve(data_dir, host=args.host, port=args.port)
+    standards = Path(args.standards) if args.standards else None
+    serve(data_dir, host=args.host, port=args.port, standards_dir=standards)
     return 0

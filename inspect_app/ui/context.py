@@ -13,6 +13,7 @@ from inspect_app import paths
 class AppContext:
     data_dir: Path
     upload_dir: Path
+    standards_dir: Path = paths.STANDARDS_DIR
     _workspace: object = None
     _standards: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -24,27 +25,14 @@ class AppContext:
             if self._workspace is None:
                 from inspect_app import services
 
-                self._workspace = services.open_workspace(self.data_dir)
+                self._workspace = services.open_workspace(self.data_dir, self.standards_dir)
             return self._workspace
 
     def standards(self) -> list:
         """The shipped standards (standards/*.json) with their content hash."""
         from inspect_app.standard.loader import list_standards
 
-        return list_standards(paths.STANDARDS_DIR)
-
-    def standard(self, standard_id: str):
-        """One standard by id, loaded once per process (they are frozen models)."""
-        with self._lock:
-            if standard_id not in self._standards:
-                from inspect_app.standard.loader import load_standard
-
-                for path in sorted(paths.STANDARDS_DIR.glob("*.json")):
-                    if path.name.endswith(".schema.json"):
-                        continue
-                    std = load_standard(path)
-                    self._standards[std.id] = std
-            return self._standards[standard_id]
+        return list_standards(self.standards_dir)
 
     def media_file(self, kind: str, name: str) -> Path | None:
         """A stored photo/thumbnail/signature file for the /media route, or None."""

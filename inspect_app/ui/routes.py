@@ -25,6 +25,9 @@ def match(route: str) -> tuple[str, dict[str, str]]:
 
 def build_screen(app, route: str):
     name, params = match(route)
+    if "number" in params:
+        from inspect_app.ui_state import clause_from_slug
+        params["number"] = clause_from_slug(params["number"])
     if name == "home":
         from inspect_app.ui.home.view import HomeScreen
         return HomeScreen(app)

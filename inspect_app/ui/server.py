@@ -20,7 +20,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8550
 
 
-def build_asgi_app(data_dir: Path):
+def build_asgi_app(data_dir: Path, standards_dir: Path | None = None):
     """The ASGI app: Flet (websocket, static client, uploads) plus a read-only photo route."""
     import flet_web.fastapi as flet_fastapi
 
@@ -32,7 +32,7 @@ def build_asgi_app(data_dir: Path):
     # outlives the process that signed it.
     secret = os.environ.get("FLET_SECRET_KEY") or secrets.token_urlsafe(32)
     os.environ["FLET_SECRET_KEY"] = secret
-    main, media_file = make_main(data_dir, upload_dir)
+    main, media_file = make_main(data_dir, upload_dir, standards_dir)
 
     outer = FastAPI()
 
@@ -122,8 +122,9 @@ class InjectShims:
         await self.app(scope, receive, capture)
 
 
-def serve(data_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+def serve(data_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+          standards_dir: Path | None = None) -> None:
     url = f"http://{host}:{port}/"
-    app = build_asgi_app(data_dir)
+    app = build_asgi_app(data_dir, standards_dir)
     print(f"基层行现场评审 Jiceng Inspect: {url}  (data: {data_dir})", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", ws="websockets-sansio")

@@ -1,22 +1,170 @@
-"""Home 首页: the health centers, the inspections by status, starting one, the shipped standards."""
+"""Home 首页: who uses this device, health centers, inspections by status, start one, standards."""
 
 from __future__ import annotations
 
 import flet as ft
 
+from inspect_app import services
+from inspect_app.inspection import CenterType, HealthCenter, InspectionStatus
+from inspect_app.ui.components.choice import ChoiceRow
 from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, heading
+from inspect_app.ui_state import by_status, clause_route, resume_clause, split_team
 
 
 class HomeScreen:
     def __init__(self, app) -> None:
         self.app = app
         t = app.t
-        body = ft.Column([self._standards()], spacing=16)
+        ws = app.ctx.workspace
+        self.centers = services.list_centers(ws)
+        self.inspections = services.list_inspections(ws)
+        self.center_names = {c.id: c.name for c in self.centers}
+        self.standard_titles = {s.id: s.title for s in app.ctx.standards()}
+        self.me_field = ft.TextField(label=t("my_name"), value=app.me, width=260, height=TARGET + 8,
+                                     on_blur=self._save_me, on_submit=self._save_me, dense=False)
+        wide = not app.narrow
+        left = ft.Column([self._me(), self._inspections()], spacing=20, expand=wide)
+        right = ft.Column([self._centers(), self._standards()], spacing=20, expand=wide)
+        if wide:
+            body = ft.Row([left, right], spacing=24, vertical_alignment=ft.CrossAxisAlignment.START)
+        else:
+            body = ft.Column([*left.controls, *right.controls], spacing=20)
         self.view = ft.View(
             route="/", appbar=app_bar(app, t("app_title")), scroll=ft.ScrollMode.AUTO,
             padding=ft.Padding.all(12 if app.narrow else 20), bgcolor=ft.Colors.GREY_50,
             controls=[body],
         )
+
+    # ------------------------------------------------------------ me
+    def _me(self) -> ft.Control:
+        return ft.Column([heading(self.app.t("me")), self.me_field], spacing=6)
+
+    async def _save_me(self, e) -> None:
+        await self.app.set_me(self.me_field.value or "")
+
+    # ------------------------------------------------------------ inspections
+    def _inspections(self) -> ft.Control:
+        t = self.app.t
+        rows: list[ft.Control] = [ft.Row([heading(t("inspections")),
+                                          big_button(t("start_inspection"), self._start_dialog, icon=ft.Icons.PLAY_ARROW,
+                                                     disabled=not self.centers)],
+                                         alignment=ft.MainAxisAlignment.SPACE_BETWEEN, wrap=True)]
+        if not self.inspections:
+            rows.append(ft.Text(t("no_inspections")))
+        for status, group in by_status(self.inspections):
+            rows.append(ft.Text(t(f"status_{status.value}"), size=14, color=ft.Colors.GREY_700,
+                                weight=ft.FontWeight.W_600))
+            for insp in group:
+                rows.append(self._inspection_card(insp))
+        return ft.Column(rows, spacing=8)
+
+    def _inspection_card(self, insp) -> ft.Control:
+        t = self.app.t
+        center = self.center_names.get(insp.center_id, insp.center_id)
+        std = self.standard_titles.get(insp.standard_id, insp.standard_id)
+        when = insp.started_on.astimezone().strftime("%Y-%m-%d")
+        action = t("resume") if insp.status is InspectionStatus.DRAFT else t("open")
+        team = "、".join(m.name for m in insp.team)
+        return card(
+            ft.Text(center, size=16, weight=ft.FontWeight.W_600),
+            ft.Text(f"{std} · {when}", size=13),
+            ft.Text(f"{team}" + (f" · {t('at_clause')} {insp.current_clause}" if insp.current_clause else ""),
+                    size=13, color=ft.Colors.GREY_700),
+            ft.Row([big_button(action, lambda e, i=insp.id: self._open(i), icon=ft.Icons.ARROW_FORWARD),
+                    big_button(t("overview"), lambda e, i=insp.id: self.app.go(f"/i/{i}"), filled=False)],
+                   wrap=True),
+        )
+
+    def _open(self, inspection_id: str) -> None:
+        """Resume where this inspection was left off (its bookmark, else the first unrated clause)."""
+        ws = self.app.ctx.workspace
+        snap = services.snapshot(ws, inspection_id)
+        standard = services.standard_for(ws, snap.inspection)
+        number = resume_clause(standard, snap.inspection, snap.findings)
+        self.app.go(clause_route(inspection_id, number) if number else f"/i/{inspection_id}")
+
+    def _start_dialog(self, e) -> None:
+        app, t = self.app, self.app.t
+        standards = app.ctx.standards()
+        center = ChoiceRow([(c.id, c.name) for c in self.centers], self.centers[0].id if len(self.centers) == 1 else None)
+        standard = ChoiceRow([(s.id, s.title) for s in standards], standards[0].id if len(standards) == 1 else None)
+        me = ft.TextField(label=t("my_name"), value=app.me)
+        team = ft.TextField(label=t("team"), multiline=True, min_lines=1, max_lines=3)
+        error = ft.Text("", color=ft.Colors.RED_700)
+
+        async def start(ev):
+            if not center.value or not standard.value:
+                error.value = t("required", what=t("center") if not center.value else t("standard"))
+                error.update()
+                return
+            await app.set_me(me.value or "")
+            insp = await app.call(services.start_inspection, center.value, standard.value,
+                                  split_team(team.value or ""), app.me)
+            if insp is not None:
+                app.page.pop_dialog()
+                app.go(f"/i/{insp.id}")
+
+        dlg = ft.AlertDialog(
+            modal=True, title=ft.Text(t("start_inspection")),
+            content=ft.Column([ft.Text(t("center"), weight=ft.FontWeight.W_600), center,
+                               ft.Text(t("standard"), weight=ft.FontWeight.W_600), standard,
+                               me, team, error], tight=True, scroll=ft.ScrollMode.AUTO, width=560, spacing=10),
+            actions=[big_button(t("cancel"), lambda ev: app.page.pop_dialog(), filled=False),
+                     big_button(t("start_inspection"), start)],
+        )
+        app.page.show_dialog(dlg)
+
+    # ------------------------------------------------------------ centers
+    def _centers(self) -> ft.Control:
+        t = self.app.t
+        rows: list[ft.Control] = [ft.Row([heading(t("centers")),
+                                          big_button(t("add_center"), lambda e: self._center_dialog(None),
+                                                     icon=ft.Icons.ADD, filled=False)],
+                                         alignment=ft.MainAxisAlignment.SPACE_BETWEEN, wrap=True)]
+        if not self.centers:
+            rows.append(ft.Text(t("no_centers")))
+        for c in self.centers:
+            kind = t(f"type_{c.type.value}")
+            details = " · ".join(x for x in (kind, c.county, c.code, c.director) if x)
+            rows.append(ft.Container(
+                ft.Row([ft.Column([ft.Text(c.name, size=15, weight=ft.FontWeight.W_600),
+                                   ft.Text(details, size=12, color=ft.Colors.GREY_700)], spacing=2, expand=True),
+                        ft.IconButton(ft.Icons.EDIT, tooltip=f"{t('edit')} {c.name}", width=TARGET, height=TARGET,
+                                      on_click=lambda e, c=c: self._center_dialog(c))]),
+                padding=ft.Padding.symmetric(horizontal=12, vertical=4), border_radius=10,
+                border=ft.Border.all(1, ft.Colors.GREY_300), bgcolor=ft.Colors.WHITE))
+        return ft.Column(rows, spacing=8)
+
+    def _center_dialog(self, center: HealthCenter | None) -> None:
+        app, t = self.app, self.app.t
+        name = ft.TextField(label=t("name"), value=center.name if center else "")
+        code = ft.TextField(label=t("code"), value=center.code if center else "")
+        county = ft.TextField(label=t("county"), value=center.county if center else "")
+        director = ft.TextField(label=t("director"), value=center.director if center else "")
+        kind = ChoiceRow([(CenterType.TOWNSHIP.value, t("type_township")),
+                          (CenterType.COMMUNITY.value, t("type_community"))],
+                         (center.type.value if center else CenterType.TOWNSHIP.value))
+
+        async def save(ev):
+            fields = dict(code=code.value or "", county=county.value or "", type=kind.value,
+                          director=director.value or "")
+            if center is None:
+                done = await app.call(services.add_center, name.value or "", actor=app.me or "unknown", **fields)
+            else:
+                done = await app.call(services.edit_center, center.id, actor=app.me or "unknown",
+                                      name=name.value or "", **fields)
+            if done is not None:
+                app.page.pop_dialog()
+                app.show("/")
+
+        dlg = ft.AlertDialog(
+            modal=True, title=ft.Text(t("add_center") if center is None else f"{t('edit')} {center.name}"),
+            content=ft.Column([name, code, county, ft.Text(t("type"), weight=ft.FontWeight.W_600), kind, director],
+                              tight=True, scroll=ft.ScrollMode.AUTO, width=520, spacing=10),
+            actions=[big_button(t("cancel"), lambda ev: app.page.pop_dialog(), filled=False),
+                     big_button(t("save"), save)],
+        )
+        app.page.show_dialog(dlg)
 
     # ------------------------------------------------------------ standards
     def _standards(self) -> ft.Control:

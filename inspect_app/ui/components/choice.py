@@ -1,0 +1,49 @@
+"""A row of big toggle buttons, one of which is chosen (instead of a dropdown: one tap, big targets)."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from inspect_app.ui.components.common import TARGET
+
+
+class ChoiceRow(ft.Row):
+    def __init__(self, options: list[tuple[str, str]], value: str | None = None, on_change=None,
+                 colors: dict[str, str] | None = None, expand_buttons: bool = False) -> None:
+        self.options = options
+        self.value = value
+        self.on_change_cb = on_change
+        self.colors = colors or {}
+        self.expand_buttons = expand_buttons
+        super().__init__(wrap=True, spacing=8, run_spacing=8)
+        self._render()
+
+    def _render(self) -> None:
+        self.controls = [self._button(v, label) for v, label in self.options]
+
+    def _button(self, value: str, label: str) -> ft.Control:
+        chosen = value == self.value
+        color = self.colors.get(value, ft.Colors.TEAL_700)
+
+        async def click(e, v=value):
+            await self.choose(v)
+
+        style = ft.ButtonStyle(
+            bgcolor=color if chosen else ft.Colors.WHITE,
+            color=ft.Colors.WHITE if chosen else color,
+            side=ft.BorderSide(2, color),
+            shape=ft.RoundedRectangleBorder(radius=8),
+            padding=ft.Padding.symmetric(horizontal=16),
+        )
+        return ft.Button(content=("✓ " if chosen else "") + label, on_click=click, height=TARGET, style=style,
+                         expand=self.expand_buttons or None, elevation=0)
+
+    async def choose(self, value: str) -> None:
+        self.value = value
+        self._render()
+        if self.page:
+            self.update()
+        if self.on_change_cb:
+            result = self.on_change_cb(value)
+            if hasattr(result, "__await__"):
+                await result

@@ -1,0 +1,103 @@
+"""Sign 签名: submit, then a signature pad for each team member and the director, then lock."""
+
+from __future__ import annotations
+
+import asyncio
+
+import flet as ft
+
+from inspect_app import services
+from inspect_app.evidence import render_strokes_png
+from inspect_app.inspection import InspectionStatus, TeamRole
+from inspect_app.ui.components.common import app_bar, big_button, card, heading
+from inspect_app.ui.components.nav import inspection_actions
+from inspect_app.ui.components.photos import photo_url
+from inspect_app.ui.components.save_state import SaveState
+from inspect_app.ui.components.signature_pad import PAD_H, PAD_W, SignaturePad
+from inspect_app.ui.data import load
+from inspect_app.ui_state import signers
+
+S = InspectionStatus
+ROLE_KEYS = {TeamRole.LEADER: "leader", TeamRole.EXPERT: "expert", TeamRole.DIRECTOR: "director_role"}
+
+
+class SignScreen:
+    def __init__(self, app, inspection_id: str) -> None:
+        self.app = app
+        self.id = inspection_id
+        t = app.t
+        self.data = data = load(app, inspection_id)
+        self.save_state = SaveState(app.lang)
+        insp = data.inspection
+        status = insp.status
+        controls: list[ft.Control] = [card(
+            ft.Text(f"{t('summary')}: {data.score.verdict.name(app.lang)}", size=16, weight=ft.FontWeight.W_600),
+            ft.Text(t(f"status_{status.value}"), size=14),
+        )]
+        gaps = data.gaps()
+        if gaps:
+            controls.append(ft.Text(f"{t('incomplete_evidence')}: {len(gaps)} — {t('gaps_note')}",
+                                    color=ft.Colors.ORANGE_900, size=13))
+        if status is S.DRAFT:
+            controls.append(big_button(t("submit"), self._submit, icon=ft.Icons.SEND))
+            controls.append(ft.Text(t("submit_note"), size=13, color=ft.Colors.GREY_700))
+        else:
+            done = {(s.signer, s.role): s for s in data.snap.signatures}
+            width = int(min(PAD_W, (app.page.width or PAD_W) - 48))
+            director = data.center.director if data.center else ""
+            for name, role in signers(insp.team, director):
+                controls.append(self._signer(name, role, done.get((name, role)), width, status))
+            if status is S.SUBMITTED:
+                controls.append(big_button(t("lock"), self._sign_and_lock, icon=ft.Icons.LOCK))
+            elif status is S.SIGNED:
+                controls.append(big_button(t("lock"), self._lock, icon=ft.Icons.LOCK))
+            else:
+                controls.append(ft.Text(t("locked_note"), color=ft.Colors.GREEN_800, weight=ft.FontWeight.W_600))
+        self.view = ft.View(
+            route=f"/i/{inspection_id}/sign", bgcolor=ft.Colors.GREY_50, scroll=ft.ScrollMode.AUTO,
+            padding=ft.Padding.all(10 if app.narrow else 16), spacing=14,
+            appbar=app_bar(app, t("sign"), back=f"/i/{inspection_id}/summary",
+                           actions=inspection_actions(app, inspection_id, "sign", self.save_state)),
+            controls=controls,
+        )
+
+    def _signer(self, name: str, role: TeamRole, signature, width: int, status) -> ft.Control:
+        t = self.app.t
+        who = f"{t(ROLE_KEYS[role])}：{name}" if name else t(ROLE_KEYS[role])
+        if signature is not None:
+            return card(ft.Row([ft.Icon(ft.Icons.CHECK_CIRCLE, color=ft.Colors.GREEN_700),
+                                ft.Text(f"{who} · {t('signed')}", weight=ft.FontWeight.W_600)]),
+                        ft.Image(src=photo_url(signature.image_sha256), width=min(width, 280), height=100,
+                                 fit=ft.BoxFit.CONTAIN, semantics_label=f"{t('signed')} {name}"))
+        if status is not S.SUBMITTED:
+            return card(ft.Text(who))
+        name_field = ft.TextField(label=t("director"), value=name, visible=role is TeamRole.DIRECTOR)
+        pad = SignaturePad(t("sign_here"), width=width, height=PAD_H)
+
+        async def confirm(e):
+            signer = (name_field.value or "").strip() if role is TeamRole.DIRECTOR else name
+            if pad.empty:
+                self.app.toast(t("sign_here"), error=True)
+                return
+            png = await asyncio.to_thread(render_strokes_png, pad.strokes, pad.pad_w, pad.pad_h)
+            done = await self.app.call(services.add_signature, self.id, signer, role.value, png,
+                                       actor=self.app.me or None)
+            if done is not None:
+                self.app.show(self.app.page.route)
+
+        return card(ft.Text(who, weight=ft.FontWeight.W_600), name_field, pad,
+                    ft.Row([big_button(t("clear"), lambda e: pad.clear(), filled=False),
+                            big_button(f"{t('confirm_sign')} · {name or t('director_role')}", confirm)], wrap=True))
+
+    async def _submit(self, e) -> None:
+        if await self.app.call(services.submit, self.id, actor=self.app.me or None) is not None:
+            self.app.show(self.app.page.route)
+
+    async def _sign_and_lock(self, e) -> None:
+        if await self.app.call(services.sign, self.id, actor=self.app.me or None) is None:
+            return
+        await self._lock(e)
+
+    async def _lock(self, e) -> None:
+        await self.app.call(services.lock, self.id, actor=self.app.me or None)
+        self.app.show(self.app.page.route)

@@ -1,0 +1,138 @@
+"""Summary 评审结果: results by chapter, the verdict with reasons, prerequisites, 问题清单 with 整改建议,
+and every clause whose evidence is incomplete (signing is still allowed; the gaps go in the report)."""
+
+from __future__ import annotations
+
+import flet as ft
+
+from inspect_app import services
+from inspect_app.evidence_rules import need_text
+from inspect_app.scoring import deficiencies
+from inspect_app.ui.components.choice import ChoiceRow
+from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, heading, progress_line
+from inspect_app.ui.components.nav import inspection_actions
+from inspect_app.ui.components.save_state import SaveState
+from inspect_app.ui.data import load
+from inspect_app.ui_state import clause_route
+
+
+class SummaryScreen:
+    def __init__(self, app, inspection_id: str) -> None:
+        self.app = app
+        self.id = inspection_id
+        t = app.t
+        self.data = data = load(app, inspection_id)
+        self.save_state = SaveState(app.lang)
+        controls = [self._verdict(), self._prerequisites(), self._chapters(), self._deficiencies(), self._gaps(),
+                    ft.Row([big_button(t("photos"), lambda e: app.go(f"/i/{inspection_id}/photos"), filled=False,
+                                       icon=ft.Icons.PHOTO_LIBRARY_OUTLINED),
+                            big_button(t("sign"), lambda e: app.go(f"/i/{inspection_id}/sign"), icon=ft.Icons.DRAW)],
+                           wrap=True)]
+        self.view = ft.View(
+            route=f"/i/{inspection_id}/summary", bgcolor=ft.Colors.GREY_50, scroll=ft.ScrollMode.AUTO,
+            padding=ft.Padding.all(10 if app.narrow else 16), spacing=16,
+            appbar=app_bar(app, t("summary") + (f" · {data.center.name}" if data.center else ""),
+                           back=f"/i/{inspection_id}",
+                           actions=inspection_actions(app, inspection_id, "summary", self.save_state)),
+            controls=controls,
+        )
+
+    def _verdict(self) -> ft.Control:
+        t, lang = self.app.t, self.app.lang
+        score = self.data.score
+        v = score.verdict
+        name = v.name(lang) + ((" （暂定）" if lang == "zh" else " (provisional)") if v.provisional else "")
+        reasons = [ft.Text("• " + r.text(lang), size=13) for r in v.reasons]
+        return card(
+            ft.Row([ft.Text(t("verdict"), size=16, weight=ft.FontWeight.W_600),
+                    ft.Container(ft.Text(name, size=18, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD),
+                                 bgcolor=ft.Colors.GREEN_700 if v.tier else ft.Colors.RED_700, border_radius=8,
+                                 padding=ft.Padding.symmetric(horizontal=12, vertical=4))], wrap=True),
+            progress_line(self.app, score.rated_items, score.total_items),
+            *reasons,
+        )
+
+    def _prerequisites(self) -> ft.Control:
+        t = self.app.t
+        prereqs = self.data.standard.prerequisites
+        if not prereqs:
+            return ft.Container()
+        answers = self.data.inspection.prerequisites
+        rows = [heading(t("prerequisites"), 16)]
+        for p in prereqs:
+            value = answers.get(p.id)
+            current = None if value is None else ("yes" if value else "no")
+            choice = ChoiceRow([("yes", t("yes")), ("no", t("no"))], current,
+                               lambda v, pid=p.id: self._set_prereq(pid, v))
+            choice.disabled = not self.data.editable
+            rows.append(ft.Row([ft.Text(p.text, expand=True, size=14), choice], wrap=self.app.narrow))
+        return card(*rows)
+
+    async def _set_prereq(self, prerequisite_id: str, value: str) -> None:
+        done = await self.app.call(services.set_prerequisite, self.id, prerequisite_id, value == "yes",
+                                   actor=self.app.me or None)
+        if done is not None:
+            self.app.show(self.app.page.route)  # the verdict depends on it
+
+    def _chapters(self) -> ft.Control:
+        t = self.app.t
+        header = ft.Row([ft.Text(t("by_chapter"), size=16, weight=ft.FontWeight.W_600)])
+        rows = [header]
+        for ch in self.data.score.chapters:
+            b, r = ch.basic, ch.recommended
+            rows.append(ft.Column([
+                ft.Text(f"{ch.number} {ch.title}", weight=ft.FontWeight.W_600),
+                ft.Text(f"{t('basic')}: A {b.A} · B {b.B} · C {b.C} · D {b.D} · {t('f_unrated')} {b.incomplete}"
+                        + (f"    {t('recommended')}: A {r.A} · B {r.B} · C {r.C} · D {r.D} · "
+                           f"{t('f_unrated')} {r.incomplete}" if r.total else ""), size=13),
+                progress_line(self.app, ch.rated_items, ch.total_items),
+            ], spacing=4))
+        return card(*rows)
+
+    def _deficiencies(self) -> ft.Control:
+        t = self.app.t
+        found = deficiencies(self.data.standard, self.data.score.clauses)
+        rows: list[ft.Control] = [ft.Text(f"{t('deficiencies')} ({len(found)})", size=16, weight=ft.FontWeight.W_600)]
+        if not found:
+            rows.append(ft.Text(t("no_deficiencies")))
+        findings = self.data.snap.findings
+        for d in found:
+            finding = findings.get(d.clause_number)
+            current = finding.rectification.get(d.item_code, "") if finding else ""
+            field = ft.TextField(label=t("rectification"), value=current, multiline=True, min_lines=1, max_lines=4,
+                                 disabled=not self.data.editable,
+                                 on_blur=lambda e, d=d, old=[current]: self._rectify(e, d, old))
+            star = " ★" if d.clause_kind.value == "recommended" else ""
+            rows.append(ft.Container(ft.Column([
+                ft.TextButton(f"{d.clause_number}{star} {d.clause_title} · {d.item_code} · {d.clause_level.value}",
+                              height=TARGET, on_click=lambda e, n=d.clause_number: self.app.go(clause_route(self.id, n))),
+                ft.Text(d.requirement, size=13),
+                field,
+            ], spacing=4), padding=ft.Padding.only(bottom=8), border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.GREY_200))))
+        return card(*rows)
+
+    async def _rectify(self, e, d, old: list[str]) -> None:
+        text = e.control.value or ""
+        if text.strip() == old[0].strip():
+            return
+        done = await self.app.call(services.set_rectification, self.id, d.clause_number, d.item_code, text,
+                                   actor=self.app.me or None)
+        if done is not None:
+            old[0] = text
+
+    def _gaps(self) -> ft.Control:
+        t, lang = self.app.t, self.app.lang
+        gaps = self.data.gaps()
+        rows: list[ft.Control] = [ft.Text(f"{t('incomplete_evidence')} ({len(gaps)})", size=16,
+                                          weight=ft.FontWeight.W_600)]
+        if not gaps:
+            rows.append(ft.Text(t("all_evidence_ok")))
+        else:
+            rows.append(ft.Text(t("gaps_note"), size=13, color=ft.Colors.GREY_700))
+        for number, items in gaps.items():
+            text = "；".join(f"{g.item_code} " + "、".join(need_text(n, lang) for n in g.needs) for g in items)
+            rows.append(ft.Container(ft.Row([ft.Text(number, weight=ft.FontWeight.BOLD, width=72),
+                                             ft.Text(text, size=13, expand=True, color=ft.Colors.ORANGE_900)]),
+                                     on_click=lambda e, n=number: self.app.go(clause_route(self.id, n)), ink=True,
+                                     padding=ft.Padding.symmetric(vertical=6), height=None))
+        return card(*rows)
