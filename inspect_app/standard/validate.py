@@ -48,7 +48,8 @@ def check_standard(standard: Standard) -> list[Problem]:
             for clause in section.clauses:
                 where = f"条款 {clause.number}"
                 if clause.number in seen:
-                    add(Problem(where, f"条款编号重复（另见原文第 {seen[clause.number].source_line} 行）",
+                    first_line = seen[clause.number].source_line
+                    add(Problem(where, "条款编号重复" + (f"（另见原文第 {first_line} 行）" if first_line else ""),
                                 "duplicate clause number", clause.source_line))
                 seen.setdefault(clause.number, clause)
                 if not _under(clause.number, section.number):
