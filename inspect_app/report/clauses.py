@@ -92,12 +92,13 @@ def _draw_clause(pdf: ReportPDF, content: ReportContent, clause: Clause) -> None
                     parts.append("照片 " + "、".join(item_photos[item.code]))
                 row = table.row()
                 row.cell(item.code)
-                row.cell(clip(item.requirement))
+                row.cell(pdf.cell_text(clip(item.requirement), 79, 8))
                 row.cell(RESULT_ZH[result], style=FontFace(emphasis=None, color=RESULT_COLOURS[result]))
-                row.cell("\n".join(parts))
+                row.cell(pdf.cell_text("\n".join(parts), 73, 8))
     elif clause.derived is not None:
         pdf.para("本条款依据 " + "、".join(clause.derived.sources) + " 的评审结果评定。", 8.5)
 
+    pdf.ln(1)
     for code, note in long_notes:
         pdf.para(f"{code} 说明全文：{note}", 8, INK, h=4.2)
     if finding and finding.note:

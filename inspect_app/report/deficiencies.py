@@ -51,16 +51,17 @@ def draw_deficiencies(pdf: ReportPDF, content: ReportContent) -> None:
                     basic_below_c = d.clause_kind is ClauseKind.BASIC and d.clause_level is ClauseLevel.D
                     style = URGENT if basic_below_c else None
                     star = "★" if d.clause_kind is ClauseKind.RECOMMENDED else ""
-                    problem = f"未达到：{d.requirement}"
+                    problem = f"未达到：{clip(d.requirement, 150)}"
                     note = notes[(d.clause_number, d.item_code)]
                     if note:
                         problem += f"\n现场情况：{clip(note, 150)}"
                     row = table.row()
                     row.cell(str(index))
-                    row.cell(f"{d.clause_number}{star}\n{clip(d.clause_title, 40)}", style=style)
+                    row.cell(f"{d.clause_number}{star}\n" + pdf.cell_text(clip(d.clause_title, 40), 22, 8), style=style)
                     row.cell(d.item_code, style=style)
-                    row.cell(clip(problem, 300))
-                    row.cell(clip(rectification_text(content, d.clause_number, d.item_code, d.requirement), 300))
+                    row.cell(pdf.cell_text(clip(problem, 300), 70, 8))
+                    advice = rectification_text(content, d.clause_number, d.item_code, d.requirement)
+                    row.cell(pdf.cell_text(clip(advice, 300), 66, 8))
             pdf.ln(3)
     _draw_evidence_gaps(pdf, content)
 
@@ -75,7 +76,8 @@ def _draw_evidence_gaps(pdf: ReportPDF, content: ReportContent) -> None:
     with pdf.table_([10, 24, 16, 130], size=8) as table:
         table.row(["序号", "条款", "条目", "缺失内容"])
         for i, gap in enumerate(gaps, start=1):
-            table.row([str(i), gap.clause_number or "—", gap.item_code or "—", clip(gap.text or "缺少佐证照片", 300)])
+            table.row([str(i), gap.clause_number or "—", gap.item_code or "—",
+                       pdf.cell_text(clip(gap.text or "缺少佐证照片", 300), 130, 8)])
 
 
 __all__ = ["draw_deficiencies", "rectification_text"]

@@ -7,6 +7,7 @@ Chinese wraps with `wrapmode="CHAR"` (WORD only breaks at spaces).
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
@@ -38,6 +39,54 @@ LEVEL_COLOURS = {
 }
 
 HEADINGS = FontFace(emphasis=None, color=INK, fill_color=HEAD_FILL)
+
+CELL_PAD_X = 1.2
+
+# 禁则 (line-breaking rules): these never start a line, and these never end one.
+NO_LINE_START = set("。，、；：？！）」』】》〉”’…—％%·,.;:?!)]}")
+NO_LINE_END = set("（「『【《〈“‘([{")
+# Runs of Latin letters, digits and codes (C-1, 2.2.3.1, 2024-05-20, SHA-256) stay whole.
+_TOKEN = re.compile(r"[A-Za-z0-9_./:+\-]+|\s|.", re.S)
+
+
+def wrap_lines(text: str, width: float, measure) -> list[str]:
+    """Break `text` into lines no wider than `width` (as `measure` says), at any character
+    between Chinese characters but never inside a Latin/number run that fits on a line, and
+    without starting a line with closing punctuation or ending one with opening punctuation."""
+    lines: list[str] = []
+    for paragraph in (text or "").split("\n"):
+        tokens: list[str] = []
+        for tok in _TOKEN.findall(paragraph):
+            if len(tok) > 1 and measure(tok) > width:
+                tokens.extend(tok)  # longer than a line: break it anywhere
+            else:
+                tokens.append(tok)
+        line: list[str] = []
+        used = 0.0
+        for tok in tokens:
+            w = measure(tok)
+            if line and used + w > width:
+                carry: list[str] = []
+                # pull characters down so the new line does not start with 。，） …
+                if tok[0] in NO_LINE_START:
+                    while line and len(carry) < 2 and (not carry or carry[0][0] in NO_LINE_START):
+                        carry.insert(0, line.pop())
+                # and do not leave （ “ 《 hanging at the end of the line
+                while line and line[-1] and line[-1][-1] in NO_LINE_END:
+                    carry.insert(0, line.pop())
+                if not line:  # nothing sensible to break at: keep it as it came
+                    line, carry = carry, []
+                text_line = "".join(line).rstrip()
+                lines.append(text_line)
+                line = carry
+                used = sum(measure(t) for t in line)
+                if tok.isspace() and not line:
+                    continue
+            line.append(tok)
+            used += w
+        lines.append("".join(line).rstrip())
+    return lines
+
 
 # A table row taller than a page raises in fpdf2: cells are capped and the rest goes below.
 MAX_CELL_CHARS = 220
@@ -102,9 +151,9 @@ class ReportPDF(FPDF):
             self.start_section(text, level=0)
         with self.style(15, ACCENT):
             self.multi_cell(0, 8, text, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_draw_color(*ACCENT)
-        self.set_line_width(0.5)
-        self.line(MARGIN, self.get_y() + 1, self.w - MARGIN, self.get_y() + 1)
+            self.set_draw_color(*ACCENT)
+            self.set_line_width(0.5)
+            self.line(MARGIN, self.get_y() + 1, self.w - MARGIN, self.get_y() + 1)
         self.ln(4)
 
     def heading(self, text: str, size: float = 12, level: int | None = None, keep: float = 30) -> None:
@@ -120,8 +169,20 @@ class ReportPDF(FPDF):
         if not text:
             return
         with self.style(size, colour):
-            self.multi_cell(0, h or size * 0.5, text, wrapmode=WrapMode.CHAR,
+            self.multi_cell(0, h or size * 0.5, self.wrap(text, self.epw, size), wrapmode=WrapMode.CHAR,
                             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    def wrap(self, text: str, width: float, size: float | None = None) -> str:
+        """`text` with line breaks placed the Chinese way (see `wrap_lines`) for `width` mm."""
+        with self.local_context():
+            if size is not None:
+                self.set_font(FONT, size=size)
+            # a hair narrower than the box so fpdf2 never breaks a line we measured as fitting
+            return "\n".join(wrap_lines(text, width - 0.4, self.get_string_width))
+
+    def cell_text(self, text: str, col_width: float, size: float) -> str:
+        """Text for a table cell of `col_width` mm in house style (padding 1.2 mm each side)."""
+        return self.wrap(text, col_width - 2 * CELL_PAD_X, size)
 
     def keep_space(self, height: float) -> None:
         """Start a new page unless `height` mm still fit above the bottom margin."""
@@ -134,9 +195,11 @@ class ReportPDF(FPDF):
         options = dict(
             col_widths=col_widths, width=self.epw, wrapmode=WrapMode.CHAR, headings_style=HEADINGS,
             repeat_headings=1, line_height=size * 0.5, text_align="LEFT", v_align="TOP",
-            cell_fill_mode=TableCellFillMode.ROWS, cell_fill_color=ZEBRA, padding=(1, 1.2),
+            cell_fill_mode=TableCellFillMode.ROWS, cell_fill_color=ZEBRA, padding=(1, CELL_PAD_X),
         )
         options.update(kw)
+        self.set_draw_color(*RULE)
+        self.set_line_width(0.2)
         return self.table(**options)
 
 

@@ -4,6 +4,7 @@ Checklist standards get compliance per post instead."""
 
 from __future__ import annotations
 
+from fpdf import FontFace
 from fpdf.enums import WrapMode, XPos, YPos
 
 from inspect_app.report.content import ReportContent
@@ -63,7 +64,7 @@ def _verdict_table(pdf: ReportPDF, content: ReportContent) -> None:
         pdf.multi_cell(0, 4, "比例 = 达到该等级及以上的条款数 ÷ 适用条款数；不适用条款不计入分子和分母，"
                              "未完成条款计为未达到。√ 达到要求，× 未达到。",
                        wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(3)
+    pdf.ln(4)
 
 
 def _threshold(tier, kind: ClauseKind, level: ItemLevel) -> float | None:
@@ -200,20 +201,19 @@ def _group_table(pdf: ReportPDF, content: ReportContent) -> None:
         for s in sections:
             by_chapter.setdefault(s.number.split(".")[0], []).append(s)
         for number, chapter in chapters.items():
-            _group_row(table, chapter, keys, strong=True)
+            _group_row(pdf, table, chapter, keys, strong=True)
             for section in by_chapter.get(number, []):
-                _group_row(table, section, keys, strong=False)
+                _group_row(pdf, table, section, keys, strong=False)
         total = GroupSummary("", "合计", content.score.basic, content.score.recommended,
                              content.score.rated_items, content.score.total_items)
-        _group_row(table, total, keys, strong=True)
+        _group_row(pdf, table, total, keys, strong=True)
 
 
-def _group_row(table, group: GroupSummary, keys: list[str], strong: bool) -> None:
-    from fpdf import FontFace
+def _group_row(pdf: ReportPDF, table, group: GroupSummary, keys: list[str], strong: bool) -> None:
     style = FontFace(emphasis=None, color=ACCENT, fill_color=HEAD_FILL) if strong else None
     row = table.row(style=style)
     row.cell(group.number, align="LEFT")
-    row.cell(group.title, align="LEFT")
+    row.cell(pdf.cell_text(group.title, 47, 7.5), align="LEFT")
     for counts in (group.basic, group.recommended):
         for key in keys:
             value = getattr(counts, key)
