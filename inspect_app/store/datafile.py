@@ -27,8 +27,22 @@ class _Unreadable(Exception):
     pass
 
 
-def dumps(doc: dict) -> bytes:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+try:  # ~20x faster than the stdlib encoder on a 500 KB inspection: the save cost is mostly this
+    import orjson
+
+    def dumps(doc: dict) -> bytes:
+        return orjson.dumps(doc)
+
+    def loads(raw: bytes) -> object:
+        return orjson.loads(raw)
+
+except ImportError:  # e.g. a mobile build without the wheel: same files, slower saves
+
+    def dumps(doc: dict) -> bytes:
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def loads(raw: bytes) -> object:
+        return json.loads(raw.decode("utf-8"))
 
 
 class DataFile:
@@ -91,8 +105,8 @@ class DataFile:
         if not raw:
             raise _Unreadable("empty file")
         try:
-            doc = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as err:
+            doc = loads(raw)
+        except (UnicodeDecodeError, ValueError) as err:  # orjson.JSONDecodeError is a ValueError
             raise _Unreadable(f"{type(err).__name__}: {err}") from None
         if not isinstance(doc, dict):
             raise _Unreadable("top level is not an object")

@@ -45,16 +45,15 @@ def atomic_write_bytes(path: Path, data: bytes, *, keep_prev: bool = False) -> N
 
 
 def _link_prev(path: Path) -> None:
+    # A crash between unlink and link only costs the fallback copy; the target is intact.
     prev = prev_path(path)
-    link_tmp = path.with_name(f".{path.name}.{os.getpid()}.prevtmp")
     try:
-        try:
-            os.unlink(link_tmp)
-        except FileNotFoundError:
-            pass
-        os.link(path, link_tmp)
+        os.unlink(prev)
+    except FileNotFoundError:
+        pass
+    try:
+        os.link(path, prev)
     except FileNotFoundError:
         return  # first save: nothing to keep
     except OSError:
         return  # a file system without hard links (FAT): no fallback copy, the save still counts
-    os.replace(link_tmp, prev)

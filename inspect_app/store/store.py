@@ -80,6 +80,37 @@ class Tx:
         # cache_size=0: TinyDB's query cache would go stale when another process writes.
         return self.db.table(name, cache_size=0)
 
+    # The two operations of every save (append an audit entry, replace one finding) work on
+    # the TinyDB document directly: TinyDB's insert/upsert copy the whole table twice and
+    # rescan it for the next id, which at ~1500 entries cost more than the fsync.
+    def _raw(self, name: str) -> dict:
+        table = self.doc.get(name)
+        if table is None:
+            table = self.doc[name] = {}
+        return table
+
+    def _append(self, name: str, doc: dict) -> None:
+        raw = self._raw(name)
+        doc_id = str(len(raw) + 1)
+        if doc_id in raw:  # ids are not dense (something was removed): fall back to max + 1
+            doc_id = str(max(int(k) for k in raw) + 1)
+        raw[doc_id] = doc
+        self.storage.dirty = True
+
+    def _find(self, name: str, field: str, value: str) -> tuple[str | None, dict | None]:
+        for doc_id, doc in self._raw(name).items():
+            if doc.get(field) == value:
+                return doc_id, doc
+        return None, None
+
+    def _put(self, name: str, field: str, doc: dict) -> None:
+        doc_id, _ = self._find(name, field, doc[field])
+        if doc_id is None:
+            self._append(name, doc)
+        else:
+            self._raw(name)[doc_id] = doc
+            self.storage.dirty = True
+
     def next_seq(self) -> int:
         if not self.writable:
             raise RuntimeError("read transaction cannot write")
@@ -98,7 +129,7 @@ class Tx:
                            old=old, new=new, reason=reason)
         doc = entry.model_dump(mode="json")
         doc["seq"] = self.next_seq()
-        self.table("audit").insert(doc)
+        self._append("audit", doc)
         return entry
 
     def audit_log(self) -> list[AuditEntry]:
@@ -139,12 +170,11 @@ class InspectionTx(Tx):
         self.table("inspection").upsert(Document(inspection.model_dump(mode="json"), doc_id=1))
 
     def finding(self, clause_number: str) -> Finding | None:
-        doc = self.table("findings").get(Query().clause_number == clause_number)
-        return Finding.model_validate(dict(doc)) if doc else None
+        _, doc = self._find("findings", "clause_number", clause_number)
+        return Finding.model_validate(doc) if doc else None
 
     def put_finding(self, finding: Finding) -> None:
-        self.table("findings").upsert(finding.model_dump(mode="json"),
-                                      Query().clause_number == finding.clause_number)
+        self._put("findings", "clause_number", finding.model_dump(mode="json"))
 
     def findings(self) -> dict[str, Finding]:
         return {d["clause_number"]: Finding.model_validate(dict(d)) for d in self.table("findings").all()}
@@ -153,7 +183,7 @@ class InspectionTx(Tx):
         return [EvidenceRecord.model_validate(dict(d)) for d in self.table("evidence").all()]
 
     def put_evidence(self, record: EvidenceRecord) -> None:
-        self.table("evidence").upsert(record.model_dump(mode="json"), Query().id == record.id)
+        self._put("evidence", "id", record.model_dump(mode="json"))
 
     def signatures(self) -> list[Signature]:
         return [Signature.model_validate(dict(d)) for d in self.table("signatures").all()]
