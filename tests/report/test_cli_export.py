@@ -1,0 +1,128 @@
+"""The real path: an inspection kept by the store, signed and locked through services, then
+`report build|verify|export` through main.py's parser."""
+
+from __future__ import annotations
+
+import csv
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from inspect_app import services
+from inspect_app.cli import main
+from inspect_app.inspection import TeamMember, TeamRole
+from inspect_app.report.content import report_id
+from inspect_app.report.export import export_bundle, reports_dir
+from tests.report.fixtures import SYNTHETIC_RESULTS, jpeg, signature_png, synthetic_standard
+
+
+def _inspect(ws: services.Workspace, name: str, *, lock: bool = True) -> str:
+    standard = synthetic_standard()
+    center = services.add_center(ws, name, actor="王喆", code="52010200001", county="花溪区", director="陈昇")
+    team = [TeamMember(name="王喆", role=TeamRole.LEADER), TeamMember(name="李彧", role=TeamRole.EXPERT)]
+    ins = services.start_inspection(ws, center.id, standard, team, "李彧")
+    for p in standard.prerequisites:
+        services.set_prerequisite(ws, ins.id, p.id, True, actor="王喆")
+    for clause in standard.clauses():
+        if clause.derived is not None:
+            continue
+        for item in clause.items:
+            if item.derived is not None:
+                continue
+            result = SYNTHETIC_RESULTS[clause.number].get(item.code, "met")
+            services.rate_item(ws, ins.id, clause.number, item.code, result,
+                               na_reason="本院未设病房" if result == "na" else "", actor="李彧")
+            if result == "not_met":
+                services.set_item_note(ws, ins.id, clause.number, item.code, "制度未上墙", actor="李彧")
+                services.set_rectification(ws, ins.id, clause.number, item.code, "一周内整改上墙", actor="王喆")
+        photo = ws.photos.ingest(jpeg(hash(clause.number) % 1000), f"{clause.number}.jpg")
+        services.attach_evidence(ws, ins.id, photo, clause_number=clause.number, caption="现场", actor="李彧")
+    services.submit(ws, ins.id, actor="王喆")
+    for i, (signer, role) in enumerate([("王喆", "leader"), ("李彧", "expert"), ("陈昇", "director")]):
+        services.add_signature(ws, ins.id, signer, role, signature_png(signer, i), actor="王喆")
+    services.sign(ws, ins.id, actor="王喆")
+    if lock:
+        services.lock(ws, ins.id, actor="王喆")
+    return ins.id
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    data = tmp_path / "data"
+    ws = services.open_workspace(data)
+    locked = _inspect(ws, "青石镇中心卫生院")
+    unlocked = _inspect(ws, "白云社区卫生服务中心", lock=False)
+    ws.close()
+    return data, locked, unlocked
+
+
+def test_build_verify_export_through_the_cli(workspace, tmp_path, capsys):
+    data, locked, unlocked = workspace
+
+    assert main(["--data", str(data), "report", "build", locked]) == 0
+    out = capsys.readouterr().out
+    assert "创建本机签章密钥" in out and "已生成并签章" in out
+    pdfs = list(reports_dir(data).glob("*.pdf"))
+    assert len(pdfs) == 1
+    signed = pdfs[0]
+
+    assert main(["--data", str(data), "report", "verify", str(signed)]) == 0
+    assert "有效" in capsys.readouterr().out
+    assert main(["--data", str(data), "report", "verify", "--lang", "en", str(signed)]) == 0
+    assert "VALID" in capsys.readouterr().out
+
+    tampered = tmp_path / "tampered.pdf"
+    raw = bytearray(signed.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    tampered.write_bytes(bytes(raw))
+    assert main(["--data", str(data), "report", "verify", str(tampered)]) == 1
+    assert "无效" in capsys.readouterr().out
+
+    # building again for the same revision reuses the signed file
+    before = signed.read_bytes()
+    assert main(["--data", str(data), "report", "build", locked]) == 0
+    assert "已有签章报告" in capsys.readouterr().out and signed.read_bytes() == before
+
+    # an unlocked inspection: a clear message, and a draft on request
+    assert main(["--data", str(data), "report", "build", unlocked]) == 2
+    assert "锁定" in capsys.readouterr().out
+    draft = tmp_path / "draft.pdf"
+    assert main(["--data", str(data), "report", "build", unlocked, "--draft", "--out", str(draft)]) == 0
+    assert draft.read_bytes().startswith(b"%PDF")
+
+    out_dir = tmp_path / "bureau"
+    assert main(["--data", str(data), "report", "export", "--out", str(out_dir),
+                 "--inspection", locked, "--inspection", unlocked]) == 0
+    printed = capsys.readouterr().out
+    assert "跳过" in printed and "共 1 份报告" in printed
+
+    rows = list(csv.DictReader((out_dir / "manifest.csv").read_text("utf-8-sig").splitlines()))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["center"] == "青石镇中心卫生院" and row["code"] == "52010200001"
+    assert row["verdict"] == "未达标" and (row["A"], row["B"], row["C"], row["D"], row["na"]) == ("1", "3", "1", "3", "1")
+    import hashlib
+    assert row["sha256"] == hashlib.sha256((out_dir / row["file"]).read_bytes()).hexdigest()
+    manifest = json.loads((out_dir / "manifest.json").read_text("utf-8"))
+    assert manifest["reports"][0]["content_sha256"] == row["content_sha256"]
+    with zipfile.ZipFile(out_dir / "jiceng-reports.zip") as zf:
+        assert sorted(zf.namelist()) == sorted(["manifest.csv", "manifest.json", row["file"]])
+        assert zf.read(row["file"]) == signed.read_bytes()
+
+
+def test_export_defaults_to_every_locked_inspection_and_bundle_is_reproducible(workspace, tmp_path):
+    data, locked, _ = workspace
+    ws = services.open_workspace(data)
+    try:
+        from inspect_app.report.export import export_reports
+
+        first = export_reports(ws, tmp_path / "a")
+        ins = services.get_inspection(ws, locked)
+    finally:
+        ws.close()
+    assert [r.report_id for r in first.rows] == [report_id(ins)]
+    second = export_bundle(first.files, tmp_path / "b")
+    assert (tmp_path / "a" / "jiceng-reports.zip").read_bytes() == (tmp_path / "b" / "jiceng-reports.zip").read_bytes()
+    assert second.rows == first.rows
