@@ -82,36 +82,45 @@ def make_archive(template_data: Path, template_id: str, std_dir: Path, dest: Pat
     return ids[-1]
 
 
-def time_saves(data: Path, std_dir: Path, iid: str, samples: int) -> tuple[list[float], int]:
-    ws = services.open_workspace(data, standards_dir=std_dir)
-    std = services.standard_for(ws, services.get_inspection(ws, iid))
-    clauses = [c.number for c in std.clauses()]
-    for n in range(5):  # warm caches as a running app would be
-        services.rate_item(ws, iid, clauses[n], "C-1", "not_met" if n % 2 else "met")
-    times = []
-    for n in range(samples):
+class SaveLoop:
+    """Saves in one archive's current inspection, and the floor for the same file size."""
+
+    def __init__(self, data: Path, std_dir: Path, iid: str) -> None:
+        self.data, self.iid = data, iid
+        self.ws = services.open_workspace(data, standards_dir=std_dir)
+        std = services.standard_for(self.ws, services.get_inspection(self.ws, iid))
+        self.clauses = [c.number for c in std.clauses()]
+        self.n = 0
+        self.saves: list[float] = []
+        self.floor: list[float] = []
+        for _ in range(5):  # warm caches as a running app would be
+            self.save(record=False)
+
+    def save(self, record: bool = True) -> None:
+        n, self.n = self.n, self.n + 1
+        # every call changes a value, so every call is a real save
+        result = "not_met" if (n // (len(self.clauses) * len(CODES))) % 2 == 0 else "met"
+        clause, code = self.clauses[n % len(self.clauses)], CODES[(n // len(self.clauses)) % len(CODES)]
         t = time.perf_counter()
-        services.rate_item(ws, iid, clauses[n % len(clauses)], CODES[n % 5], "not_met" if (n // 250) % 2 == 0 else "met")
-        times.append(time.perf_counter() - t)
-    size = (data / "inspections" / f"{iid}.json").stat().st_size
-    ws.close()
-    return times, size
+        services.rate_item(self.ws, self.iid, clause, code, result)
+        if record:
+            self.saves.append(time.perf_counter() - t)
+
+    def floor_write(self) -> None:
+        size = (self.data / "inspections" / f"{self.iid}.json").stat().st_size
+        self.floor.append(write_floor(self.data / "inspections", os.urandom(size)))
 
 
-def time_floor(folder: Path, size: int, samples: int) -> list[float]:
-    payload = os.urandom(size)
+def write_floor(folder: Path, payload: bytes) -> float:
     target, tmp = folder / "floor.json", folder / ".floor.json.tmp"
-    times = []
-    for _ in range(samples):
-        t = time.perf_counter()
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        os.write(fd, payload)
-        os.fsync(fd)
-        os.close(fd)
-        os.replace(tmp, target)
-        fsync_dir(folder)
-        times.append(time.perf_counter() - t)
-    return times
+    t = time.perf_counter()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.write(fd, payload)
+    os.fsync(fd)
+    os.close(fd)
+    os.replace(tmp, target)
+    fsync_dir(folder)
+    return time.perf_counter() - t
 
 
 def stats(times: list[float]) -> tuple[float, float]:
@@ -132,13 +141,18 @@ def main() -> int:
         large = make_archive(template, tid, std_dir, root / "a200", past=200)
         print(f"setup {time.perf_counter() - t0:.1f} s; archive of 200: "
               f"{sum(p.stat().st_size for p in (root / 'a200' / 'data').rglob('*.json')) / 1e6:.0f} MB")
-        results = {}
-        # interleave the three measurements so disk noise hits them alike
-        for label, data, iid in (("1 past", root / "a1" / "data", small),
-                                 ("200 past", root / "a200" / "data", large)):
-            saves, size = time_saves(data, std_dir, iid, args.samples)
-            floor = time_floor(data / "inspections", size, args.samples)
-            results[label] = (stats(saves), stats(floor), size)
+        loops = {"1 past": SaveLoop(root / "a1" / "data", std_dir, small),
+                 "200 past": SaveLoop(root / "a200" / "data", std_dir, large)}
+        # interleaved (save, floor) x (small, large): load from other processes hits all alike
+        for _ in range(args.samples):
+            for loop in loops.values():
+                loop.save()
+                loop.floor_write()
+        results = {label: (stats(loop.saves), stats(loop.floor),
+                           (loop.data / "inspections" / f"{loop.iid}.json").stat().st_size)
+                   for label, loop in loops.items()}
+        for loop in loops.values():
+            loop.ws.close()
         print(f"{'archive':<10}{'file KB':>9}{'save med':>10}{'save p95':>10}{'floor med':>11}"
               f"{'floor p95':>11}{'med/floor':>11}{'p95/floor':>11}")
         for label, ((med, p95), (fmed, fp95), size) in results.items():
