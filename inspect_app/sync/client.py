@@ -23,7 +23,11 @@ UPLOAD_PIECE = 256 * 1024
 
 
 class HubRefused(UserError):
-    pass
+    """401/403: the hub will not take this tablet's sign-in or request."""
+
+
+class HubUnreachable(UserError):
+    """No network to the hub: nothing is lost, sync retries later."""
 
 
 @dataclass
@@ -69,7 +73,7 @@ class HubClient:
         try:
             response = self.http.request(method, url, **kwargs)
         except httpx.TransportError as err:
-            raise UserError(f"无法连接县级中心（{type(err).__name__}），数据已保存在本机，稍后会自动重试。",
+            raise HubUnreachable(f"无法连接县级中心（{type(err).__name__}），数据已保存在本机，稍后会自动重试。",
                             f"Cannot reach the hub ({type(err).__name__}); everything is kept on this tablet "
                             "and sync will retry.") from err
         request = response.request

@@ -128,8 +128,9 @@ class SyncEngine:
         changed = [k for k, v in snap.items() if shadow.get(k, _MISSING) != v]
         if not changed:
             return 0
-        # Headers first, so the hub knows team and center before the findings arrive.
-        changed.sort(key=lambda k: (not k.startswith(("inspection.", "center")), k))
+        # Headers first, so the hub knows team and center before the findings arrive; the status
+        # last, so that "signed" reaches the hub after the edits that were made before signing.
+        changed.sort(key=lambda k: (k == "inspection.status", not k.startswith(("inspection.", "center")), k))
         heads = fold(Op.model_validate(_op_fields(v)) for v in log["ops"].values())
         first = self._reserve(len(changed))
         at = self.clock()

@@ -25,6 +25,7 @@ from inspect_app.store import CENTERS, Store
 from inspect_app.sync.protocol import SHARED_INSPECTION_FIELDS
 
 Snapshot = dict[str, Any]
+CLAUSE_WIDE = "-"  # advice/<clause>/- : 整改建议 for the clause as a whole (item code "")
 
 
 def _part(text: str) -> str:
@@ -89,7 +90,7 @@ class LocalSide:
             if finding.note:
                 out[f"note/{number}"] = finding.note
             for code, advice in finding.rectification.items():
-                out[f"advice/{number}/{code}"] = advice
+                out[f"advice/{number}/{code or CLAUSE_WIDE}"] = advice
         for record in evidence:
             out[f"evidence/{record.id}"] = record.model_dump(mode="json")
         for sig in signatures:
@@ -144,6 +145,7 @@ class LocalSide:
                     findings[rest] = finding(rest).model_copy(update={"note": str(value or "")})
                 elif head == "advice":
                     number, code = rest.split("/")
+                    code = "" if code == CLAUSE_WIDE else code
                     f = finding(number)
                     findings[number] = f.model_copy(update={"rectification": {**f.rectification, code: str(value or "")}})
                 elif head == "evidence" and isinstance(value, dict):

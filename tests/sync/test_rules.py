@@ -1,0 +1,280 @@
+"""Idempotence, clocks, signing and photos against a real hub process on 127.0.0.1."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import httpx
+from httpx._content import IteratorByteStream
+
+from inspect_app import paths, services
+from inspect_app.errors import UserError
+from inspect_app.inspection import TeamMember, TeamRole, utc_now
+from inspect_app.sync.background import SyncRunner
+from inspect_app.sync.bundle import export_bundle, import_bundle
+from inspect_app.sync.client import HubClient
+from tests.store.helpers import rated_items
+from tests.sync.hubproc import PASSWORD, Tablet
+from tests.sync.photos import png_bytes, random_jpeg
+
+
+def start(tablet: Tablet) -> str:
+    center = services.add_center(tablet.ws, "青山镇卫生院", actor="王芳", county="青山县")
+    team = [TeamMember(name="王芳", role=TeamRole.LEADER), TeamMember(name="李明")]
+    return services.start_inspection(tablet.ws, center.id, "test-std", team, inspector="王芳").id
+
+
+def add_photos(tablet: Tablet, iid: str, count: int, kb: int) -> list[str]:
+    shas = []
+    for n in range(count):
+        photo = tablet.ws.photos.ingest(random_jpeg(kb), f"IMG_{n:04}.jpg")
+        services.attach_evidence(tablet.ws, iid, photo, clause_number="1.1.1")
+        shas.append(photo.sha256)
+    return shas
+
+
+def hub_ops(hub, iid: str) -> dict:
+    return json.loads((hub.data / "hub" / "inspections" / f"{iid}.json").read_text())["ops"]
+
+
+def auth(hub, user: str) -> dict:
+    return {"Authorization": f"Bearer {hub.token(user)}"}
+
+
+def test_replayed_push_changes_nothing_and_a_forged_one_is_refused(tmp_path, hub, standards):
+    a = Tablet(tmp_path / "a", standards)
+    a.sign_in(hub, "wangfang")
+    iid = start(a)
+    services.rate_item(a.ws, iid, "1.1.1", "C-1", "met")
+    a.sync()
+    before = (hub.data / "hub" / "inspections" / f"{iid}.json").read_bytes()
+    ops = [op.model_dump(mode="json") for op in a.engine.ops(iid)]
+    body = {"protocol": 1, "device": a.engine.device, "ops": ops}
+    r = httpx.post(f"{hub.url}/api/sync/push", json=body, headers=auth(hub, "wangfang"))
+    assert r.status_code == 200
+    assert r.json()["accepted"] == [] and len(r.json()["duplicates"]) == len(ops)
+    assert (hub.data / "hub" / "inspections" / f"{iid}.json").read_bytes() == before
+    forged = dict(ops[-1], value={"result": "not_met"})
+    r = httpx.post(f"{hub.url}/api/sync/push", json={**body, "ops": [forged]}, headers=auth(hub, "wangfang"))
+    assert [x["code"] for x in r.json()["rejected"]] == ["forged_replay"]
+    assert (hub.data / "hub" / "inspections" / f"{iid}.json").read_bytes() == before
+    # the tablet's own repeat sync sends nothing and receives nothing new
+    report = a.sync()
+    assert (report.pushed, report.pulled, report.photos_sent) == (0, 0, 0)
+    a.close()
+
+
+def test_a_clock_a_day_fast_does_not_win_over_a_later_edit(tmp_path, hub, standards):
+    a = Tablet(tmp_path / "a", standards, clock=lambda: utc_now() + timedelta(days=1))
+    b = Tablet(tmp_path / "b", standards)
+    a.sign_in(hub, "wangfang")
+    b.sign_in(hub, "liming")
+    iid = start(a)
+    services.rate_item(a.ws, iid, "1.1.1", "C-1", "met")
+    a.sync()
+    b.sync()
+    # B corrects A's rating after seeing it: B's op supersedes A's although A's clock says "tomorrow"
+    services.rate_item(b.ws, iid, "1.1.1", "C-1", "not_met", actor="李明")
+    b.sync()
+    a.sync()
+    assert a.rating(iid, "1.1.1", "C-1") == "not_met"
+    assert a.engine.conflicts() == [] and b.engine.conflicts() == []
+    a_op = next(op for op in a.engine.ops(iid) if op.key == "item/1.1.1/C-1" and op.device == a.engine.device)
+    b_op = next(op for op in a.engine.ops(iid) if op.key == "item/1.1.1/C-1" and op.device == b.engine.device)
+    assert a_op.at > b_op.at  # the fast clock is visible, and ignored
+    a.close()
+    b.close()
+
+
+def test_signed_revision_is_refused_by_the_hub_and_a_new_revision_carries_its_reason(tmp_path, hub, standards):
+    a = Tablet(tmp_path / "a", standards)
+    b = Tablet(tmp_path / "b", standards)
+    a.sign_in(hub, "wangfang")
+    b.sign_in(hub, "liming")
+    iid = start(a)
+    a.sync()
+    b.sync()
+    std = services.standard_for(a.ws, services.get_inspection(a.ws, iid))
+    for clause, code in rated_items(std):
+        services.rate_item(a.ws, iid, clause, code, "met" if clause != "1.1.2" else "not_met")
+    services.set_rectification(a.ws, iid, "1.1.2", "C-1", "补充制度文件")
+    services.set_prerequisite(a.ws, iid, "P1", True)
+    services.submit(a.ws, iid)
+    services.add_signature(a.ws, iid, "王芳", TeamRole.LEADER, png_bytes())
+    services.add_signature(a.ws, iid, "张院长", TeamRole.DIRECTOR, png_bytes())
+    services.sign(a.ws, iid)
+    # B, offline, still edits revision 1
+    services.rate_item(b.ws, iid, "1.2.1", "C-2", "not_met", actor="李明")
+    a.sync()
+    b.sync()
+    [rejection] = [r for r in b.engine.rejections() if r["key"] == "item/1.2.1/C-2"]
+    assert rejection["code"] == "sealed" and "已签署" in rejection["zh"]
+    runner = SyncRunner(b.engine, lambda: b.client)
+    assert "已签署" in runner.status().text("zh") or runner.status().rejected == 1
+    # the hub still has A's value
+    view = httpx.get(f"{hub.url}/api/reports/{iid}", params={"revision": 1}, headers=auth(hub, "bureau")).json()
+    assert view["revisions"][0]["signed"] is True
+    assert any(d["clause"] == "1.1.2" and d["suggestion"] == "补充制度文件" for d in view["deficiencies"]), (view["verdict"], view["deficiencies"], view["standard_id"])
+    # re-check as a new revision, with its reason
+    services.new_revision(a.ws, iid, "复核 1.1.2：机构已整改")
+    services.rate_item(a.ws, iid, "1.1.2", "C-1", "met")
+    a.sync()
+    view = httpx.get(f"{hub.url}/api/reports/{iid}", headers=auth(hub, "bureau")).json()
+    assert view["revision"] == 2
+    assert [r["reason"] for r in view["revisions"]][1] == "复核 1.1.2：机构已整改"
+    assert not any(d["clause"] == "1.1.2" and d["item"] == "C-1" for d in view["deficiencies"])
+    old = httpx.get(f"{hub.url}/api/reports/{iid}", params={"revision": 1}, headers=auth(hub, "bureau")).json()
+    assert any(d["clause"] == "1.1.2" and d["item"] == "C-1" for d in old["deficiencies"])
+    a.close()
+    b.close()
+
+
+class CutTransport(httpx.HTTPTransport):
+    """The network dies half-way through the body of the n-th photo upload."""
+
+    def __init__(self, cut_at: int) -> None:
+        super().__init__()
+        self.cut_at = cut_at
+        self.puts = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT" and request.url.path.startswith("/api/blobs/"):
+            self.puts += 1
+            if self.puts == self.cut_at:
+                body = request.read()
+
+                def half():
+                    yield body[: len(body) // 2]
+                    time.sleep(0.3)
+                    raise httpx.WriteError("network lost")
+
+                request.stream = IteratorByteStream(half())
+        return super().handle_request(request)
+
+
+def test_upload_cut_mid_photo_resumes_without_duplicates_or_loss(tmp_path, hub, standards):
+    a = Tablet(tmp_path / "a", standards)
+    iid = start(a)
+    shas = add_photos(a, iid, 6, 600)
+    token = hub.token("wangfang")
+    a.client = HubClient(hub.url, token, transport=CutTransport(cut_at=3))
+    try:
+        a.sync()
+        raise AssertionError("the cut should have stopped this sync")
+    except UserError:
+        pass
+    partial = list((hub.data / "hub" / "blobs" / "partial").glob("*.part"))
+    assert len(partial) == 1 and 0 < partial[0].stat().st_size
+    assert len([s for s in shas if a.engine.confirmed(s)]) == 2
+    assert all(a.ws.photos.has_original(s) for s in shas)  # nothing unconfirmed was dropped
+    a.close()
+    # the tablet restarts from its data folder and syncs again
+    a = Tablet(tmp_path / "a", standards)
+    a.client = HubClient(hub.url, token)
+    report = a.sync()
+    assert report.photos_sent == 4
+    assert not list((hub.data / "hub" / "blobs" / "partial").glob("*.part"))
+    for sha in shas:
+        blob = hub.data / "hub" / "blobs" / sha
+        assert hashlib.sha256(blob.read_bytes()).hexdigest() == sha
+        assert a.engine.confirmed(sha)
+    stored = hub_ops(hub, iid)
+    assert sorted(stored) == sorted(op.id for op in a.engine.ops(iid))  # each op once
+    assert len([k for k, v in stored.items() if v["key"].startswith("evidence/")]) == 6
+    a.close()
+
+
+KILL_SCRIPT = """
+import sys
+from pathlib import Path
+from inspect_app import services
+from inspect_app.sync.client import HubClient, sync_once
+from inspect_app.sync.engine import SyncEngine
+from inspect_app.sync.local import LocalSide
+ws = services.open_workspace(Path(sys.argv[1]), standards_dir=Path(sys.argv[2]))
+engine = SyncEngine(ws.data_dir, LocalSide(ws.data_dir, ws.store, ws.photos))
+sync_once(engine, HubClient(sys.argv[3], sys.argv[4]))
+"""
+
+
+def test_sync_process_killed_mid_upload_then_resumed(tmp_path, hub, standards):
+    a = Tablet(tmp_path / "a", standards)
+    iid = start(a)
+    shas = add_photos(a, iid, 40, 400)
+    a.close()
+    token = hub.token("wangfang")
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(tmp_path / "a"), str(standards), hub.url, token],
+                            cwd=paths.PROJECT_ROOT)
+    blobs = hub.data / "hub" / "blobs"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len([p for p in blobs.iterdir() if p.is_file()]) < 8 and proc.poll() is None:
+        time.sleep(0.005)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    a = Tablet(tmp_path / "a", standards)
+    a.client = HubClient(hub.url, token)
+    a.sync()
+    assert all(a.engine.confirmed(s) for s in shas)
+    for sha in shas:
+        assert hashlib.sha256((blobs / sha).read_bytes()).hexdigest() == sha
+    assert not list((blobs / "partial").glob("*.part"))
+    stored = hub_ops(hub, iid)
+    assert sorted(stored) == sorted(op.id for op in a.engine.ops(iid))
+    assert len({(v["key"]) for v in stored.values() if v["key"].startswith("evidence/")}) == 40
+    a.close()
+
+
+def test_bundle_carries_changes_without_network_with_the_same_rules(tmp_path, hub, standards):
+    a = Tablet(tmp_path / "a", standards)
+    b = Tablet(tmp_path / "b", standards)
+    iid = start(a)
+    services.rate_item(a.ws, iid, "1.1.1", "C-1", "met")
+    shas = add_photos(a, iid, 2, 50)
+    bundle = export_bundle(a.engine, tmp_path / "a.zip")
+    assert import_bundle(b.engine, bundle) > 0
+    assert import_bundle(b.engine, bundle) == 0  # idempotent
+    assert b.rating(iid, "1.1.1", "C-1") == "met"
+    assert all(b.ws.photos.has(s) for s in shas)
+    # same item rated differently on B, bundle back to A: a visible conflict, nothing dropped
+    services.rate_item(b.ws, iid, "1.1.2", "C-1", "not_met", actor="李明")
+    services.rate_item(a.ws, iid, "1.1.2", "C-1", "met")
+    import_bundle(a.engine, export_bundle(b.engine, tmp_path / "b.zip"))
+    [conflict] = a.engine.conflicts(iid)
+    assert conflict.key == "item/1.1.2/C-1"
+    # and into the hub by file, twice: the second import changes nothing
+    out1 = subprocess.run([sys.executable, "main.py", "--data", str(hub.data), "hub", "import", str(bundle)],
+                          cwd=paths.PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
+    out2 = subprocess.run([sys.executable, "main.py", "--data", str(hub.data), "hub", "import", str(bundle)],
+                          cwd=paths.PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
+    assert "重复 0 条" in out1 and "导入 0 条" in out2
+    for sha in shas:
+        assert hashlib.sha256((hub.data / "hub" / "blobs" / sha).read_bytes()).hexdigest() == sha
+    a.close()
+    b.close()
+
+
+def test_background_runner_reports_offline_then_synced(tmp_path, hub, standards):
+    a = Tablet(tmp_path / "a", standards)
+    iid = start(a)
+    services.rate_item(a.ws, iid, "1.1.1", "C-1", "met")
+    token = hub.token("wangfang")
+    offline = SyncRunner(a.engine, lambda: HubClient("http://127.0.0.1:9", token), interval=3600)
+    status = offline.run_once()
+    assert status.state == "offline" and "无法连接" in status.text("zh") and "waiting" in status.text("en")
+    online = SyncRunner(a.engine, lambda: HubClient(hub.url, token), interval=3600)
+    online.start()
+    online.kick()
+    deadline = time.monotonic() + 60
+    while online.status().last_synced is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    online.stop()
+    assert online.status().pending == 0 and online.status().state == "idle"
+    assert online.status().text("zh").startswith("已同步")
+    a.close()
