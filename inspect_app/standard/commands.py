@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from inspect_app import paths
