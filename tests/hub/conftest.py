@@ -1,0 +1,1 @@
+from tests.sync.conftest import hub, standards  # noqa: F401  (same real hub process fixture)
