@@ -14,7 +14,6 @@ signatures are added only in submitted, after the content is frozen.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,6 +37,7 @@ from inspect_app.inspection import (
     TeamRole,
     utc_now,
 )
+from inspect_app.standard.loader import content_hash, load_standard as read_standard
 from inspect_app.standard.model import Clause, Standard
 from inspect_app.store import CENTERS, Change, InspectionTx, Store, StoreNotice, new_id
 from inspect_app.store.durable import atomic_write_bytes
@@ -92,29 +92,9 @@ class StandardInfo:
     version: str
 
 
-def content_hash(standard: Standard) -> str:
-    try:  # the standard engineer's definition, once it exists
-        from inspect_app.standard.loader import content_hash as shared_hash  # type: ignore
-
-        return shared_hash(standard)
-    except ImportError:
-        canonical = json.dumps(standard.model_dump(mode="json"), ensure_ascii=False, sort_keys=True,
-                               separators=(",", ":"))
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
 def standard_version(standard: Standard) -> str:
     """Edition plus content hash: a report names exactly the text that was used."""
     return f"{standard.edition or '-'}+{content_hash(standard)[:12]}"
-
-
-def _read_standard(path: Path) -> Standard:
-    try:
-        from inspect_app.standard.loader import load_standard as shared_load  # type: ignore
-
-        return shared_load(path)
-    except ImportError:
-        return Standard.model_validate_json(Path(path).read_bytes())
 
 
 def list_standards(ws: Workspace) -> list[StandardInfo]:
@@ -124,8 +104,9 @@ def list_standards(ws: Workspace) -> list[StandardInfo]:
         if path.name.endswith(".schema.json"):
             continue
         try:
-            std = _read_standard(path)
-        except Exception:  # a broken file is the standard tooling's report, not a crash here
+            std = read_standard(path)
+        except UserError as err:  # one broken file must not hide the others; say which one
+            ws.store.notices.append(StoreNotice(zh=err.zh, en=err.en))
             continue
         ws._standards[(std.id, standard_version(std))] = std
         out.append(StandardInfo(path, std.id, std.title, std.edition, standard_version(std)))
@@ -135,7 +116,7 @@ def list_standards(ws: Workspace) -> list[StandardInfo]:
 def load_standard(ws: Workspace, path_or_id: Path | str) -> Standard:
     path = Path(path_or_id)
     if path.suffix == ".json" and path.exists():
-        std = _read_standard(path)
+        std = read_standard(path)
         ws._standards[(std.id, standard_version(std))] = std
         return std
     for info in list_standards(ws):
@@ -156,7 +137,7 @@ def standard_for(ws: Workspace, inspection: Inspection) -> Standard:
     if std is None:
         copy = _standard_copy_path(ws, *key)
         if copy.exists():
-            std = Standard.model_validate_json(copy.read_bytes())
+            std = read_standard(copy)
         else:
             list_standards(ws)
             std = ws._standards.get(key)
