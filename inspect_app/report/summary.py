@@ -56,8 +56,10 @@ def _verdict_table(pdf: ReportPDF, content: ReportContent) -> None:
                     need = _threshold(check.tier, kind, level)
                     if need is None:
                         row.append("—")
+                    elif counts.applicable == 0:
+                        row.append(f"≥{need:g}%（无适用条款，不计）")
                     else:
-                        ok = counts.applicable == 0 or counts.percent_at_least(level) + 1e-9 >= need
+                        ok = counts.percent_at_least(level) + 1e-9 >= need
                         row.append(f"≥{need:g}% {'√' if ok else '×'}")
                 table.row(row)
     with pdf.style(7.5, MUTED):

@@ -189,15 +189,12 @@ def test_chinese_line_breaking_rules():
 def test_full_inspection_of_the_shipped_township_standard(tmp_path):
     """Every clause of standards/township-2018.json once it exists; the synthetic one until then."""
     from inspect_app import paths
-    from inspect_app.standard.model import Standard
 
     shipped = paths.STANDARDS_DIR / "township-2018.json"
     if shipped.is_file():
-        try:
-            from inspect_app.standard.loader import load_standard  # the importer engineer's loader
-            standard = load_standard(shipped)
-        except ImportError:
-            standard = Standard.model_validate_json(shipped.read_text("utf-8"))
+        from inspect_app.standard.loader import loads_standard  # the importer engineer's loader
+
+        standard = loads_standard(shipped.read_text("utf-8"), name=shipped.name)
     else:
         from tests.report.fixtures import synthetic_standard
         standard = synthetic_standard()
