@@ -5,12 +5,14 @@ no token or a bad/revoked one → 401; a good token asking for what is not its o
 (also for ids that do not exist, so guessing ids tells nothing).
 """
 
+import hashlib
 import io
 import json
 import zipfile
 from pathlib import Path
 from typing import Annotated
 
+from starlette.requests import ClientDisconnect
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -20,6 +22,7 @@ from inspect_app.hub.accounts import Account, Accounts, Role
 from inspect_app.hub.ledger import Forbidden, Ledger, may_read, may_read_report
 from inspect_app.hub.reports import centers_table, report_view, revisions, snapshot, state_view
 from inspect_app.hub.storage import HubFiles
+from inspect_app.store.durable import fsync_dir
 from inspect_app.inspection import utc_now
 from inspect_app.sync.protocol import (
     PROTOCOL_VERSION,
@@ -165,13 +168,14 @@ def create_app(data_dir: Path, *, web: bool = True) -> FastAPI:
             return JSONResponse(BlobResult(sha256=sha, received=have, complete=False).model_dump(), status_code=409)
         size = have
         try:
-            async for chunk in request.stream():
-                if not chunk:
-                    continue
-                if size + len(chunk) > total:
-                    raise HTTPException(422, "more bytes than announced")
-                size = hub.files.append_partial(sha, size, chunk)
+            with hub.files.partial_writer(sha, have) as write:
+                async for chunk in request.stream():
+                    if size + len(chunk) > total:
+                        raise HTTPException(422, "more bytes than announced")
+                    write(chunk)
+                    size += len(chunk)
         except HTTPException:
+            hub.files.partial_path(sha).unlink(missing_ok=True)
             raise
         except Exception:  # the tablet went away mid-upload: keep what arrived for the resume
             return JSONResponse(BlobResult(sha256=sha, received=size, complete=False).model_dump(), status_code=409)
@@ -181,6 +185,44 @@ def create_app(data_dir: Path, *, web: bool = True) -> FastAPI:
             return JSONResponse(BlobResult(sha256=sha, received=0, complete=False, verified=False).model_dump(),
                                 status_code=422)
         return BlobResult(sha256=sha, received=size, complete=True, verified=True)
+
+    @api.post("/api/blobs/batch")
+    async def put_blobs(request: Request, acct: BlobUser, manifest: str = Query(max_length=8000)):
+        """Several whole blobs in one stream, in the order and sizes `manifest` names
+        ("sha:size,sha:size,…"). Each is hashed as it arrives and kept only if it matches;
+        the answer lists the verified ones, after the folder holding them is fsynced. A cut
+        stream keeps the finished blobs and the started one as a resumable partial."""
+        try:
+            wanted = [(sha, int(size)) for sha, size in (part.split(":") for part in manifest.split(","))]
+        except ValueError:
+            raise HTTPException(422, "bad manifest")
+        if len(wanted) > 64 or any(not SHA256_HEX.match(s) or not 0 < n <= MAX_BLOB_BYTES for s, n in wanted):
+            raise HTTPException(422, "bad manifest")
+        verified, failed = [], []
+        stream = request.stream()
+        leftover = b""
+        try:
+            for sha, size in wanted:
+                digest = hashlib.sha256()
+                got = 0
+                with hub.files.partial_writer(sha, 0) as write:
+                    while got < size:
+                        chunk = leftover or await stream.__anext__()
+                        leftover = b""
+                        take = chunk[: size - got]
+                        leftover = chunk[size - got:]
+                        write(take)
+                        digest.update(take)
+                        got += len(take)
+                if hub.files.keep_partial(sha, digest.hexdigest()):
+                    verified.append(sha)
+                else:
+                    failed.append(sha)
+        except (StopAsyncIteration, ClientDisconnect):
+            pass  # cut short: what finished is kept; the started one resumes by PUT
+        if verified:
+            fsync_dir(hub.files.blobs_dir)
+        return {"verified": verified, "failed": failed}
 
     @api.get("/api/blobs/{sha}")
     def get_blob(sha: str, acct: Anyone):

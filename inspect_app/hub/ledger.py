@@ -264,7 +264,9 @@ class Ledger:
         for entry in readable:
             if entry.max_seq <= since:
                 continue
-            found.extend(op for op in self.ops(entry.id) if op.hub_seq > since and op.device != exclude_device)
+            doc = self.files.ops_file(entry.id).load() or {}
+            found.extend(HubOp.model_validate(v) for v in doc.get("ops", {}).values()
+                         if v["hub_seq"] > since and v["device"] != exclude_device)
         found.sort(key=lambda o: o.hub_seq)
         more = len(found) > limit
         found = found[:limit]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from inspect_app.store.datafile import DataFile
@@ -74,21 +75,30 @@ class HubFiles:
             return 0
 
     def append_partial(self, sha: str, offset: int, chunk: bytes) -> int:
-        """Write `chunk` at `offset` of the partial upload; returns the new size.
-
-        The caller checked that offset equals the current size (no holes, no overlap)."""
-        path = self.partial_path(sha)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
-        try:
-            os.lseek(fd, offset, os.SEEK_SET)
-            view = memoryview(chunk)
-            while view:
-                view = view[os.write(fd, view):]
-            os.ftruncate(fd, offset + len(chunk))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        """Write `chunk` at `offset` of the partial upload, durably; returns the new size."""
+        with self.partial_writer(sha, offset) as write:
+            write(chunk)
         return offset + len(chunk)
+
+    @contextmanager
+    def partial_writer(self, sha: str, offset: int):
+        """Append to a partial upload from `offset` (the caller checked it equals the current
+        size: no holes, no overlap). One fsync at the end, also when the sender vanished, so
+        the size a resume starts from is what is really on disk."""
+        fd = os.open(self.partial_path(sha), os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            os.ftruncate(fd, offset)
+            os.lseek(fd, offset, os.SEEK_SET)
+
+            def write(chunk: bytes) -> None:
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
+
+            yield write
+        finally:
+            os.fsync(fd)
+            os.close(fd)
 
     def finish_partial(self, sha: str) -> bool:
         """Check the finished upload against its hash; keep it only if it matches."""
@@ -102,6 +112,16 @@ class HubFiles:
             return False
         os.replace(path, self.blob_path(sha))
         fsync_dir(self.blobs_dir)
+        return True
+
+    def keep_partial(self, sha: str, actual: str) -> bool:
+        """A partial whose bytes hashed to `actual` while they arrived: keep it as the blob if
+        that is its name (the caller fsyncs the blobs folder once for a whole batch)."""
+        path = self.partial_path(sha)
+        if actual != sha:
+            path.unlink(missing_ok=True)
+            return False
+        os.replace(path, self.blob_path(sha))
         return True
 
     def verify_blob(self, sha: str) -> bool:

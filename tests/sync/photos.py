@@ -29,7 +29,7 @@ def random_jpeg(kb: int = 400) -> bytes:
         img.save(buf, "JPEG", quality=90)
         if buf.tell() >= kb * 1024:
             return buf.getvalue()
-        side = int(side * 1.2)
+        side = int(side * 1.05) + 1
 
 
 def png_bytes() -> bytes:
