@@ -3,21 +3,18 @@
 
 from __future__ import annotations
 
-from fpdf import FontFace
 from fpdf.enums import WrapMode, XPos, YPos
 
 from inspect_app.inspection import ItemResult
 from inspect_app.report.content import RESULT_ZH, ReportContent
 from inspect_app.report.layout import (
-    ACCENT, FONT, INK, LEVEL_COLOURS, MARGIN, MUTED, ReportPDF, clip,
+    FONT, INK, LEVEL_COLOURS, MARGIN, MUTED, Grid, ReportPDF,
 )
 from inspect_app.scoring import ClauseLevel, level_name
 from inspect_app.standard.model import Clause
 
 RESULT_COLOURS = {ItemResult.MET: LEVEL_COLOURS["A"], ItemResult.NOT_MET: LEVEL_COLOURS["D"],
                   ItemResult.NA: MUTED, ItemResult.UNRATED: MUTED}
-# Cells hold at most this much; longer notes are printed in full under the clause's table.
-NOTE_IN_CELL = 160
 
 
 def draw_clauses(pdf: ReportPDF, content: ReportContent) -> None:
@@ -65,42 +62,30 @@ def _draw_clause(pdf: ReportPDF, content: ReportContent, clause: Clause) -> None
     if score.reasons:
         pdf.para("评定理由：" + "；".join(r.zh for r in score.reasons), 8, MUTED, h=4)
 
-    long_notes: list[tuple[str, str]] = []
     if clause.items:
         item_photos: dict[str, list[str]] = {}
         for p in photos:
             item_photos.setdefault(p.record.target.item_code, []).append(p.number)
-        with pdf.table_([13, 79, 15, 73], size=8) as table:
-            table.row(["条目", "评价要求", "结果", "说明 / 佐证"])
-            for item in clause.items:
-                result = results.get(item.code, ItemResult.UNRATED)
-                rating = ratings.get(item.code)
-                parts = []
-                if item.derived is not None:
-                    parts.append("依据 " + "、".join(item.derived.sources) + " 评审结果评定")
-                if rating and result is ItemResult.NA and rating.na_reason:
-                    parts.append(clip("不适用理由：" + rating.na_reason, NOTE_IN_CELL))
-                if rating and rating.note:
-                    note = " ".join(rating.note.split())
-                    if len(note) > NOTE_IN_CELL:
-                        long_notes.append((item.code, rating.note))
-                        note = note[: NOTE_IN_CELL - 12] + "…（全文见下）"
-                    parts.append(note)
-                if rating and rating.rated_by:
-                    parts.append("评审人：" + rating.rated_by)
-                if item.code in item_photos:
-                    parts.append("照片 " + "、".join(item_photos[item.code]))
-                row = table.row()
-                row.cell(item.code)
-                row.cell(pdf.cell_text(clip(item.requirement), 79, 8))
-                row.cell(RESULT_ZH[result], style=FontFace(emphasis=None, color=RESULT_COLOURS[result]))
-                row.cell(pdf.cell_text("\n".join(parts), 73, 8))
+        table = Grid(pdf, [13, 79, 15, 73], ["条目", "评价要求", "结果", "说明 / 佐证"], size=8)
+        for item in clause.items:
+            result = results.get(item.code, ItemResult.UNRATED)
+            rating = ratings.get(item.code)
+            parts = []
+            if item.derived is not None:
+                parts.append("依据 " + "、".join(item.derived.sources) + " 评审结果评定")
+            if rating and result is ItemResult.NA and rating.na_reason:
+                parts.append("不适用理由：" + rating.na_reason)
+            if rating and rating.note:
+                parts.append(rating.note.strip())
+            if rating and rating.rated_by:
+                parts.append("评审人：" + rating.rated_by)
+            if item.code in item_photos:
+                parts.append("照片 " + "、".join(item_photos[item.code]))
+            table.row([item.code, item.requirement, (RESULT_ZH[result], RESULT_COLOURS[result]), "\n".join(parts)])
     elif clause.derived is not None:
         pdf.para("本条款依据 " + "、".join(clause.derived.sources) + " 的评审结果评定。", 8.5)
 
     pdf.ln(1)
-    for code, note in long_notes:
-        pdf.para(f"{code} 说明全文：{note}", 8, INK, h=4.2)
     if finding and finding.note:
         pdf.para("评审意见：" + finding.note, 8.5, INK, h=4.4)
     clause_level_photos = [p.number for p in photos if not p.record.target.item_code]

@@ -3,15 +3,13 @@ with the team's rectification advice (整改建议); then the evidence still mis
 
 from __future__ import annotations
 
-from fpdf import FontFace
-from fpdf.enums import WrapMode, XPos, YPos
 
 from inspect_app.report.content import ReportContent
-from inspect_app.report.layout import LEVEL_COLOURS, MUTED, ReportPDF, clip
+from inspect_app.report.layout import INK, LEVEL_COLOURS, MUTED, Grid, ReportPDF
 from inspect_app.scoring import ClauseLevel
 from inspect_app.standard.model import ClauseKind
 
-URGENT = FontFace(emphasis=None, color=LEVEL_COLOURS["D"])
+URGENT = LEVEL_COLOURS["D"]
 
 
 def rectification_text(content: ReportContent, clause_number: str, item_code: str, requirement: str) -> str:
@@ -44,24 +42,19 @@ def draw_deficiencies(pdf: ReportPDF, content: ReportContent) -> None:
         index = 0
         for number, items in chapters.items():
             pdf.heading(f"第{number}章　{titles.get(number, '')}", 11, keep=30)
-            with pdf.table_([10, 22, 12, 70, 66], size=8) as table:
-                table.row(["序号", "条款", "条目", "存在问题", "整改建议"])
-                for d in items:
-                    index += 1
-                    basic_below_c = d.clause_kind is ClauseKind.BASIC and d.clause_level is ClauseLevel.D
-                    style = URGENT if basic_below_c else None
-                    star = "★" if d.clause_kind is ClauseKind.RECOMMENDED else ""
-                    problem = f"未达到：{clip(d.requirement, 150)}"
-                    note = notes[(d.clause_number, d.item_code)]
-                    if note:
-                        problem += f"\n现场情况：{clip(note, 150)}"
-                    row = table.row()
-                    row.cell(str(index))
-                    row.cell(f"{d.clause_number}{star}\n" + pdf.cell_text(clip(d.clause_title, 40), 22, 8), style=style)
-                    row.cell(d.item_code, style=style)
-                    row.cell(pdf.cell_text(clip(problem, 300), 70, 8))
-                    advice = rectification_text(content, d.clause_number, d.item_code, d.requirement)
-                    row.cell(pdf.cell_text(clip(advice, 300), 66, 8))
+            table = Grid(pdf, [10, 22, 12, 70, 66], ["序号", "条款", "条目", "存在问题", "整改建议"], size=8)
+            for d in items:
+                index += 1
+                basic_below_c = d.clause_kind is ClauseKind.BASIC and d.clause_level is ClauseLevel.D
+                colour = URGENT if basic_below_c else INK
+                star = "★" if d.clause_kind is ClauseKind.RECOMMENDED else ""
+                problem = f"未达到：{d.requirement}"
+                note = notes[(d.clause_number, d.item_code)]
+                if note:
+                    problem += f"\n现场情况：{note.strip()}"
+                advice = rectification_text(content, d.clause_number, d.item_code, d.requirement)
+                table.row([str(index), (f"{d.clause_number}{star}\n{d.clause_title}", colour),
+                           (d.item_code, colour), problem, advice])
             pdf.ln(3)
     _draw_evidence_gaps(pdf, content)
 
@@ -73,11 +66,8 @@ def _draw_evidence_gaps(pdf: ReportPDF, content: ReportContent) -> None:
     pdf.heading("佐证材料缺失清单", 11, level=1, keep=30)
     pdf.para("评审组签字时以下佐证材料尚未提供，评审结论以现场评审记录为准：", 8.5, MUTED, h=4.4)
     pdf.ln(1)
-    with pdf.table_([10, 24, 16, 130], size=8) as table:
-        table.row(["序号", "条款", "条目", "缺失内容"])
-        for i, gap in enumerate(gaps, start=1):
-            table.row([str(i), gap.clause_number or "—", gap.item_code or "—",
-                       pdf.cell_text(clip(gap.text or "缺少佐证照片", 300), 130, 8)])
-
+    table = Grid(pdf, [10, 24, 16, 130], ["序号", "条款", "条目", "缺失内容"], size=8)
+    for i, gap in enumerate(gaps, start=1):
+        table.row([str(i), gap.clause_number or "—", gap.item_code or "—", gap.text or "缺少佐证照片"])
 
 __all__ = ["draw_deficiencies", "rectification_text"]

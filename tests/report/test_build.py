@@ -160,7 +160,7 @@ def test_photos_are_embedded_without_re_encoding(synthetic):
 
 
 def test_long_notes_and_rare_name_characters(tmp_path):
-    """A note longer than a page stays out of the table (fpdf2 raises on such rows) and
+    """A note longer than a page continues on the next page (fpdf2's table would raise) and
     names with characters outside GB2312 render as text."""
     data = synthetic_input(tmp_path)
     finding = data.findings["1.1.2"]
@@ -174,7 +174,8 @@ def test_long_notes_and_rare_name_characters(tmp_path):
     pdf.write_bytes(build_report(data).pdf)
     text = pdftotext(pdf)
     assert "堃喆昇彧珺社区卫生服务中心" in text
-    assert "A-1 说明全文" in text
+    # the whole note is there, continued across pages
+    assert text.replace(" ", "").replace("\n", "").count("部分处方无医师签名") >= 200
 
 
 def test_chinese_line_breaking_rules():
