@@ -165,7 +165,7 @@ class ReportContent:
             input=data,
             report_id=report_id(inspection),
             score=score,
-            deficiencies=deficiencies(standard, score.clauses),
+            deficiencies=_deficiency_order(standard, deficiencies(standard, score.clauses)),
             photos=photos,
             photos_by_clause=by_clause,
             signatures=sorted(data.signatures, key=lambda s: (_role_order(s.role), s.signer, _iso(s.signed_at))),
@@ -174,6 +174,18 @@ class ReportContent:
         )
         raw = canonical_json(content_document(content))
         return _with_hash(content, raw)
+
+
+def _deficiency_order(standard: Standard, found: list[Deficiency]) -> list[Deficiency]:
+    """scoring's order (chapter, basic clauses below C first, clause), and within a clause the
+    items C before B before A, as a reader fixes them, instead of alphabetical A-1 < C-1."""
+    rank = {(c.number, i.code): (i.level.rank, number_key(i.code)) for c in standard.clauses() for i in c.items}
+    position = {id(d): n for n, d in enumerate(found)}
+    clause_start: dict[str, int] = {}
+    for d in found:
+        clause_start.setdefault(d.clause_number, position[id(d)])
+    return sorted(found, key=lambda d: (clause_start[d.clause_number],
+                                        rank.get((d.clause_number, d.item_code), (9, ()))))
 
 
 def _with_hash(content: ReportContent, raw: bytes) -> ReportContent:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 
 from inspect_app.report.content import ReportContent
-from inspect_app.report.layout import INK, LEVEL_COLOURS, MUTED, Grid, ReportPDF
+from inspect_app.report.layout import INK, LEVEL_COLOURS, MUTED, Grid, ReportPDF, clip
 from inspect_app.scoring import ClauseLevel
 from inspect_app.standard.model import ClauseKind
 
 URGENT = LEVEL_COLOURS["D"]
+NOTE_CHARS = 160  # the list stays a list: long notes are printed in full with the clause
 
 
 def rectification_text(content: ReportContent, clause_number: str, item_code: str, requirement: str) -> str:
@@ -51,7 +52,7 @@ def draw_deficiencies(pdf: ReportPDF, content: ReportContent) -> None:
                 problem = f"未达到：{d.requirement}"
                 note = notes[(d.clause_number, d.item_code)]
                 if note:
-                    problem += f"\n现场情况：{note.strip()}"
+                    problem += f"\n现场情况：{clip(note, NOTE_CHARS, '…（全文见逐条评审结果）')}"
                 advice = rectification_text(content, d.clause_number, d.item_code, d.requirement)
                 table.row([str(index), (f"{d.clause_number}{star}\n{d.clause_title}", colour),
                            (d.item_code, colour), problem, advice])

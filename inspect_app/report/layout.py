@@ -216,10 +216,10 @@ class ReportPDF(FPDF):
         return self.table(**options)
 
 
-def clip(text: str, limit: int = MAX_CELL_CHARS) -> str:
-    """Text for a table cell: at most `limit` characters (the full text is printed below the table)."""
+def clip(text: str, limit: int = MAX_CELL_CHARS, more: str = "…") -> str:
+    """At most about `limit` characters on one line, with `more` saying where the rest is."""
     text = " ".join((text or "").split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + more
 
 
 # Reports are read in China: times are stored in UTC and printed in Beijing time (UTC+8).
@@ -282,9 +282,12 @@ class Grid:
             pdf.set_fill_color(*fill)
             pdf.rect(x, y, sum(self.widths), height, style="F")
         ascent = self.size / pdf.k * 0.88
-        for w, cell_lines, colour in zip(self.widths, lines, colours):
+        for column, (w, cell_lines, colour) in enumerate(zip(self.widths, lines, colours)):
             pdf.set_text_color(*(colour or INK))
-            for i, line in enumerate(cell_lines[start:start + count]):
+            shown = cell_lines[start:start + count]
+            if start > 0 and column == 0:  # a row continued from the previous page says so
+                shown = [cell_lines[0], "（续）"][:count]
+            for i, line in enumerate(shown):
                 if line:
                     base = y + self.pad_y + i * self.line_h + (self.line_h - self.size / pdf.k) / 2 + ascent
                     pdf.text(x + CELL_PAD_X, base, line)

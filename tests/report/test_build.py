@@ -92,6 +92,8 @@ def test_deficiencies_basic_below_c_first_with_rectification(synthetic):
     # chapter 1: 1.2.2 is recommended (★), so its D does not jump the queue; chapter 2: 2.2.2 (basic, D) first
     chapter2 = [o for o in order if o[0] == "2"]
     assert chapter2[0][1] == "2.2.2"
+    # within a clause, C items before B before A (not alphabetical A-1 < C-1)
+    assert [o[2] for o in order if o[1] == "1.2.2"] == ["C-1", "B-1", "A-1"]
     text = pdftotext(pdf)
     assert "一个月内完善制度并上墙" in text
     assert "缺少制度文件照片" in text  # evidence gap list
