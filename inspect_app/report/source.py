@@ -35,19 +35,16 @@ def find_center(ws: services.Workspace, center_id: str) -> HealthCenter:
 
 
 def evidence_gaps_for(standard: Standard, snapshot: services.InspectionSnapshot) -> list[EvidenceGap]:
-    """Evidence the UI engineer's rules (inspect_app/evidence_rules.py) still miss, when they exist."""
+    """Evidence still missing by the UI engineer's pure rules (inspect_app/evidence_rules.py):
+    the team may sign with gaps, and the report then lists them."""
     try:
-        from inspect_app import evidence_rules  # type: ignore[attr-defined]
-    except ImportError:
+        from inspect_app.evidence_rules import inspection_gaps, need_text
+    except ImportError:  # the rules are optional: no list rather than no report
         return []
-    finder = getattr(evidence_rules, "evidence_gaps", None) or getattr(evidence_rules, "missing_evidence", None)
-    if finder is None:
-        return []
-    try:
-        found = finder(standard, snapshot.findings, snapshot.live_evidence)
-    except TypeError:
-        return []
-    return [to_gap(g) for g in found]
+    gaps = inspection_gaps(standard, snapshot.findings, snapshot.live_evidence)
+    return [EvidenceGap(clause_number=gap.clause_number, item_code=gap.item_code,
+                        text="；".join(need_text(n, "zh") for n in gap.needs))
+            for clause_gaps in gaps.values() for gap in clause_gaps]
 
 
 def to_gap(gap: object) -> EvidenceGap:

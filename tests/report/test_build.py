@@ -189,11 +189,13 @@ def test_chinese_line_breaking_rules():
     assert any("SHA-256" in line for line in wrap_lines("校验值为 SHA-256 如下", 9, measure))
 
 
-def test_full_inspection_of_the_shipped_township_standard(tmp_path):
-    """Every clause of standards/township-2018.json once it exists; the synthetic one until then."""
+@pytest.mark.parametrize("name", ["township-2018.json", "outpatient-conduct.json"])
+def test_full_inspection_of_a_shipped_standard(tmp_path, name):
+    """Every clause of a shipped standard (graded township, checklist outpatient norms); the
+    synthetic one while the file does not exist yet."""
     from inspect_app import paths
 
-    shipped = paths.STANDARDS_DIR / "township-2018.json"
+    shipped = paths.STANDARDS_DIR / name
     if shipped.is_file():
         from inspect_app.standard.loader import loads_standard  # the importer engineer's loader
 
@@ -203,7 +205,7 @@ def test_full_inspection_of_the_shipped_township_standard(tmp_path):
         standard = synthetic_standard()
     data = full_inspection(standard, ImageFolder(tmp_path / "images"))
     built = build_report(data)
-    pdf = tmp_path / "township.pdf"
+    pdf = tmp_path / "shipped.pdf"
     pdf.write_bytes(built.pdf)
     assert len(render_pages(pdf, tmp_path / "png")) == len(PdfReader(pdf).pages)
     text = pdftotext(pdf)

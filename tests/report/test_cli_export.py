@@ -67,6 +67,10 @@ def test_build_verify_export_through_the_cli(workspace, tmp_path, capsys):
     pdfs = list(reports_dir(data).glob("*.pdf"))
     assert len(pdfs) == 1
     signed = pdfs[0]
+    # gaps from inspect_app/evidence_rules.py (photos were attached per clause, not per item)
+    from pypdf import PdfReader
+    text = "".join(page.extract_text() for page in PdfReader(signed).pages)
+    assert "佐证材料缺失清单" in text and "需资料页照片" in text
 
     assert main(["--data", str(data), "report", "verify", str(signed)]) == 0
     assert "有效" in capsys.readouterr().out
