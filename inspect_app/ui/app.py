@@ -104,8 +104,15 @@ class InspectApp:
         except Exception as exc:  # noqa: BLE001 - show the error instead of a blank page
             log.error("screen %s failed", route, exc_info=True)
             view = self._error_view(route, exc)
-        self.page.views.clear()
-        self.page.views.append(view)
+        # Keep the one root View and swap its content: open dialogs belong to that view, and
+        # replacing the view object would orphan a dialog that was just closed.
+        if self.page.views:
+            root = self.page.views[0]
+            del self.page.views[1:]
+            for attr in ("route", "controls", "appbar", "scroll", "padding", "bgcolor", "spacing"):
+                setattr(root, attr, getattr(view, attr))
+        else:
+            self.page.views.append(view)
         self.page.update()
 
     def _error_view(self, route: str, exc: Exception) -> ft.View:

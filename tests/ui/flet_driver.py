@@ -22,7 +22,8 @@ def enable_semantics(page) -> None:
 
 
 def text(page, value: str | re.Pattern, exact: bool = False):
-    return page.get_by_text(value, exact=exact).first
+    # Flutter keeps off-screen and merged semantics nodes too: wait for a visible one.
+    return page.get_by_text(value, exact=exact).filter(visible=True).first
 
 
 def button(page, name: str | re.Pattern, exact: bool = False):
@@ -39,3 +40,15 @@ def shot(page, folder: Path, name: str) -> Path:
     path = folder / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def type_into(page, name: str | re.Pattern, value: str, *, nth: int = 0, blur: bool = True) -> None:
+    """Type like a person: tap the field, then type. (Flutter web edits through one hidden input
+    that follows focus; Playwright's fill() on a semantics node can race that switch.)"""
+    field = page.get_by_role("textbox", name=name).nth(nth)
+    field.click()
+    page.wait_for_timeout(250)
+    page.keyboard.type(value, delay=15)
+    if blur:
+        page.keyboard.press("Tab")
+        page.wait_for_timeout(250)

@@ -46,6 +46,9 @@ class ClauseScreen:
         self.editable = data.editable
         self.prev_no, self.next_no = neighbours(data.standard, number)
 
+        # One picker per photo target, registered before any control is built (see PhotoButton).
+        self.pickers = {code: ft.FilePicker() for code in
+                        [i.code for i in clause.items if i.derived is None] + [""]} if self.editable else {}
         self.progress = ft.Container(progress_line(app, self.rated_total, self.total_items))
         self.level_box = ft.Container()
         self.gaps_text = ft.Text("", size=13, color=ft.Colors.ORANGE_900)
@@ -171,8 +174,10 @@ class ClauseScreen:
             parts.append(ft.Text(f"{t('method')}：{item.method}", size=13, color=ft.Colors.BLUE_GREY_800))
         hints = expected(item)
         if hints:
-            parts.append(ft.Text("📷 " + "、".join(need_text(n, lang) for n in hints), size=12,
-                                 color=ft.Colors.GREY_700))
+            # No emoji: the bundled font has none, and a box would show instead.
+            parts.append(ft.Row([ft.Icon(ft.Icons.PHOTO_CAMERA_OUTLINED, size=16, color=ft.Colors.GREY_700),
+                                 ft.Text("、".join(need_text(n, lang) for n in hints), size=12,
+                                         color=ft.Colors.GREY_700)], spacing=4))
         missing = ft.Text("", size=13, color=ft.Colors.ORANGE_900, weight=ft.FontWeight.W_600, visible=False)
         self.item_parts[item.code] = {"missing": missing}
         if item.derived is not None:
@@ -199,13 +204,15 @@ class ClauseScreen:
         self.item_parts[item.code].update(choice=choice, na_reason=na_reason, na_phrases=na_phrases, note=note,
                                           thumbs=thumbs)
         self._render_thumbs(item.code)
-        photo = PhotoButton(app, self.id, self.number, item.code, lambda rec, c=item.code: self._photo_added(c, rec),
-                            disabled=not self.editable)
-        parts += [choice, na_reason, na_phrases, missing, note, quick, ft.Row([photo, thumbs], wrap=True)]
+        row = [thumbs]
+        if self.editable:
+            row.insert(0, PhotoButton(app, self.pickers[item.code], self.id, self.number, item.code,
+                                      lambda rec, c=item.code: self._photo_added(c, rec)))
+        parts += [choice, na_reason, na_phrases, missing, note, quick, ft.Row(row, wrap=True)]
         return self._item_card(item, parts)
 
     def _item_card(self, item, parts) -> ft.Control:
-        return ft.Container(ft.Column(parts, spacing=8), padding=12, border_radius=10, bgcolor=ft.Colors.WHITE,
+        return ft.Container(ft.Column(parts, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=12, border_radius=10, bgcolor=ft.Colors.WHITE,
                             border=ft.Border.all(1, ft.Colors.GREY_300), key=f"item-{item.code}")
 
     def _render_thumbs(self, code: str) -> None:
@@ -303,10 +310,12 @@ class ClauseScreen:
                        wrap=True, spacing=0)
         self.clause_thumbs = ft.Row(wrap=True, spacing=6)
         self._render_clause_thumbs()
-        photo = PhotoButton(app, self.id, self.number, "", lambda rec: self._photo_added("", rec),
-                            disabled=not self.editable)
-        return ft.Container(ft.Column([self.clause_note, quick, ft.Row([photo, self.clause_thumbs], wrap=True)],
-                                      spacing=8),
+        row = [self.clause_thumbs]
+        if self.editable:
+            row.insert(0, PhotoButton(app, self.pickers[""], self.id, self.number, "",
+                                      lambda rec: self._photo_added("", rec)))
+        return ft.Container(ft.Column([self.clause_note, quick, ft.Row(row, wrap=True)],
+                                      spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
                             padding=12, border_radius=10, bgcolor=ft.Colors.WHITE,
                             border=ft.Border.all(1, ft.Colors.GREY_300))
 

@@ -15,7 +15,8 @@ class ChoiceRow(ft.Row):
         self.on_change_cb = on_change
         self.colors = colors or {}
         self.expand_buttons = expand_buttons
-        super().__init__(wrap=True, spacing=8, run_spacing=8)
+        # Expanded buttons share one line (a wrapping row cannot expand its children).
+        super().__init__(wrap=not expand_buttons, spacing=8, run_spacing=8)
         self._render()
 
     def _render(self) -> None:

@@ -70,15 +70,17 @@ class PhotoButton(ft.Column):
     tap (PickFiles), which is what lets tablet browsers offer the camera.
     """
 
-    def __init__(self, app, inspection_id: str, clause_number: str, item_code: str, on_added, disabled=False):
+    def __init__(self, app, picker: ft.FilePicker, inspection_id: str, clause_number: str, item_code: str,
+                 on_added, disabled=False):
         self.app = app
         self.inspection_id = inspection_id
         self.clause_number = clause_number
         self.item_code = item_code
         self.on_added = on_added
-        # Constructing a service registers it with the page; the reference kept here keeps it
-        # registered while this screen is shown.
-        self.picker = ft.FilePicker(on_result=self._picked)
+        # The screen creates its pickers before building any control: constructing a service
+        # registers it with the page at once, which must not happen mid-way through a control.
+        self.picker = picker
+        picker.on_result = self._picked
         self.status = ft.Text("", size=12, color=ft.Colors.GREY_700)
         label = app.t("add_photo")
         button = ft.OutlinedButton(

@@ -11,6 +11,11 @@ from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, 
 from inspect_app.ui_state import by_status, clause_route, resume_clause, split_team
 
 
+def _field(**kw) -> ft.TextField:
+    """A text field whose value reaches Python as it is typed (a change handler must exist)."""
+    return ft.TextField(on_change=lambda e: None, **kw)
+
+
 class HomeScreen:
     def __init__(self, app) -> None:
         self.app = app
@@ -20,7 +25,7 @@ class HomeScreen:
         self.inspections = services.list_inspections(ws)
         self.center_names = {c.id: c.name for c in self.centers}
         self.standard_titles = {s.id: s.title for s in app.ctx.standards()}
-        self.me_field = ft.TextField(label=t("my_name"), value=app.me, width=260, height=TARGET + 8,
+        self.me_field = _field(label=t("my_name"), value=app.me, width=260, height=TARGET + 8,
                                      on_blur=self._save_me, on_submit=self._save_me, dense=False)
         wide = not app.narrow
         left = ft.Column([self._me(), self._inspections()], spacing=20, expand=wide)
@@ -88,8 +93,8 @@ class HomeScreen:
         standards = app.ctx.standards()
         center = ChoiceRow([(c.id, c.name) for c in self.centers], self.centers[0].id if len(self.centers) == 1 else None)
         standard = ChoiceRow([(s.id, s.title) for s in standards], standards[0].id if len(standards) == 1 else None)
-        me = ft.TextField(label=t("my_name"), value=app.me)
-        team = ft.TextField(label=t("team"), multiline=True, min_lines=1, max_lines=3)
+        me = _field(label=t("my_name"), value=app.me)
+        team = _field(label=t("team"), multiline=True, min_lines=1, max_lines=3)
         error = ft.Text("", color=ft.Colors.RED_700)
 
         async def start(ev):
@@ -137,10 +142,10 @@ class HomeScreen:
 
     def _center_dialog(self, center: HealthCenter | None) -> None:
         app, t = self.app, self.app.t
-        name = ft.TextField(label=t("name"), value=center.name if center else "")
-        code = ft.TextField(label=t("code"), value=center.code if center else "")
-        county = ft.TextField(label=t("county"), value=center.county if center else "")
-        director = ft.TextField(label=t("director"), value=center.director if center else "")
+        name = _field(label=t("name"), value=center.name if center else "")
+        code = _field(label=t("code"), value=center.code if center else "")
+        county = _field(label=t("county"), value=center.county if center else "")
+        director = _field(label=t("director"), value=center.director if center else "")
         kind = ChoiceRow([(CenterType.TOWNSHIP.value, t("type_township")),
                           (CenterType.COMMUNITY.value, t("type_community"))],
                          (center.type.value if center else CenterType.TOWNSHIP.value))
