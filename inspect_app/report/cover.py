@@ -132,7 +132,12 @@ def _draw_verdict(pdf: ReportPDF, content: ReportContent) -> None:
     verdict = content.score.verdict
     reached = verdict.tier is not None
     colour = LEVEL_COLOURS["A"] if reached else LEVEL_COLOURS["D"]
-    name = verdict.name("zh") if reached else "未达到基本标准"
+    if reached:
+        name = verdict.name("zh")
+    elif verdict.checks:  # the lowest tier this center could reach, e.g. 未达到基本标准
+        name = f"未达到{verdict.checks[-1].tier.name}"
+    else:
+        name = "未评定（标准未规定达标规则）"
     if verdict.provisional:
         name += "（暂定）"
     pdf.keep_space(40)

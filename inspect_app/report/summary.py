@@ -24,6 +24,8 @@ def draw_summary(pdf: ReportPDF, content: ReportContent) -> None:
     pdf.page_title("一、评审结果汇总")
     if content.standard.kind is StandardKind.CHECKLIST:
         _post_table(pdf, content)
+        pdf.ln(5)
+        _verdict_table(pdf, content)
         return
     _verdict_table(pdf, content)
     _threshold_chart(pdf, content)
@@ -40,17 +42,23 @@ def _totals(content: ReportContent) -> dict[ClauseKind, LevelCounts]:
 
 def _verdict_table(pdf: ReportPDF, content: ReportContent) -> None:
     """Actual shares against each tier's thresholds, exactly as the verdict rules compare them."""
-    pdf.heading("1. 达标比例（按条款类别）", 11)
+    pdf.heading("达标比例" if content.standard.kind is StandardKind.CHECKLIST else "1. 达标比例（按条款类别）", 11)
     tiers = content.score.verdict.checks
     totals = _totals(content)
     widths = [26, 22, 20, 22] + [22] * len(tiers)
     header = ["条款类别", "等级", "条款数", "实际比例"] + [f"{c.tier.name}要求" for c in tiers]
     with pdf.table_(widths[: len(header)], size=8.5, width=sum(widths[: len(header)]), align="LEFT") as table:
         table.row(header)
+        checklist = content.standard.kind is StandardKind.CHECKLIST
         for kind in (ClauseKind.BASIC, ClauseKind.RECOMMENDED):
             counts = totals[kind]
             for key, label, level in LEVEL_ROWS:
-                row = [KIND_ZH[kind], label, f"{counts.at_least(level)}/{counts.applicable}",
+                has_rule = any(_threshold(c.tier, kind, level) is not None for c in tiers)
+                if checklist and not has_rule:
+                    continue  # a checklist norm is met or not: only the compliance share matters
+                if checklist:
+                    label = "符合"
+                row = ["全部规范" if checklist else KIND_ZH[kind], label, f"{counts.at_least(level)}/{counts.applicable}",
                        f"{counts.percent_at_least(level):.1f}%" if counts.applicable else "—"]
                 for check in tiers:
                     need = _threshold(check.tier, kind, level)

@@ -15,6 +15,7 @@ from inspect_app.inspection import (
     ItemResult, Signature, TeamMember, TeamRole,
 )
 from inspect_app.report.content import EvidenceGap, ReportInput
+from inspect_app.report.source import eligible_tiers
 from inspect_app.standard.model import (
     Chapter, Clause, ClauseKind, DerivedRule, Item, ItemLevel, Prerequisite, Section, Standard, Tier, TierRule,
     VerdictRules,
@@ -205,7 +206,7 @@ def full_inspection(standard: Standard, images: ImageFolder, *, results=None, ph
                                     image_sha256=sha, signed_at=START + timedelta(days=1, hours=5, minutes=i)))
     return ReportInput(standard=standard, center=center, inspection=inspection, findings=findings,
                        evidence=evidence, signatures=signatures, images=images, evidence_gaps=tuple(gaps),
-                       eligible_tiers=frozenset({"recommended", "basic"}))
+                       eligible_tiers=eligible_tiers(standard, center))
 
 
 def synthetic_input(tmp: Path, **kw) -> ReportInput:
