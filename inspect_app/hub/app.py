@@ -77,7 +77,7 @@ def _error(status: int, err: UserError) -> JSONResponse:
     return JSONResponse({"detail": err.zh, "zh": err.zh, "en": err.en}, status_code=status)
 
 
-def create_app(data_dir: Path, *, web: bool = True) -> FastAPI:
+def create_app(data_dir: Path, *, web: bool = True):
     hub = Hub(data_dir)
     api = FastAPI(title="Jiceng Inspect hub", docs_url=None, redoc_url=None, openapi_url=None)
     api.state.hub = hub
@@ -295,7 +295,7 @@ def create_app(data_dir: Path, *, web: bool = True) -> FastAPI:
     if web:
         from inspect_app.hub.web import mount_web
 
-        mount_web(api, hub)
+        return mount_web(api, hub)  # the API routes above win; Flet serves every other path
     return api
 
 

@@ -1,5 +1,270 @@
-"""The hub's Flet web pages (clinic review, bureau overview): being built; not mounted yet."""
+"""The hub's web pages (Flet web, served offline): clinic review and bureau overview.
+
+Clinic (被评机构): sign in, the scored report of its own center's signed revision (verdict,
+levels by chapter, 问题清单 with suggestions), which revision it is reading and why each
+revision exists, the signed PDF, and a rectification plan (整改回复) per deficiency.
+Bureau (卫健局): every center in one table (filter, sort), open any report, export all PDFs.
+
+The pages call the same access rules as the API (ledger.may_read_report); downloads go
+through short-lived signed links bound to the signed-in user, re-checked when used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+import time
+
+import flet as ft
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import FileResponse, Response
+
+from inspect_app import paths
+from inspect_app.errors import UserError
+from inspect_app.hub.accounts import Account, Role
+from inspect_app.hub.ledger import may_read_report
+from inspect_app.hub.reports import centers_table, report_view
+
+FONT_FAMILY = "NotoSansSC"
+LINK_SECONDS = 300
 
 
-def mount_web(api, hub) -> None:
-    return None
+def mount_web(api: FastAPI, hub):
+    """Add the download routes and the Flet app to `api`; returns the ASGI app to serve."""
+    import flet_web.fastapi as flet_fastapi
+
+    from inspect_app.ui.server import OFFLINE_SHIMS_JS, InjectShims
+
+    link_key = secrets.token_bytes(32)
+
+    def sign(*parts: str) -> str:
+        return hmac.new(link_key, "|".join(parts).encode(), hashlib.sha256).hexdigest()
+
+    def link(kind: str, account: Account, *parts: str) -> str:
+        exp = str(int(time.time()) + LINK_SECONDS)
+        sig = sign(kind, account.username, exp, *parts)
+        return f"/web/{kind}/{'/'.join(parts)}?u={account.username}&exp={exp}&sig={sig}"
+
+    def check_link(kind: str, u: str, exp: str, sig: str, *parts: str) -> Account:
+        if not (exp.isdigit() and int(exp) > time.time() and hmac.compare_digest(sign(kind, u, exp, *parts), sig)):
+            raise HTTPException(403)
+        row = next((r for r in hub.accounts.users() if r["username"] == u and not r["disabled"]), None)
+        if row is None:
+            raise HTTPException(403)
+        return Account(row["username"], row["name"], Role(row["role"]), row["center_id"])
+
+    @api.get("/web/pdf/{inspection_id}/{revision}")
+    def web_pdf(inspection_id: str, revision: str, u: str, exp: str, sig: str):
+        acct = check_link("pdf", u, exp, sig, inspection_id, revision)
+        if not revision.isdigit() or not may_read_report(acct, hub.ledger.entry(inspection_id), int(revision)):
+            raise HTTPException(403)
+        path = hub.report_pdf(inspection_id, int(revision))
+        if path is None:
+            raise HTTPException(404, "该版本的签署报告尚未同步到中心。")
+        return FileResponse(path, media_type="application/pdf", filename=f"{inspection_id}-r{revision}.pdf")
+
+    @api.get("/web/export/all")
+    def web_export(u: str, exp: str, sig: str):
+        from inspect_app.hub.app import export_zip
+
+        if check_link("export", u, exp, sig, "all").role is not Role.ADMIN:
+            raise HTTPException(403)
+        return Response(export_zip(hub), media_type="application/zip",
+                        headers={"Content-Disposition": 'attachment; filename="reports.zip"'})
+
+    @api.get("/offline-shims.js")
+    async def offline_shims():
+        return Response(OFFLINE_SHIMS_JS, media_type="application/javascript", headers={"Cache-Control": "no-cache"})
+
+    async def main(page: ft.Page) -> None:
+        await HubPages(page, hub, link).start()
+
+    api.mount("/", flet_fastapi.app(main, assets_dir=str(paths.ASSETS_DIR), no_cdn=True,
+                                    app_name="基层行县级中心", app_short_name="基层行中心",
+                                    app_description="Jiceng Inspect hub"))
+    return InjectShims(api)
+
+
+class HubPages:
+    """One browser session: who signed in, and the page they look at."""
+
+    def __init__(self, page: ft.Page, hub, link) -> None:
+        self.page = page
+        self.hub = hub
+        self.link = link
+        self.account: Account | None = None
+        self.sort_key = "name"
+        self.filter = ""
+
+    async def start(self) -> None:
+        page = self.page
+        page.title = "基层行县级中心"
+        page.fonts = {FONT_FAMILY: "/fonts/" + paths.CJK_FONT.name}
+        page.theme = ft.Theme(font_family=FONT_FAMILY, color_scheme_seed=ft.Colors.INDIGO)
+        page.theme_mode = ft.ThemeMode.LIGHT
+        page.scroll = ft.ScrollMode.AUTO
+        self.show_login()
+
+    def show(self, *controls: ft.Control) -> None:
+        self.page.controls.clear()
+        self.page.controls.extend(controls)
+        self.page.update()
+
+    # ------------------------------------------------------------------ sign in
+    def show_login(self, message: str = "") -> None:
+        user = ft.TextField(label="用户名", width=320, autofocus=True)
+        password = ft.TextField(label="密码", password=True, width=320)
+        error = ft.Text(message, color=ft.Colors.RED)
+
+        async def submit(_=None):
+            try:
+                _, account = await asyncio.to_thread(self.hub.accounts.login, user.value or "", password.value or "",
+                                                     "web")
+            except UserError as err:
+                error.value = err.zh
+                self.page.update()
+                return
+            self.account = account
+            if account.role is Role.ADMIN:
+                self.show_bureau()
+            elif account.role is Role.CLINIC:
+                self.show_clinic_home()
+            else:
+                self.show_login("评审专家请在平板上查看评审。请使用机构或卫健局账号登录。")
+
+        password.on_submit = submit
+        self.show(ft.Text("基层行县级中心", size=26, weight=ft.FontWeight.BOLD),
+                  ft.Text("机构查阅评审报告 · 卫健局总览"), user, password,
+                  ft.FilledButton("登录", on_click=submit), error)
+
+    def header(self) -> ft.Control:
+        def logout(_):
+            self.account = None
+            self.show_login()
+
+        who = f"{self.account.name}（{'卫健局' if self.account.role is Role.ADMIN else '机构'}）"
+        return ft.Row([ft.Text(who, weight=ft.FontWeight.BOLD), ft.TextButton("退出登录", on_click=logout)],
+                      alignment=ft.MainAxisAlignment.SPACE_BETWEEN)
+
+    # ------------------------------------------------------------------ clinic
+    def show_clinic_home(self) -> None:
+        acct = self.account
+        rows = []
+        for entry in self.hub.ledger.entries():
+            if entry.sealed and may_read_report(acct, entry, max(entry.sealed)):
+                rows.append(entry)
+        if not rows:
+            self.show(self.header(), ft.Text("暂无已签署的评审报告。"))
+            return
+        latest = max(rows, key=lambda e: e.max_seq)
+        self.show_report(latest.id, max(latest.sealed))
+
+    def show_report(self, inspection_id: str, revision: int) -> None:
+        acct = self.account
+        if not may_read_report(acct, self.hub.ledger.entry(inspection_id), revision):
+            self.show(self.header(), ft.Text("无权查看此报告。"))
+            return
+        view = report_view(self.hub.ledger, inspection_id, revision, self.hub.data_dir)
+        center = view["center"]
+        verdict = view["verdict"] or {}
+        revs = [r for r in view["revisions"] if acct.role is not Role.CLINIC or r["signed"]]
+        controls: list[ft.Control] = [self.header()]
+        if acct.role is Role.ADMIN:
+            controls.append(ft.TextButton("← 返回全县概览", on_click=lambda _: self.show_bureau()))
+        controls += [
+            ft.Text(f"{center.get('name', '')} 评审报告", size=24, weight=ft.FontWeight.BOLD),
+            ft.Text(f"正在查看：第 {revision} 版" + ("（已签署）" if any(r["revision"] == revision and r["signed"]
+                                                                   for r in view["revisions"]) else "（未签署）")),
+            ft.Column([ft.TextButton(f"第 {r['revision']} 版：{r['reason'] or '—'}" + ("" if r["signed"] else "（未签署）"),
+                                     on_click=lambda _, n=r["revision"]: self.show_report(inspection_id, n))
+                       for r in revs]),
+            ft.Text(f"结论：{verdict.get('name', '')}" + ("（暂定）" if verdict.get("provisional") else ""),
+                    size=20, weight=ft.FontWeight.BOLD),
+            *[ft.Text(r) for r in verdict.get("reasons", [])],
+        ]
+        if view["pdf"]:
+            url = self.link("pdf", acct, inspection_id, str(revision))
+            controls.append(ft.FilledButton("下载签署版 PDF", on_click=lambda _: self.page.launch_url(url)))
+        else:
+            controls.append(ft.Text("签署版 PDF 尚未同步到中心。"))
+        controls.append(ft.Text(f"问题清单（{len(view['deficiencies'])} 项）", size=18, weight=ft.FontWeight.BOLD))
+        for d in view["deficiencies"]:
+            controls.append(self.deficiency_card(inspection_id, revision, d))
+        controls.append(ft.Text("各章评审结果", size=18, weight=ft.FontWeight.BOLD))
+        controls.append(ft.DataTable(
+            columns=[ft.DataColumn(ft.Text(t)) for t in ("章", "A", "B", "C", "D 不合格", "未完成", "不适用")],
+            rows=[ft.DataRow(cells=[ft.DataCell(ft.Text(f"{ch['number']} {ch['title']}"))] +
+                             [ft.DataCell(ft.Text(str(ch["counts"][k]))) for k in ("A", "B", "C", "D", "incomplete", "na")])
+                  for ch in view["chapters"]]))
+        self.show(*controls)
+
+    def deficiency_card(self, inspection_id: str, revision: int, d: dict) -> ft.Control:
+        response = d.get("response") or {}
+        parts: list[ft.Control] = [
+            ft.Text(f"{d['clause']} {d['title']} 【{d['item']}】", weight=ft.FontWeight.BOLD),
+            ft.Text(d["requirement"]),
+            ft.Text(f"整改建议：{d['suggestion'] or '—'}"),
+        ]
+        if response:
+            parts.append(ft.Text(f"已提交整改回复：{response.get('plan', '')}（完成期限 {response.get('due') or '—'}）",
+                                 color=ft.Colors.GREEN_800))
+        if self.account.role is Role.CLINIC:
+            plan = ft.TextField(label=f"整改措施 {d['clause']} {d['item']}", multiline=True, width=520)
+            due = ft.TextField(label=f"完成期限 {d['clause']} {d['item']}", hint_text="YYYY-MM-DD", width=200)
+            note = ft.Text("")
+
+            async def send(_):
+                from inspect_app.hub.app import ResponseRequest, answer_deficiency
+
+                try:
+                    body = ResponseRequest(clause=d["clause"], item=d["item"], plan=(plan.value or "").strip(),
+                                           due=(due.value or "").strip())
+                    await asyncio.to_thread(answer_deficiency, self.hub, self.account, inspection_id, revision, body)
+                except (UserError, ValueError) as err:
+                    note.value = getattr(err, "zh", "请填写整改措施。")
+                    self.page.update()
+                    return
+                self.show_report(inspection_id, revision)
+
+            parts += [plan, due, ft.OutlinedButton(f"提交整改回复 {d['clause']} {d['item']}", on_click=send), note]
+        return ft.Container(ft.Column(parts), padding=12, bgcolor=ft.Colors.SURFACE_CONTAINER_LOW)
+
+    # ------------------------------------------------------------------ bureau
+    def show_bureau(self) -> None:
+        rows = centers_table(self.hub.ledger, self.hub.data_dir)
+        needle = self.filter.strip()
+        if needle:
+            rows = [r for r in rows if any(needle in str(r[k]) for k in ("name", "county", "type", "verdict"))]
+        reverse = self.sort_key in ("below_c", "last_inspection")
+        rows.sort(key=lambda r: (r[self.sort_key], r["name"]), reverse=reverse)
+        search = ft.TextField(label="筛选（机构、县区、类型、结论）", value=self.filter, width=360)
+
+        def apply_filter(_):
+            self.filter = search.value or ""
+            self.show_bureau()
+
+        search.on_submit = apply_filter
+
+        def sort_by(key):
+            def handler(_):
+                self.sort_key = key
+                self.show_bureau()
+            return handler
+
+        columns = [("name", "机构"), ("county", "县区"), ("type", "类型"), ("last_inspection", "最近评审"),
+                   ("verdict", "结论"), ("below_c", "低于C级条款数")]
+        export_url = self.link("export", self.account, "all")
+        table = ft.DataTable(
+            columns=[ft.DataColumn(ft.Text(label), on_sort=sort_by(key)) for key, label in columns],
+            rows=[ft.DataRow(
+                cells=[ft.DataCell(ft.Text(str(r[key]) if r[key] != "" else "—")) for key, _ in columns],
+                on_select_change=(lambda _, r=r: self.show_report(r["inspection_id"], r["revision"]))
+                if r["inspection_id"] else None)
+                for r in rows])
+        self.show(self.header(), ft.Text("全县机构概览", size=24, weight=ft.FontWeight.BOLD),
+                  ft.Row([search, ft.OutlinedButton("筛选", on_click=apply_filter)]),
+                  ft.Row([ft.Text("排序：")] + [ft.TextButton(label, on_click=sort_by(key)) for key, label in columns]),
+                  table,
+                  ft.FilledButton("导出全部签署报告（PDF 与清单）", on_click=lambda _: self.page.launch_url(export_url)))

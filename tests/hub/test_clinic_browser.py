@@ -1,0 +1,59 @@
+"""In headless Chromium against the real hub process: a clinic signs in, reads its own signed
+report (verdict, deficiencies, which revision), answers a deficiency, and cannot reach
+another center's report."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.hub.test_authorization import world  # noqa: F401  (two centers, two signed inspections)
+from tests.ui.conftest import CHROMIUM_ARGS, TABLET
+from tests.ui.flet_driver import LONG, button, open_app, type_into, wait_text
+from tests.support.system import MissingProgram, ensure_chromium
+from tests.sync.hubproc import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    try:
+        chromium = ensure_chromium()
+    except MissingProgram as exc:
+        pytest.fail(str(exc))
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def test_clinic_signs_in_and_sees_only_its_own_report(world, browser):
+    hub, tokens, _ = world
+    context = browser.new_context(viewport=TABLET)
+    page = context.new_page()
+    foreign = []
+    page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    try:
+        open_app(page, hub.url + "/")
+        wait_text(page, "基层行县级中心")
+        type_into(page, "用户名", "clinic1")
+        type_into(page, "密码", PASSWORD)
+        button(page, "登录").click()
+        wait_text(page, "机构 c1 评审报告")
+        wait_text(page, "正在查看：第 1 版（已签署）")
+        wait_text(page, "整改建议：补齐台账")
+        assert page.get_by_text("机构 c2").count() == 0
+        assert page.get_by_text("第 2 版").count() == 0  # the unsigned revision is not shown to the clinic
+        type_into(page, "整改措施 1.1.1 C-1", "三月底前补齐台账")
+        button(page, "提交整改回复 1.1.1 C-1").click()
+        wait_text(page, "已提交整改回复：三月底前补齐台账", timeout=LONG)
+        assert foreign == []
+    finally:
+        context.close()
+    # the answer is on the hub, as an op the inspectors' tablets will pull
+    pulled = httpx.get(f"{hub.url}/api/sync/pull", params={"since": 0},
+                       headers={"Authorization": f"Bearer {tokens['wangfang']}"}).json()
+    assert any(o["key"] == "response/1.1.1/C-1" and o["value"]["plan"] == "三月底前补齐台账" for o in pulled["ops"])
