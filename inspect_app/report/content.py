@@ -91,7 +91,6 @@ class ReportInput:
     signatures: Sequence[Signature] = ()
     images: ImageSource | None = None
     evidence_gaps: Sequence[EvidenceGap] = ()
-    eligible_tiers: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -156,8 +155,8 @@ class ReportContent:
     def of(data: ReportInput) -> "ReportContent":
         standard, inspection = data.standard, data.inspection
         ratings = {n: f.items for n, f in data.findings.items()}
-        tiers = set(data.eligible_tiers) if data.eligible_tiers is not None else None
-        score = score_inspection(standard, ratings, inspection.prerequisites, tiers)
+        score = score_inspection(standard, ratings, inspection.prerequisites,
+                                 small_institution=data.center.small_institution)
         levels = {n: s.level for n, s in score.clauses.items()}
         results = {c.number: item_results(c, ratings.get(c.number, {}), levels) for c in standard.clauses()}
         photos, by_clause = _number_photos(standard, data.evidence)

@@ -9,7 +9,7 @@ from fpdf.enums import WrapMode, XPos, YPos
 from inspect_app.inspection import TeamRole
 from inspect_app.report.content import ROLE_ZH, ReportContent
 from inspect_app.report.layout import (
-    ACCENT, FONT, INK, LEVEL_COLOURS, MARGIN, MUTED, RULE, ReportPDF, fmt_date,
+    ACCENT, INK, LEVEL_COLOURS, MARGIN, MUTED, RULE, ReportPDF, fmt_date,
 )
 
 CENTER_TYPE_ZH = {"township": "乡镇卫生院", "community": "社区卫生服务中心", "other": "其他医疗卫生机构"}

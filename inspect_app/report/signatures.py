@@ -4,7 +4,6 @@ times, then the signature-and-seal block of a Chinese evaluation report (评审�
 
 from __future__ import annotations
 
-from fpdf.enums import WrapMode, XPos, YPos
 
 from inspect_app.inspection import Signature, TeamRole
 from inspect_app.report.content import ROLE_ZH, ReportContent

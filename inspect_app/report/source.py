@@ -11,21 +11,10 @@ from pathlib import Path
 
 from inspect_app import services
 from inspect_app.errors import UserError
+from inspect_app.evidence_rules import inspection_gaps, need_text
 from inspect_app.inspection import HealthCenter, Inspection
 from inspect_app.report.content import EvidenceGap, ReportInput
 from inspect_app.standard.model import Standard
-
-# Tier ids that apply only to small institutions (<10 medical staff and <10,000 residents).
-# The standard file has no flag for this yet; `Tier.small_institutions_only` would be the
-# additive contract change that lets this go.
-SMALL_INSTITUTION_TIERS = frozenset({"qualified"})
-
-
-def eligible_tiers(standard: Standard, center: HealthCenter) -> frozenset[str] | None:
-    if center.small_institution:
-        return None
-    return frozenset(t.id for t in standard.verdict_rules.tiers if t.id not in SMALL_INSTITUTION_TIERS)
-
 
 def find_center(ws: services.Workspace, center_id: str) -> HealthCenter:
     for center in services.list_centers(ws):
@@ -37,10 +26,6 @@ def find_center(ws: services.Workspace, center_id: str) -> HealthCenter:
 def evidence_gaps_for(standard: Standard, snapshot: services.InspectionSnapshot) -> list[EvidenceGap]:
     """Evidence still missing by the UI engineer's pure rules (inspect_app/evidence_rules.py):
     the team may sign with gaps, and the report then lists them."""
-    try:
-        from inspect_app.evidence_rules import inspection_gaps, need_text
-    except ImportError:  # the rules are optional: no list rather than no report
-        return []
     gaps = inspection_gaps(standard, snapshot.findings, snapshot.live_evidence)
     return [EvidenceGap(clause_number=gap.clause_number, item_code=gap.item_code,
                         text="；".join(need_text(n, "zh") for n in gap.needs))
@@ -78,8 +63,8 @@ def report_input(ws: services.Workspace, inspection_id: str,
     return ReportInput(
         standard=standard, center=center, inspection=inspection, findings=snap.findings,
         evidence=snap.live_evidence, signatures=snap.signatures, images=image,
-        evidence_gaps=gaps, eligible_tiers=eligible_tiers(standard, center),
+        evidence_gaps=gaps,
     )
 
 
-__all__ = ["SMALL_INSTITUTION_TIERS", "eligible_tiers", "evidence_gaps_for", "find_center", "report_input", "to_gap"]
+__all__ = ["evidence_gaps_for", "find_center", "report_input", "to_gap"]

@@ -9,7 +9,7 @@ from fpdf.enums import WrapMode, XPos, YPos
 
 from inspect_app.report.content import ReportContent
 from inspect_app.report.layout import (
-    ACCENT, FONT, HEAD_FILL, INK, LEVEL_COLOURS, MARGIN, MUTED, RULE, ReportPDF,
+    ACCENT, FONT, HEAD_FILL, INK, LEVEL_COLOURS, MARGIN, MUTED, ReportPDF,
 )
 from inspect_app.scoring import GroupSummary, LevelCounts, post_compliance
 from inspect_app.standard.model import ClauseKind, ItemLevel, StandardKind

@@ -127,6 +127,8 @@ class Tier(_Model):
     name: str
     name_en: str = ""
     note: str = ""
+    small_institutions_only: bool = Field(
+        False, description="only small institutions may reach it (合格标准: <10 medical staff, <10,000 residents)")
     rules: tuple[TierRule, ...]
 
 

@@ -15,7 +15,6 @@ from inspect_app.inspection import (
     ItemResult, Signature, TeamMember, TeamRole,
 )
 from inspect_app.report.content import EvidenceGap, ReportInput
-from inspect_app.report.source import eligible_tiers
 from inspect_app.standard.model import (
     Chapter, Clause, ClauseKind, DerivedRule, Item, ItemLevel, Prerequisite, Section, Standard, Tier, TierRule,
     VerdictRules,
@@ -38,7 +37,8 @@ def tiers() -> VerdictRules:
         Tier(id="recommended", name="推荐标准", name_en="recommended standard",
              rules=(rule(ClauseKind.BASIC, 100, 60, 30), rule(ClauseKind.RECOMMENDED, 90, 60, 30))),
         Tier(id="basic", name="基本标准", name_en="basic standard", rules=(rule(ClauseKind.BASIC, 95, 50, 20),)),
-        Tier(id="qualified", name="合格标准", name_en="qualified standard", rules=(rule(ClauseKind.BASIC, 80, 20, 5),)),
+        Tier(id="qualified", name="合格标准", name_en="qualified standard", small_institutions_only=True,
+             rules=(rule(ClauseKind.BASIC, 80, 20, 5),)),
     ))
 
 
@@ -205,8 +205,7 @@ def full_inspection(standard: Standard, images: ImageFolder, *, results=None, ph
         signatures.append(Signature(inspection_id=inspection.id, signer=member.name, role=member.role,
                                     image_sha256=sha, signed_at=START + timedelta(days=1, hours=5, minutes=i)))
     return ReportInput(standard=standard, center=center, inspection=inspection, findings=findings,
-                       evidence=evidence, signatures=signatures, images=images, evidence_gaps=tuple(gaps),
-                       eligible_tiers=eligible_tiers(standard, center))
+                       evidence=evidence, signatures=signatures, images=images, evidence_gaps=tuple(gaps))
 
 
 def synthetic_input(tmp: Path, **kw) -> ReportInput:

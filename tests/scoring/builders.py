@@ -26,7 +26,7 @@ def tiers() -> VerdictRules:
         Tier(id="recommended", name="推荐标准", name_en="recommended standard",
              rules=(rule(ClauseKind.BASIC, 100, 60, 30), rule(ClauseKind.RECOMMENDED, 90, 60, 30))),
         Tier(id="basic", name="基本标准", name_en="basic standard", rules=(rule(ClauseKind.BASIC, 95, 50, 20),)),
-        Tier(id="qualified", name="合格标准", name_en="qualified standard", rules=(rule(ClauseKind.BASIC, 80, 20, 5),)),
+        Tier(id="qualified", name="合格标准", name_en="qualified standard", small_institutions_only=True, rules=(rule(ClauseKind.BASIC, 80, 20, 5),)),
     ))
 
 

@@ -45,7 +45,7 @@ def test_basic_tier_with_reason_for_missing_recommended():
 
 def test_not_reached_gives_the_shortfall_in_words():
     std, ratings = build("A C C C C C C C C D")
-    result = score_inspection(std, ratings, eligible_tiers={"recommended", "basic"})
+    result = score_inspection(std, ratings)
     assert result.verdict.tier is None
     assert result.verdict.name("en") == "not reached"
     assert "basic clauses at B or above 10% < 50%" in result.verdict.explain("en")
@@ -53,8 +53,8 @@ def test_not_reached_gives_the_shortfall_in_words():
 
 def test_small_institution_may_reach_the_qualified_tier():
     std, ratings = build("A B C C C C C C D D")
-    assert score_inspection(std, ratings).verdict.tier.id == "qualified"
-    assert score_inspection(std, ratings, eligible_tiers={"recommended", "basic"}).verdict.tier is None
+    assert score_inspection(std, ratings, small_institution=True).verdict.tier.id == "qualified"
+    assert score_inspection(std, ratings).verdict.tier is None
 
 
 def test_not_applicable_clauses_leave_the_percentages():
