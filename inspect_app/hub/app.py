@@ -292,6 +292,11 @@ def create_app(data_dir: Path, *, web: bool = True):
         return Response(export_zip(hub), media_type="application/zip",
                         headers={"Content-Disposition": 'attachment; filename="reports.zip"'})
 
+    @api.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+    def no_such_api(rest: str):
+        """Unknown /api paths answer 404 here instead of falling through to the web app."""
+        raise HTTPException(404)
+
     if web:
         from inspect_app.hub.web import mount_web
 
