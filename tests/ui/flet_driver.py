@@ -22,8 +22,12 @@ def enable_semantics(page) -> None:
 
 
 def text(page, value: str | re.Pattern, exact: bool = False):
-    # Flutter keeps off-screen and merged semantics nodes too: wait for a visible one.
-    return page.get_by_text(value, exact=exact).filter(visible=True).first
+    # Flutter keeps off-screen nodes too (wait for a visible one), and a gesture area merges the
+    # texts inside it into one node's aria-label.
+    found = page.get_by_text(value, exact=exact)
+    if isinstance(value, str) and not exact:
+        found = found.or_(page.locator(f"flt-semantics[aria-label*={value!r}]"))
+    return found.filter(visible=True).first
 
 
 def button(page, name: str | re.Pattern, exact: bool = False):

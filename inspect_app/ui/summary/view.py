@@ -9,7 +9,7 @@ from inspect_app import services
 from inspect_app.evidence_rules import need_text
 from inspect_app.scoring import deficiencies
 from inspect_app.ui.components.choice import ChoiceRow
-from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, heading, progress_line
+from inspect_app.ui.components.common import TARGET, bind, app_bar, big_button, card, heading, progress_line
 from inspect_app.ui.components.nav import inspection_actions
 from inspect_app.ui.components.save_state import SaveState
 from inspect_app.ui.data import load
@@ -101,7 +101,7 @@ class SummaryScreen:
             current = finding.rectification.get(d.item_code, "") if finding else ""
             field = ft.TextField(label=t("rectification"), value=current, multiline=True, min_lines=1, max_lines=4,
                                  disabled=not self.data.editable,
-                                 on_blur=lambda e, d=d, old=[current]: self._rectify(e, d, old))
+                                 on_blur=bind(self._rectify, d, [current]))
             star = " ★" if d.clause_kind.value == "recommended" else ""
             rows.append(ft.Container(ft.Column([
                 ft.TextButton(f"{d.clause_number}{star} {d.clause_title} · {d.item_code} · {d.clause_level.value}",
@@ -111,7 +111,7 @@ class SummaryScreen:
             ], spacing=4), padding=ft.Padding.only(bottom=8), border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.GREY_200))))
         return card(*rows)
 
-    async def _rectify(self, e, d, old: list[str]) -> None:
+    async def _rectify(self, d, old: list[str], e) -> None:
         text = e.control.value or ""
         if text.strip() == old[0].strip():
             return
