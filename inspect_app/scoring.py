@@ -388,6 +388,15 @@ class Verdict:
         return _join(self.reasons, lang)
 
 
+def format_percent_below(have: float, need: float) -> str:
+    """A share that missed its threshold, never printed as reaching it: 94.7 % must not read
+    "95% < 95%". Whole numbers when that is honest, else one decimal, rounded down."""
+    whole = f"{have:.0f}"
+    if float(whole) < need:
+        return whole
+    return f"{int(have * 10) / 10:.1f}"
+
+
 def check_tier(tier: Tier, totals: Mapping[ClauseKind, LevelCounts]) -> TierCheck:
     """Compare each rule's thresholds with the shares of applicable clauses at or above each level."""
     kind_zh = {ClauseKind.BASIC: "基本条款", ClauseKind.RECOMMENDED: "推荐条款"}
@@ -409,10 +418,11 @@ def check_tier(tier: Tier, totals: Mapping[ClauseKind, LevelCounts]) -> TierChec
             above_en = "" if level is ItemLevel.A else " or above"
             if have + 1e-9 < need:
                 reached = False
+                shown = format_percent_below(have, need)
                 reasons.append(Reason(
-                    f"未达{tier.name}：{kind_zh[rule.clause_kind]}{level.value}级{above} {have:.0f}% < {need:g}%",
+                    f"未达{tier.name}：{kind_zh[rule.clause_kind]}{level.value}级{above} {shown}% < {need:g}%",
                     f"{tier.name_en or tier.name} not reached: {kind_en[rule.clause_kind]} at {level.value}"
-                    f"{above_en} {have:.0f}% < {need:g}%"))
+                    f"{above_en} {shown}% < {need:g}%"))
     if reached:
         reasons.insert(0, Reason(f"达到{tier.name}", f"{tier.name_en or tier.name} reached"))
     return TierCheck(tier=tier, reached=reached, reasons=tuple(reasons))
@@ -590,7 +600,7 @@ def _number_key(number: str) -> tuple:
 
 __all__ = [
     "ClauseLevel", "ClauseScore", "Deficiency", "GroupSummary", "InspectionScore", "LevelCounts",
-    "PostCompliance", "Reason", "TierCheck", "Verdict", "chapter_summaries", "check_tier", "clause_level",
+    "PostCompliance", "Reason", "TierCheck", "Verdict", "chapter_summaries", "check_tier", "clause_level", "format_percent_below",
     "deficiencies", "derived_met", "derivation_order", "item_results", "level_name", "post_compliance",
     "score_clauses", "score_inspection", "section_summaries", "verdict",
 ]

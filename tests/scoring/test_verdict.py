@@ -99,3 +99,17 @@ def test_deficiencies_order_basic_below_C_first_within_a_chapter():
     result = score_inspection(std, ratings)
     found = deficiencies(std, result.clauses)
     assert [(d.clause_number, d.item_code) for d in found] == [("1.1.2", "C-1"), ("1.1.1", "A-1")]
+
+
+def test_a_share_just_below_the_threshold_is_never_shown_as_reaching_it():
+    # 18 of 19 applicable basic clauses at C = 94.7 %, below the 95 % of 基本标准
+    std, ratings = build(" ".join(["A"] * 4 + ["B"] * 6 + ["C"] * 8 + ["D"]))
+    text = score_inspection(std, ratings).verdict.explain("zh")
+    assert "基本条款C级及以上 94.7% < 95%" in text
+
+
+def test_percent_formatting():
+    from inspect_app.scoring import format_percent_below
+    assert format_percent_below(41.2, 50) == "41"
+    assert format_percent_below(94.74, 95) == "94.7"
+    assert format_percent_below(99.99, 100) == "99.9"
