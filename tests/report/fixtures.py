@@ -15,9 +15,9 @@ from inspect_app.inspection import (
     ItemResult, Signature, TeamMember, TeamRole,
 )
 from inspect_app.report.content import EvidenceGap, ReportInput
+from inspect_app.standard.defaults import default_verdict_rules
 from inspect_app.standard.model import (
-    Chapter, Clause, ClauseKind, DerivedRule, Item, ItemLevel, Prerequisite, Section, Standard, Tier, TierRule,
-    VerdictRules,
+    Chapter, Clause, ClauseKind, DerivedRule, Item, ItemLevel, Prerequisite, Section, Standard, StandardKind,
 )
 from inspect_app.evidence.store import sha256_hex
 
@@ -28,18 +28,6 @@ CENTER_NAME = "青石镇中心卫生院"
 
 def _item(code: str, text: str, **kw) -> Item:
     return Item(code=code, level=L(code[0]), requirement=text, method="查阅资料，现场查看", **kw)
-
-
-def tiers() -> VerdictRules:
-    def rule(kind, c, b, a):
-        return TierRule(clause_kind=kind, min_percent={L.C: c, L.B: b, L.A: a})
-    return VerdictRules(tiers=(
-        Tier(id="recommended", name="推荐标准", name_en="recommended standard",
-             rules=(rule(ClauseKind.BASIC, 100, 60, 30), rule(ClauseKind.RECOMMENDED, 90, 60, 30))),
-        Tier(id="basic", name="基本标准", name_en="basic standard", rules=(rule(ClauseKind.BASIC, 95, 50, 20),)),
-        Tier(id="qualified", name="合格标准", name_en="qualified standard", small_institutions_only=True,
-             rules=(rule(ClauseKind.BASIC, 80, 20, 5),)),
-    ))
 
 
 TITLES = {
@@ -82,7 +70,7 @@ def synthetic_standard() -> Standard:
     return Standard(
         id="synthetic", title="乡镇卫生院服务能力评价指南（测试）", edition="2018版",
         prerequisites=(Prerequisite(id="P1", text="执业许可证在有效期内"),),
-        verdict_rules=tiers(), chapters=(ch1, ch2),
+        verdict_rules=default_verdict_rules(StandardKind.GRADED), chapters=(ch1, ch2),
     )
 
 

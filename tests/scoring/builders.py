@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from inspect_app.standard.defaults import default_verdict_rules
 from inspect_app.standard.model import (
-    Chapter, Clause, ClauseKind, DerivedRule, Item, ItemLevel, Section, Standard, Tier, TierRule,
-    VerdictRules,
+    Chapter, Clause, ClauseKind, DerivedRule, Item, ItemLevel, Section, Standard, StandardKind, VerdictRules,
 )
 
 L = ItemLevel
@@ -20,14 +20,8 @@ def clause(number: str, codes: str = "C-1 C-2 B-1 A-1", kind=ClauseKind.BASIC, *
 
 
 def tiers() -> VerdictRules:
-    def rule(kind, c, b, a):
-        return TierRule(clause_kind=kind, min_percent={L.C: c, L.B: b, L.A: a})
-    return VerdictRules(tiers=(
-        Tier(id="recommended", name="推荐标准", name_en="recommended standard",
-             rules=(rule(ClauseKind.BASIC, 100, 60, 30), rule(ClauseKind.RECOMMENDED, 90, 60, 30))),
-        Tier(id="basic", name="基本标准", name_en="basic standard", rules=(rule(ClauseKind.BASIC, 95, 50, 20),)),
-        Tier(id="qualified", name="合格标准", name_en="qualified standard", small_institutions_only=True, rules=(rule(ClauseKind.BASIC, 80, 20, 5),)),
-    ))
+    """The published tiers (推荐/基本/合格标准) as shipped in the package data."""
+    return default_verdict_rules(StandardKind.GRADED)
 
 
 def standard(*clauses: Clause, **kw) -> Standard:
