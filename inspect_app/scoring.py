@@ -448,20 +448,17 @@ def verdict(
     standard: Standard,
     totals: Mapping[ClauseKind, LevelCounts],
     prerequisites: Mapping[str, bool | None] | None = None,
-    eligible_tiers: set[str] | None = None,
+    *,
     small_institution: bool = False,
 ) -> Verdict:
     """The best tier whose every rule is met, after the prerequisites (前置条件).
 
     Tiers marked `small_institutions_only` (合格标准) count only for a small institution.
-    `eligible_tiers` further limits the tiers by id; None considers all.
     """
     prerequisites = prerequisites or {}
     failed = tuple(p.id for p in standard.prerequisites if prerequisites.get(p.id) is False)
     unchecked = [p.id for p in standard.prerequisites if prerequisites.get(p.id) is None]
-    tiers = [t for t in standard.verdict_rules.tiers
-             if (eligible_tiers is None or t.id in eligible_tiers)
-             and (small_institution or not t.small_institutions_only)]
+    tiers = [t for t in standard.verdict_rules.tiers if small_institution or not t.small_institutions_only]
     checks = tuple(check_tier(t, totals) for t in tiers)
     incomplete = sum(c.incomplete for c in totals.values())
     provisional = incomplete > 0 or bool(unchecked)
@@ -490,7 +487,7 @@ def score_inspection(
     standard: Standard,
     ratings: Mapping[str, Mapping[str, ItemRating | ItemResult]],
     prerequisites: Mapping[str, bool | None] | None = None,
-    eligible_tiers: set[str] | None = None,
+    *,
     small_institution: bool = False,
 ) -> InspectionScore:
     """Everything the overview, summary and report show, from the ratings of one inspection.
@@ -509,7 +506,7 @@ def score_inspection(
         sections=section_summaries(standard, scores),
         basic=totals[ClauseKind.BASIC],
         recommended=totals[ClauseKind.RECOMMENDED],
-        verdict=verdict(standard, totals, prerequisites, eligible_tiers, small_institution),
+        verdict=verdict(standard, totals, prerequisites, small_institution=small_institution),
         rated_items=sum(s.rated for s in all_scores),
         total_items=sum(s.total for s in all_scores),
     )

@@ -32,13 +32,6 @@ class InspectionData:
     def gaps(self) -> dict:
         return inspection_gaps(self.standard, self.snap.findings, self.snap.live_evidence)
 
-    def eligible_tiers(self) -> set[str] | None:
-        """合格标准 (if the file has such a tier) only counts for small institutions."""
-        tiers = {t.id for t in self.standard.verdict_rules.tiers}
-        small = bool(self.center and self.center.small_institution)
-        qualified = {t for t in tiers if t in ("qualified", "hege", "合格标准")}
-        return None if small or not qualified else tiers - qualified
-
 
 def load(app, inspection_id: str) -> InspectionData:
     ws = app.ctx.workspace
@@ -46,5 +39,7 @@ def load(app, inspection_id: str) -> InspectionData:
     standard = services.standard_for(ws, snap.inspection)
     center = next((c for c in services.list_centers(ws) if c.id == snap.inspection.center_id), None)
     data = InspectionData(snap=snap, standard=standard, score=None, center=center)  # type: ignore[arg-type]
-    data.score = score_inspection(standard, data.ratings(), snap.inspection.prerequisites, data.eligible_tiers())
+    # 合格标准 (a tier marked small_institutions_only) counts only for a small institution.
+    data.score = score_inspection(standard, data.ratings(), snap.inspection.prerequisites,
+                                  small_institution=bool(center and center.small_institution))
     return data
