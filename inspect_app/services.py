@@ -227,6 +227,41 @@ class InspectionSnapshot:
         return [e for e in self.evidence if not e.deleted]
 
 
+def team_with_roles(team: list[TeamMember] | list[str], inspector: str) -> list[TeamMember]:
+    """The team as stored: names trimmed and once each, the inspector on this device included, and
+    exactly one 评审组长 (leader): the one named, else the inspector on this device; the others are
+    评审专家 (experts). A bare name is an expert. The director signs for the center, not the team."""
+    inspector = inspector.strip()
+    if not inspector:
+        raise UserError("请填写本设备的评审人员姓名。", "Enter the name of the inspector using this device.")
+    members: list[TeamMember] = []
+    seen: dict[str, int] = {}
+    for m in team:
+        member = m if isinstance(m, TeamMember) else TeamMember(name=m)
+        name = member.name.strip()
+        if not name:
+            continue
+        if member.role is TeamRole.DIRECTOR:
+            raise UserError(f"{name}：被评机构负责人不是评审组成员，签名时填写。",
+                            f"{name}: the center's director is not on the team; they sign at the end.")
+        if name in seen:  # the same person twice: keep one, as leader if either entry says so
+            if member.role is TeamRole.LEADER:
+                members[seen[name]] = TeamMember(name=name, role=TeamRole.LEADER)
+            continue
+        seen[name] = len(members)
+        members.append(TeamMember(name=name, role=member.role))
+    leaders = [m.name for m in members if m.role is TeamRole.LEADER]
+    if len(leaders) > 1:
+        raise UserError(f"评审组长只能有一位（现为：{'、'.join(leaders)}）。",
+                        f"Only one team leader (评审组长), not {', '.join(leaders)}.")
+    if inspector not in seen:
+        members.append(TeamMember(name=inspector, role=TeamRole.EXPERT))
+        seen[inspector] = len(members) - 1
+    if not leaders:
+        members[seen[inspector]] = TeamMember(name=inspector, role=TeamRole.LEADER)
+    return members
+
+
 def start_inspection(ws: Workspace, center_id: str, standard: Standard | StandardInfo | str,
                      team: list[TeamMember] | list[str], inspector: str) -> Inspection:
     center = _center(ws, center_id)
@@ -234,13 +269,8 @@ def start_inspection(ws: Workspace, center_id: str, standard: Standard | Standar
         standard = load_standard(ws, standard.path)
     elif isinstance(standard, str):
         standard = load_standard(ws, standard)
-    members = [m if isinstance(m, TeamMember) else TeamMember(name=m) for m in team]
-    members = [m for m in members if m.name.strip()]
     inspector = inspector.strip()
-    if not inspector:
-        raise UserError("请填写本设备的评审人员姓名。", "Enter the name of the inspector using this device.")
-    if inspector not in {m.name for m in members}:
-        members.append(TeamMember(name=inspector, role=TeamRole.EXPERT))
+    members = team_with_roles(team, inspector)
     version = standard_version(standard)
     copy = _standard_copy_path(ws, standard.id, version)
     if not copy.exists():
@@ -585,6 +615,9 @@ def remove_evidence(ws: Workspace, inspection_id: str, evidence_id: str, reason:
     return _edit(ws, inspection_id, change)
 
 
+_ROLE_ZH = {TeamRole.LEADER: "评审组长", TeamRole.EXPERT: "评审专家", TeamRole.DIRECTOR: "被评机构负责人"}
+
+
 def add_signature(ws: Workspace, inspection_id: str, signer: str, role: TeamRole | str,
                   png: bytes, *, actor: str | None = None) -> Signature:
     """签名: the PNG is stored content-addressed in the photo folder, the record here."""
@@ -595,8 +628,12 @@ def add_signature(ws: Workspace, inspection_id: str, signer: str, role: TeamRole
     stored = ws.photos.put_png(png)
 
     def change(tx: InspectionTx, inspection: Inspection, standard: Standard) -> Signature:
-        if role is not TeamRole.DIRECTOR and signer not in {m.name for m in inspection.team}:
+        roles = {m.name: m.role for m in inspection.team}
+        if role is not TeamRole.DIRECTOR and signer not in roles:
             raise UserError(f"{signer} 不是评审组成员。", f"{signer} is not on the team.")
+        if role is not TeamRole.DIRECTOR and roles[signer] is not role:
+            raise UserError(f"{signer} 在评审组中的角色不是{_ROLE_ZH[role]}。",
+                            f"{signer} is not the team's {role.value}.")
         signature = Signature(inspection_id=inspection.id, signer=signer, role=role,
                               image_sha256=stored.sha256, revision=inspection.revision)
         tx.add_signature(signature)

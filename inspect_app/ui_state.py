@@ -164,6 +164,12 @@ def split_team(text: str) -> list[str]:
     return out
 
 
+def team_members(names: list[str], leader: str | None) -> list[TeamMember]:
+    """The start dialog's names with the chosen 评审组长; everybody else is a 评审专家. With no
+    choice, services.start_inspection makes the inspector on this device the leader."""
+    return [TeamMember(name=n, role=TeamRole.LEADER if n == leader else TeamRole.EXPERT) for n in names]
+
+
 def append_phrase(note: str, phrase: str) -> str:
     """Quick phrase appended to a note, separated by '；' (not duplicated)."""
     note = note.rstrip()
@@ -173,17 +179,8 @@ def append_phrase(note: str, phrase: str) -> str:
 
 
 def signers(team: Iterable[TeamMember], director: str = "") -> list[tuple[str, TeamRole]]:
-    """Who signs: every team member (the first one as 评审组长 when the team named no leader),
-    then the center's director (被评机构负责人)."""
-    team = list(team)
-    has_leader = any(m.role is TeamRole.LEADER for m in team)
-    out = []
-    for i, m in enumerate(team):
-        role = m.role
-        if not has_leader and i == 0:
-            role = TeamRole.LEADER
-        if role is TeamRole.DIRECTOR:
-            continue
-        out.append((m.name, role))
-    out.append((director, TeamRole.DIRECTOR))
-    return out
+    """Who signs, with the roles the team was started with: the 评审组长 first, then the 评审专家
+    in team order, then the center's director (被评机构负责人)."""
+    team = [m for m in team if m.role is not TeamRole.DIRECTOR]
+    ordered = [m for m in team if m.role is TeamRole.LEADER] + [m for m in team if m.role is not TeamRole.LEADER]
+    return [(m.name, m.role) for m in ordered] + [(director, TeamRole.DIRECTOR)]

@@ -10,7 +10,7 @@ from PIL import Image
 from inspect_app import services
 from inspect_app.errors import UserError
 from inspect_app.evidence import PhotoStore
-from inspect_app.inspection import InspectionStatus as S, TeamRole
+from inspect_app.inspection import InspectionStatus as S, TeamMember, TeamRole
 from tests.store.helpers import make_standard, new_workspace, rated_items, started
 
 
@@ -280,3 +280,28 @@ def test_snapshot_feeds_scoring(ws, iid):
     std = services.standard_for(ws, snap.inspection)
     assert set(snap.findings) == {c.number for c in std.clauses() if c.derived is None}
     assert hasattr(scoring, "score_inspection")
+
+
+def test_team_roles_leader_is_the_named_one_else_this_device(ws):
+    center = services.add_center(ws, "白云社区卫生服务中心", actor="王芳")
+    # Nobody named leader: the inspector on this device leads, the others are experts.
+    ins = services.start_inspection(ws, center.id, "test-std", ["张三", " 李堃 ", "张三"], "王珺")
+    assert [(m.name, m.role) for m in ins.team] == [
+        ("张三", TeamRole.EXPERT), ("李堃", TeamRole.EXPERT), ("王珺", TeamRole.LEADER)]
+    assert services.get_inspection(ws, ins.id).team == ins.team
+    # Someone else named leader: the inspector on this device is an expert.
+    team = [TeamMember(name="张三", role=TeamRole.LEADER), TeamMember(name="王珺")]
+    ins = services.start_inspection(ws, center.id, "test-std", team, "王珺")
+    assert [(m.name, m.role) for m in ins.team] == [("张三", TeamRole.LEADER), ("王珺", TeamRole.EXPERT)]
+    # Two leaders, or the director on the team, are refused in both languages.
+    two = [TeamMember(name="张三", role=TeamRole.LEADER), TeamMember(name="李四", role=TeamRole.LEADER)]
+    _refused("评审组长只能有一位", services.start_inspection, ws, center.id, "test-std", two, "王珺")
+    director = [TeamMember(name="赵院长", role=TeamRole.DIRECTOR)]
+    _refused("被评机构负责人", services.start_inspection, ws, center.id, "test-std", director, "王珺")
+
+
+def test_signature_role_must_be_the_members_role(ws, iid):
+    _rate_all(ws, iid)
+    services.submit(ws, iid)
+    _refused("角色不是评审组长", services.add_signature, ws, iid, "李明", TeamRole.LEADER, _png())
+    services.add_signature(ws, iid, "李明", TeamRole.EXPERT, _png())

@@ -70,5 +70,7 @@ def test_small_helpers():
     assert split_team("张三，李四、王五, 张三") == ["张三", "李四", "王五"]
     assert append_phrase("记录不完整", "现场未见") == "记录不完整；现场未见"
     assert append_phrase("现场未见", "现场未见") == "现场未见"
-    team = [TeamMember(name="王珺"), TeamMember(name="李堃")]
-    assert signers(team, "赵彧") == [("王珺", TeamRole.LEADER), ("李堃", TeamRole.EXPERT), ("赵彧", TeamRole.DIRECTOR)]
+    # The stored roles decide, not the order: the leader signs first, then the experts, then the director.
+    team = [TeamMember(name="王珺"), TeamMember(name="李堃", role=TeamRole.LEADER), TeamMember(name="张喆")]
+    assert signers(team, "赵彧") == [("李堃", TeamRole.LEADER), ("王珺", TeamRole.EXPERT),
+                                    ("张喆", TeamRole.EXPERT), ("赵彧", TeamRole.DIRECTOR)]
