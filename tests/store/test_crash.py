@@ -37,7 +37,7 @@ def _saved_numbers(ws: services.Workspace, iid: str) -> list[int]:
     return [int(e.new.split()[1]) for e in services.audit_log(ws, iid) if e.action == "set_clause_note"]
 
 
-def test_sigkill_never_loses_an_acknowledged_save(tmp_path):
+def test_sigkill_never_loses_an_acknowledged_save(tmp_path, figures):
     ws = new_workspace(tmp_path)
     iid = started(ws)
     clauses = [c.number for c in make_standard().clauses() if c.derived is None]
@@ -79,6 +79,6 @@ def test_sigkill_never_loses_an_acknowledged_save(tmp_path):
     data = tmp_path / "data"
     assert not list(data.rglob("*.corrupt-*"))
     assert not list(data.rglob(".*.tmp")), "stale temp files are removed at open"
-    print(f"\nSIGKILL crash test: {kills} kills, {acked_total} acknowledged saves all present, "
+    figures(f"SIGKILL crash test: {kills} kills, {acked_total} acknowledged saves all present, "
           f"{unacked_but_saved} saves completed but unacknowledged at kill time, "
           f"{time.monotonic() - t0:.1f} s")
