@@ -7,7 +7,7 @@ revisions are signed. Routes and web pages ask these functions; none decides on 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from inspect_app.errors import UserError
@@ -95,8 +95,11 @@ def may_read_report(account: Account, entry: InspectionEntry | None, revision: i
 
 
 class Ledger:
-    def __init__(self, files: HubFiles) -> None:
+    def __init__(self, files: HubFiles, check: Callable[[Op], Rejection | None] | None = None) -> None:
         self.files = files
+        # Checks of an op's blob on arrival (the signed PDF is this inspection's, the standard
+        # file is the one named): set by the hub, which may read reports and standards.
+        self.check = check
 
     # -- reading ---------------------------------------------------------------------------
     def entry(self, inspection_id: str) -> InspectionEntry | None:
@@ -205,6 +208,10 @@ class Ledger:
                     en=f"Revision {op.revision} is signed and cannot change ({op.key}). "
                        "Open a new revision with a reason to change it."))
                 continue
+            refused = self.check(op) if self.check else None
+            if refused is not None:
+                result.rejected.append(refused)
+                continue
             hub_seq += 1
             stored[op.id] = op.model_dump(mode="json") | {"hub_seq": hub_seq}
             result.accepted.append(op.id)
@@ -219,21 +226,21 @@ class Ledger:
             return
         file.commit(doc)
         index[HEADER]["hub_seq"] = hub_seq
-        state = fold(HubOp.model_validate(v) for v in stored.values())
-        row.update(self._summary(state, stored, hub_seq, sealed))
+        all_ops = [HubOp.model_validate(v) for v in stored.values()]
+        state = fold(all_ops)
+        row.update(self._summary(state, all_ops, hub_seq, sealed))
         index["inspections"][iid] = row
         center = state.get("center")
         if center and isinstance(center.value, dict) and SAFE_ID.match(str(center.value.get("id", ""))):
             index["centers"][center.value["id"]] = center.value
 
     @staticmethod
-    def _summary(state: dict[str, KeyValue], stored: dict, hub_seq: int, sealed: set[int]) -> dict:
+    def _summary(state: dict[str, KeyValue], all_ops: list[HubOp], hub_seq: int, sealed: set[int]) -> dict:
         def value(key, default):
             kv = state.get(key)
             return kv.value if kv and kv.value is not None else default
 
         team = value("inspection.team", [])
-        all_ops = [HubOp.model_validate(v) for v in stored.values()]
         sealed = sealed | sealed_revisions(all_ops)
         return {
             "center_id": value("inspection.center_id", ""),

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from inspect_app import paths
+from inspect_app import paths, services
+from inspect_app.errors import UserError
 from inspect_app.hub.ledger import InspectionEntry, Ledger
 from inspect_app.inspection import (
     EvidenceRecord,
@@ -24,10 +25,10 @@ from inspect_app.inspection import (
     Signature,
 )
 from inspect_app.scoring import ClauseLevel, deficiencies, level_name, score_inspection
-from inspect_app.standard.loader import list_standards, load_standard
+from inspect_app.standard.loader import list_standards, load_standard, loads_standard
 from inspect_app.standard.model import Standard
 from inspect_app.sync.merge import KeyValue, conflicts, fold
-from inspect_app.sync.protocol import SHARED_INSPECTION_FIELDS
+from inspect_app.sync.protocol import SHA256_HEX, SHARED_INSPECTION_FIELDS
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Snapshot:
     responses: dict[tuple[str, str], dict]
     report_pdf: dict[int, dict]
     conflicts: list[KeyValue] = field(default_factory=list)
+    standard_ref: dict | None = None  # {"sha256", "id", "version", "file"}: the copy the tablet sent
 
 
 def snapshot(inspection_id: str, state: dict[str, KeyValue]) -> Snapshot:
@@ -83,12 +85,45 @@ def snapshot(inspection_id: str, state: dict[str, KeyValue]) -> Snapshot:
                 reports[int(rest)] = value
         except (ValidationError, ValueError):
             continue  # a value this hub cannot read is left out of the view, never guessed at
-    return Snapshot(inspection, center, findings, evidence, signatures, responses, reports, conflicts(state))
+    ref = state["standard"].value if "standard" in state else None
+    return Snapshot(inspection, center, findings, evidence, signatures, responses, reports, conflicts(state),
+                    ref if isinstance(ref, dict) else None)
 
 
 @lru_cache(maxsize=16)
 def _standards_in(folder: str) -> dict[str, Path]:
     return {info.id: info.path for info in list_standards(folder)}
+
+
+def standard_from_bytes(data: bytes, standard_id: str, version: str) -> Standard | None:
+    """The standard in `data` if it is the one named: same id and the same edition+content hash
+    (services.standard_version), else None."""
+    try:
+        standard = loads_standard(data.decode("utf-8"))
+    except (UserError, UnicodeDecodeError, ValueError):
+        return None
+    if standard.id != standard_id or services.standard_version(standard) != version:
+        return None
+    return standard
+
+
+@lru_cache(maxsize=32)
+def _blob_standard(path: str, sha: str, standard_id: str, version: str) -> Standard | None:
+    # content-addressed: a blob never changes under its name, so caching by sha is safe
+    return standard_from_bytes(Path(path).read_bytes(), standard_id, version)
+
+
+def standard_of(ledger: Ledger, snap: Snapshot, data_dir: Path | None = None) -> Standard | None:
+    """The exact standard the inspection was scored with on the tablet (sent as a blob, checked
+    against its id and content hash); else one with the same id from the hub's folders."""
+    ref = snap.standard_ref or {}
+    sha = str(ref.get("sha256", ""))
+    if SHA256_HEX.match(sha) and ledger.files.has_blob(sha):
+        found = _blob_standard(str(ledger.files.blob_path(sha)), sha, str(ref.get("id", "")),
+                               str(ref.get("version", "")))
+        if found is not None:
+            return found
+    return find_standard(snap.inspection.standard_id, data_dir)
 
 
 def find_standard(standard_id: str, data_dir: Path | None = None) -> Standard | None:
@@ -115,7 +150,7 @@ def revisions(ledger: Ledger, inspection_id: str) -> list[dict]:
 def report_view(ledger: Ledger, inspection_id: str, revision: int, data_dir: Path | None = None) -> dict:
     """The scored report of one revision as plain data (clinic page and /api/reports)."""
     snap = snapshot(inspection_id, ledger.state(inspection_id, revision))
-    standard = find_standard(snap.inspection.standard_id, data_dir)
+    standard = standard_of(ledger, snap, data_dir)
     view: dict = {
         "inspection_id": inspection_id, "revision": revision,
         "revisions": revisions(ledger, inspection_id),
@@ -175,7 +210,7 @@ def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
         if entry:
             snap = snapshot(entry.id, ledger.state(entry.id))
             row["last_inspection"] = snap.inspection.started_on.date().isoformat()
-            standard = find_standard(snap.inspection.standard_id, data_dir)
+            standard = standard_of(ledger, snap, data_dir)
             if standard is not None:
                 score = score_inspection(standard, {n: f.items for n, f in snap.findings.items()},
                                          snap.inspection.prerequisites or None)
@@ -195,4 +230,4 @@ def state_view(state: dict[str, KeyValue]) -> dict:
     }
 
 
-__all__ = ["Snapshot", "centers_table", "find_standard", "report_view", "revisions", "snapshot", "state_view", "fold"]
+__all__ = ["Snapshot", "centers_table", "find_standard", "standard_from_bytes", "standard_of", "report_view", "revisions", "snapshot", "state_view", "fold"]

@@ -67,12 +67,11 @@ def mount_web(api: FastAPI, hub):
 
     @api.get("/web/export/all")
     def web_export(u: str, exp: str, sig: str):
-        from inspect_app.hub.app import export_zip
+        from inspect_app.hub.app import export_response
 
         if check_link("export", u, exp, sig, "all").role is not Role.ADMIN:
             raise HTTPException(403)
-        return Response(export_zip(hub), media_type="application/zip",
-                        headers={"Content-Disposition": 'attachment; filename="reports.zip"'})
+        return export_response(hub)
 
     @api.get("/offline-shims.js")
     async def offline_shims():

@@ -31,9 +31,10 @@ def export_bundle(engine: SyncEngine, path: Path | str) -> Path:
         zf.writestr("bundle.json", json.dumps({
             "protocol": PROTOCOL_VERSION, "device": engine.device, "created": utc_now().isoformat(),
             "ops": [op.model_dump(mode="json") for op in ops]}, ensure_ascii=False))
+        files = engine._file_blobs()  # the standard file and signed PDFs travel too
         for sha in sorted({s for op in ops for s in blob_refs(op)}):
-            if engine.local.has_blob(sha):
-                zf.write(engine.local.blob_path(sha), f"blobs/{sha}")
+            if engine.has_blob(sha, files):
+                zf.write(files.get(sha) or engine.local.blob_path(sha), f"blobs/{sha}")
     tmp.replace(path)
     return path
 
@@ -60,7 +61,7 @@ def import_bundle(engine: SyncEngine, path: Path | str) -> int:
     """Into another tablet: merge the ops (they will be relayed to the hub on its next sync)."""
     ops, blobs = read_bundle(path)
     kinds = {s: ("png" if op.key.startswith("signature/") else "photo")
-             for op in ops if not op.key.startswith("report/") for s in blob_refs(op)}
+             for op in ops if not op.key.startswith("report/") and op.key != "standard" for s in blob_refs(op)}
     for sha, data in blobs.items():
         if sha in kinds and not engine.local.photos.has(sha):
             engine.local.put_blob(sha, data, kinds[sha])

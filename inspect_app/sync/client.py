@@ -9,20 +9,23 @@ sent again (the hub ignores repeats), an upload resumes from the byte count the 
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
 from inspect_app.errors import UserError
 from inspect_app.inspection import utc_now
 from inspect_app.sync.engine import SyncEngine
-from inspect_app.sync.protocol import PROTOCOL_VERSION, HubOp, Op, PushResult, blob_refs
+from inspect_app.sync.protocol import PROTOCOL_VERSION, SHA256_HEX, HubOp, Op, PushResult, blob_refs
 
-PUSH_BATCH = 1000
-UPLOAD_PIECE = 256 * 1024
-BATCH_BYTES = 16 * 1024 * 1024
-BATCH_COUNT = 48
+PUSH_BATCH = 20000  # ops per push request (a 250-clause visit is ~2,000)
+UPLOAD_PIECE = 1024 * 1024
+BATCH_BYTES = 64 * 1024 * 1024  # the hub makes a batch durable at its end, then answers
+BATCH_COUNT = 200  # the hub takes at most 256 per batch
 
 
 class HubRefused(UserError):
@@ -43,6 +46,8 @@ class SyncReport:
     photos_sent: int = 0
     photos_skipped: int = 0
     photos_fetched: int = 0
+    reports_signed: int = 0
+    standards_fetched: int = 0
     bytes_sent: int = 0
     bytes_received: int = 0
     requests: int = 0
@@ -104,6 +109,7 @@ def sync_once(engine: SyncEngine, client: HubClient, *, fetch_photos: bool = Tru
     """One full round. Raises UserError (no network, refused) after saving what it could."""
     client.report = report = SyncReport()
     steps = [("capture", lambda: setattr(report, "captured", engine.capture())),
+             ("reports", lambda: sign_reports(engine, client)),
              ("photos", lambda: upload_photos(engine, client)),
              ("push", lambda: push(engine, client)),
              ("pull", lambda: pull(engine, client))]
@@ -113,12 +119,37 @@ def sync_once(engine: SyncEngine, client: HubClient, *, fetch_photos: bool = Tru
         start = time.perf_counter()
         step()
         report.seconds[name] = time.perf_counter() - start
-    report.messages = [r["zh"] for r in engine.rejections()]
+    report.messages += [r["zh"] for r in engine.rejections()]
     engine.update_state(last_synced=utc_now().isoformat(), last_error="")
     return report
 
 
+def sign_reports(engine: SyncEngine, client: HubClient) -> None:
+    """A revision locked on this tablet gets its signed PDF from the report engineer's API
+    (built and signed once, kept as <data>/reports/<report id>.pdf) and an op `report/<rev>`
+    naming the file's SHA-256; the PDF then travels like a photo and the hub re-hashes it."""
+    for iid, revision in engine.reports_to_send():
+        from inspect_app import services
+        from inspect_app.report.export import signed_report  # fpdf2, pyHanko: only when needed
+
+        ws = engine.local.workspace
+        try:
+            inspection = services.get_inspection(ws, iid)
+            if inspection.revision != revision or inspection.status.value != "locked":
+                continue  # a later revision is open here: only the current one can be signed
+            signed = signed_report(ws, iid)
+        except UserError as err:  # e.g. a configured certificate with a wrong passphrase
+            client.report.messages.append(err.zh)
+            continue
+        value = {"sha256": engine.local.file_sha256(signed.path), "report_id": signed.report_id,
+                 "content_sha256": signed.content_sha256, "bytes": signed.path.stat().st_size,
+                 "file": signed.path.name}
+        engine.add_op(iid, revision, f"report/{revision}", value, author=inspection.inspector)
+        client.report.reports_signed += 1
+
+
 def upload_photos(engine: SyncEngine, client: HubClient) -> None:
+    """Photos, signature images, the standard file and signed PDFs the hub has not confirmed."""
     pending = engine.pending_photos()
     if not pending:
         return
@@ -128,15 +159,19 @@ def upload_photos(engine: SyncEngine, client: HubClient) -> None:
     already = [s for s in pending if s not in missing]
     engine.confirm_photos(already)
     client.report.photos_skipped += len(already)
+    files = engine._file_blobs()
+    path = lambda sha: files.get(sha) or engine.local.blob_path(sha)  # noqa: E731
     resume = [s for s in pending if s in missing and answer["partial"].get(s)]
     for sha in resume:
-        upload_one(engine, client, sha, int(answer["partial"][sha]))
+        upload_one(engine, client, sha, int(answer["partial"][sha]), path(sha))
     fresh = [s for s in pending if s in missing and s not in resume]
-    batch: list[str] = []
+    batch: list[tuple[str, Path, int]] = []
     size = 0
     for sha in fresh:
-        batch.append(sha)
-        size += engine.local.blob_path(sha).stat().st_size
+        p = path(sha)
+        n = p.stat().st_size
+        batch.append((sha, p, n))
+        size += n
         if size >= BATCH_BYTES or len(batch) >= BATCH_COUNT:
             upload_batch(engine, client, batch)
             batch, size = [], 0
@@ -144,29 +179,35 @@ def upload_photos(engine: SyncEngine, client: HubClient) -> None:
         upload_batch(engine, client, batch)
 
 
-def upload_batch(engine: SyncEngine, client: HubClient, shas: list[str]) -> None:
-    """Whole photos back to back in one request; the hub answers which ones it verified."""
-    paths = [engine.local.blob_path(s) for s in shas]
-    sizes = [p.stat().st_size for p in paths]
-    manifest = ",".join(f"{s}:{n}" for s, n in zip(shas, sizes))
+def upload_batch(engine: SyncEngine, client: HubClient, batch: list[tuple[str, Path, int]]) -> None:
+    """Whole files back to back in one request; the hub answers which ones it verified (after
+    making the whole batch durable)."""
+    manifest = ",".join(f"{sha}:{n}" for sha, _, n in batch)
 
     def body():
-        for path in paths:
-            with open(path, "rb") as fh:
-                while chunk := fh.read(UPLOAD_PIECE):
+        for _, path, n in batch:
+            with open(path, "rb", buffering=0) as fh:
+                sent = 0
+                while sent < n and (chunk := fh.read(min(UPLOAD_PIECE, n - sent))):
+                    sent += len(chunk)
                     yield chunk
 
     r = client.request("POST", "/api/blobs/batch", params={"manifest": manifest}, content=body(),
-                       headers={"Content-Type": "application/octet-stream", "Content-Length": str(sum(sizes))})
+                       headers={"Content-Type": "application/octet-stream",
+                                "Content-Length": str(sum(n for _, _, n in batch))})
     answer = r.json()
+    if r.status_code == 409:
+        raise UserError("中心仍在处理上一次中断的上传，稍后会自动重试。",
+                        "The hub is still finishing an interrupted upload; sync will retry shortly.")
     engine.confirm_photos(answer.get("verified", []))  # only what the hub re-hashed and kept
     client.report.photos_sent += len(answer.get("verified", []))
+    paths = {sha: p for sha, p, _ in batch}
     for sha in answer.get("failed", []):
-        upload_one(engine, client, sha, 0)
+        upload_one(engine, client, sha, 0, paths[sha])
 
 
-def upload_one(engine: SyncEngine, client: HubClient, sha: str, offset: int) -> None:
-    data = engine.local.blob_path(sha).read_bytes()
+def upload_one(engine: SyncEngine, client: HubClient, sha: str, offset: int, path: Path | None = None) -> None:
+    data = (path or engine.blob_path(sha)).read_bytes()
     total = len(data)
     for _attempt in range(3):
         if offset > total:
@@ -189,16 +230,30 @@ def upload_one(engine: SyncEngine, client: HubClient, sha: str, offset: int) -> 
 
 
 def push(engine: SyncEngine, client: HubClient) -> None:
-    pending = engine.pending_ops()
+    """Every op the hub has not acknowledged, in one gzip-compressed request per PUSH_BATCH."""
+    pending = engine.pending_op_values()
     for start in range(0, len(pending), PUSH_BATCH):
         batch = pending[start:start + PUSH_BATCH]
-        body = {"protocol": PROTOCOL_VERSION, "device": engine.device,
-                "ops": [op.model_dump(mode="json") for op in batch]}
-        result = PushResult.model_validate(client.request("POST", "/api/sync/push", json=body).json())
+        body = {"protocol": PROTOCOL_VERSION, "device": engine.device, "ops": batch}
+        raw = gzip.compress(_dumps(body), compresslevel=5, mtime=0)
+        r = client.request("POST", "/api/sync/push", content=raw,
+                           headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+        result = PushResult.model_validate_json(r.content)
         engine.mark_pushed([*result.accepted, *result.duplicates], result.rejected)
         client.report.pushed += len(result.accepted)
         client.report.duplicates += len(result.duplicates)
         client.report.rejected += len(result.rejected)
+
+
+def _dumps(value) -> bytes:
+    try:
+        import orjson
+
+        return orjson.dumps(value)
+    except ImportError:  # the store's fallback too
+        import json
+
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def pull(engine: SyncEngine, client: HubClient) -> None:
@@ -234,6 +289,31 @@ def pull(engine: SyncEngine, client: HubClient) -> None:
         engine.update_state(fetched=sorted(known))
 
 
+def fetch_standard(engine: SyncEngine, client: HubClient, ref) -> None:
+    """The standard a teammate started the inspection with, if this tablet lacks it: kept
+    where services looks for it (data/standards), after checking hash, id and content."""
+    from inspect_app import services
+    from inspect_app.standard.loader import loads_standard
+    from inspect_app.store.durable import atomic_write_bytes
+
+    if not isinstance(ref, dict) or not SHA256_HEX.match(str(ref.get("sha256", ""))):
+        return
+    target = engine.local.standard_file(str(ref.get("id", "")), str(ref.get("version", "")))
+    if target.is_file():
+        return
+    r = client.http.get(f"/api/blobs/{ref['sha256']}")
+    if r.status_code != 200 or hashlib.sha256(r.content).hexdigest() != ref["sha256"]:
+        return  # not there yet, or damaged in transit: the next sync tries again
+    try:
+        standard = loads_standard(r.content.decode("utf-8"))
+    except (UserError, UnicodeDecodeError):
+        return
+    if standard.id != ref.get("id") or services.standard_version(standard) != ref.get("version"):
+        return
+    atomic_write_bytes(target, r.content)
+    client.report.standards_fetched += 1
+
+
 def fetch_missing_photos(engine: SyncEngine, client: HubClient) -> None:
     """Photos and signatures others took, so this tablet can show them."""
     kinds: dict[str, str] = {}
@@ -243,6 +323,9 @@ def fetch_missing_photos(engine: SyncEngine, client: HubClient) -> None:
                 continue
             if op.key.startswith("report/"):
                 continue  # the signed PDF stays on the hub; tablets do not store PDFs as photos
+            if op.key == "standard":
+                fetch_standard(engine, client, op.value)
+                continue
             for sha in blob_refs(op):
                 kinds[sha] = "png" if op.key.startswith("signature/") else "photo"
     for sha, kind in sorted(kinds.items()):

@@ -28,12 +28,22 @@ from inspect_app.store.locks import WorkspaceLock
 from inspect_app.store.migrations import CURRENT_VERSIONS, HEADER
 from inspect_app.sync.local import LocalSide
 from inspect_app.sync.merge import KeyValue, fold
-from inspect_app.sync.protocol import SAFE_ID, Op, Rejection, blob_refs, canonical_json
+from inspect_app.sync.protocol import (
+    BLOB_FILE,
+    REMOVABLE_PREFIXES,
+    SAFE_ID,
+    SHA256_HEX,
+    Op,
+    Rejection,
+    blob_refs,
+    canonical_json,
+)
 
 for _kind in ("sync_state", "sync_ops"):
     CURRENT_VERSIONS.setdefault(_kind, 1)
 
 _MISSING = object()
+BLOB_KEYS = ("evidence/", "signature/", "report/", "response/", "standard")  # keys whose values name blobs
 
 
 @dataclass(frozen=True)
@@ -126,11 +136,17 @@ class SyncEngine:
         log = self._log(inspection_id)
         shadow = log["shadow"]
         changed = [k for k, v in snap.items() if shadow.get(k, _MISSING) != v]
+        # A key that is gone here (signature dropped by reopen, note emptied) is sent as a
+        # tombstone, so the removal reaches the hub and the other tablets.
+        for key, value in shadow.items():
+            if key not in snap and value is not None and key.startswith(REMOVABLE_PREFIXES):
+                snap[key] = None
+                changed.append(key)
         if not changed:
             return 0
         # Headers first, so the hub knows team and center before the findings arrive; the status
         # last, so that "signed" reaches the hub after the edits that were made before signing.
-        changed.sort(key=lambda k: (k == "inspection.status", not k.startswith(("inspection.", "center")), k))
+        changed.sort(key=lambda k: (k == "inspection.status", not k.startswith(("inspection.", "center", "standard")), k))
         heads = fold(Op.model_validate(_op_fields(v)) for v in log["ops"].values())
         first = self._reserve(len(changed))
         at = self.clock()
@@ -151,15 +167,79 @@ class SyncEngine:
         except Exception:
             return ""
 
+    def add_op(self, inspection_id: str, revision: int, key: str, value: Any, author: str = "") -> Op:
+        """An op that is not read from the store (the signed PDF of a revision), superseding
+        the values this tablet has seen for that key."""
+        with self.lock.exclusive():
+            log = self._log(inspection_id)
+            heads = fold(Op.model_validate(_op_fields(v)) for v in log["ops"].values() if v["key"] == key)
+            seq = self._reserve(1)
+            op = Op(device=self.device, seq=seq, inspection_id=inspection_id, revision=revision, key=key,
+                    value=value, supersedes=heads[key].head_ids if key in heads else [], author=author,
+                    at=self.clock())
+            log["ops"][op.id] = op.model_dump(mode="json") | {"acked": False}
+            self._ops_file(inspection_id).commit(log)
+        return op
+
+    # -- signed reports ------------------------------------------------------------------------
+    def reports_to_send(self) -> list[tuple[str, int]]:
+        """(inspection, revision) locked on this tablet whose signed PDF no op names yet."""
+        out = []
+        for iid in self.known_inspections():
+            raw = self._log(iid)["ops"].values()
+            locked = {int(v["revision"]) for v in raw if v["device"] == self.device
+                      and v["key"] == "inspection.status" and v["value"] == "locked" and not v.get("rejected")}
+            have = {int(v["key"].split("/")[1]) for v in raw if v["key"].startswith("report/")}
+            out += [(iid, rev) for rev in sorted(locked - have)]
+        return out
+
+    # -- blobs that are files of the tablet, not photos ----------------------------------------
+    def _file_blobs(self) -> dict[str, Path]:
+        """sha -> file for this tablet's own `standard` and `report/<rev>` ops."""
+        out: dict[str, Path] = {}
+        for iid in self.known_inspections():
+            for v in self._log(iid)["ops"].values():
+                if v["device"] != self.device or not (v["key"] == "standard" or v["key"].startswith("report/")):
+                    continue
+                value = v.get("value") if isinstance(v.get("value"), dict) else {}
+                sha, name = str(value.get("sha256", "")), str(value.get("file", ""))
+                if SHA256_HEX.match(sha) and BLOB_FILE.match(name):
+                    folder = "standards" if v["key"] == "standard" else "reports"
+                    out[sha] = self.data_dir / folder / name
+        return out
+
+    def has_blob(self, sha: str, files: dict[str, Path] | None = None) -> bool:
+        files = self._file_blobs() if files is None else files
+        if sha in files:
+            return files[sha].is_file()
+        return self.local.has_blob(sha)
+
+    def blob_path(self, sha: str) -> Path:
+        return self._file_blobs().get(sha) or self.local.blob_path(sha)
+
+    # -- clinic answers ------------------------------------------------------------------------
+    def responses(self, inspection_id: str) -> dict[tuple[str, str], dict]:
+        """整改回复 the clinic wrote on the hub, by (clause, item); photos are in the photo store."""
+        out = {}
+        for key, kv in self.merged(inspection_id).items():
+            if key.startswith("response/") and isinstance(kv.value, dict):
+                _, clause, item = key.split("/")
+                out[(clause, item)] = kv.value
+        return out
+
     # -- outgoing ------------------------------------------------------------------------------
     def pending_ops(self) -> list[Op]:
         """Ops the hub has not acknowledged (own and relayed), oldest first per device."""
+        return [Op.model_validate(v) for v in self.pending_op_values()]
+
+    def pending_op_values(self) -> list[dict]:
+        """The same as stored JSON (what a push sends), without a validation round trip."""
         out = []
         for iid in self.known_inspections():
             for v in self._log(iid)["ops"].values():
                 if not v.get("acked") and not v.get("rejected"):
-                    out.append(Op.model_validate(_op_fields(v)))
-        return sorted(out, key=lambda o: (o.inspection_id, o.device, o.seq))
+                    out.append(_op_fields(v))
+        return sorted(out, key=lambda o: (o["inspection_id"], o["device"], o["seq"]))
 
     def mark_pushed(self, acked: Iterable[str], rejected: Iterable[Rejection]) -> None:
         acked = set(acked)
@@ -191,14 +271,16 @@ class SyncEngine:
         """Hashes of photos/signatures this tablet's inspections point to."""
         shas: set[str] = set()
         for iid in self.known_inspections():
-            for op in self.ops(iid):
-                shas.update(blob_refs(op))
+            for v in self._log(iid)["ops"].values():
+                if v["key"].startswith(BLOB_KEYS):
+                    shas.update(blob_refs(Op.model_validate(_op_fields(v))))
         return sorted(shas)
 
     def pending_photos(self) -> list[str]:
         """Photos on this tablet that the hub has not yet confirmed (never to be deleted)."""
         confirmed = set(self.state().get("confirmed", []))
-        return [s for s in self.photo_refs() if s not in confirmed and self.local.has_blob(s)]
+        files = self._file_blobs()
+        return [s for s in self.photo_refs() if s not in confirmed and self.has_blob(s, files)]
 
     def confirm_photos(self, shas: Iterable[str]) -> None:
         with self.lock.exclusive():
@@ -291,7 +373,7 @@ class SyncEngine:
 
     # -- status --------------------------------------------------------------------------------
     def pending_count(self) -> int:
-        return len(self.pending_ops()) + len(self.pending_photos())
+        return len(self.pending_op_values()) + len(self.pending_photos())
 
 
 def _op_fields(value: dict) -> dict:

@@ -8,10 +8,12 @@ they are other devices' changes, whose audit entries travel with them.
 
 from __future__ import annotations
 
+import hashlib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from inspect_app import paths, services
 from inspect_app.evidence import PhotoStore
 from inspect_app.inspection import (
     EvidenceRecord,
@@ -39,10 +41,50 @@ def signature_key(sig: dict) -> str:
 class LocalSide:
     """The tablet's store and photos, as sync needs them."""
 
-    def __init__(self, data_dir: Path, store: Store | None = None, photos: PhotoStore | None = None) -> None:
+    def __init__(self, data_dir: Path, store: Store | None = None, photos: PhotoStore | None = None,
+                 standards_dir: Path | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.store = store or Store(self.data_dir)
         self.photos = photos or PhotoStore.in_data_dir(self.data_dir)
+        self.standards_dir = Path(standards_dir) if standards_dir else paths.STANDARDS_DIR
+        self._workspace: services.Workspace | None = None
+        self._file_hashes: dict[Path, tuple[tuple[int, int], str]] = {}
+
+    @property
+    def workspace(self) -> services.Workspace:
+        """The same store and photos as a services workspace (for the report engineer's API)."""
+        if self._workspace is None:
+            self._workspace = services.Workspace(data_dir=self.data_dir, store=self.store, photos=self.photos,
+                                                 standards_dir=self.standards_dir)
+        return self._workspace
+
+    def file_sha256(self, path: Path) -> str:
+        """SHA-256 of a file, remembered while its size and mtime stay the same."""
+        st = path.stat()
+        stamp = (st.st_size, st.st_mtime_ns)
+        known = self._file_hashes.get(path)
+        if known and known[0] == stamp:
+            return known[1]
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        self._file_hashes[path] = (stamp, digest.hexdigest())
+        return digest.hexdigest()
+
+    def standard_file(self, standard_id: str, version: str) -> Path:
+        """Where services keeps the copy of the standard an inspection was started with."""
+        return services._standard_copy_path(self.workspace, standard_id, version)
+
+    def standard_entry(self, inspection: Inspection) -> dict | None:
+        """The `standard` value: the exact file this inspection is scored with, by content hash."""
+        if not inspection.standard_id:
+            return None
+        path = self.standard_file(inspection.standard_id, inspection.standard_version)
+        if not path.is_file():
+            return None
+        return {"sha256": self.file_sha256(path), "id": inspection.standard_id,
+                "version": inspection.standard_version, "file": path.name}
 
     @property
     def device_id(self) -> str:
@@ -84,6 +126,9 @@ class LocalSide:
         center = self._center(inspection.center_id)
         if center is not None:
             out["center"] = center.model_dump(mode="json")
+        standard = self.standard_entry(inspection)
+        if standard is not None:
+            out["standard"] = standard
         for number, finding in findings.items():
             for code, rating in finding.items.items():
                 out[f"item/{number}/{code}"] = rating.model_dump(mode="json")
@@ -147,9 +192,16 @@ class LocalSide:
                     number, code = rest.split("/")
                     code = "" if code == CLAUSE_WIDE else code
                     f = finding(number)
-                    findings[number] = f.model_copy(update={"rectification": {**f.rectification, code: str(value or "")}})
+                    rect = {k: v for k, v in f.rectification.items() if k != code}
+                    if value:  # None (removed elsewhere) or "" leaves no suggestion
+                        rect[code] = str(value)
+                    findings[number] = f.model_copy(update={"rectification": rect})
                 elif head == "evidence" and isinstance(value, dict):
                     tx.put_evidence(EvidenceRecord.model_validate(value))
+                elif head == "signature" and value is None and key in known_sigs:
+                    # dropped on another tablet (reopen): remove it here too
+                    tx.table("signatures").remove(lambda d, k=key: signature_key(dict(d)) == k)
+                    known_sigs.discard(key)
                 elif head == "signature" and isinstance(value, dict) and key not in known_sigs:
                     tx.add_signature(Signature.model_validate(value))
                 elif head == "audit" and isinstance(value, dict) and value.get("id") not in known_audit:

@@ -15,6 +15,12 @@ same key and merge without asking:
     revision/<n>                       why revision n was opened and which clauses it re-checks
     response/<clause>/<item code>      the clinic's rectification answer (整改回复)
     report/<revision>                  the signed PDF of a revision (a blob)
+    standard                           the exact standard file the inspection uses (a blob,
+                                       named by the SHA-256 of its bytes)
+
+A key that disappears on a tablet (a signature dropped by reopen, a note or a suggestion
+emptied) travels as an op with value None (a tombstone): removals are changes like any other.
+Photos and evidence records are never removed: a soft delete is a new value of the record.
 
 Ordering never looks at clocks. An op is named by its device and that device's own counter
 (`device:seq`), and it lists the op ids it *supersedes*: the values its author had seen for
@@ -53,6 +59,13 @@ SHARED_INSPECTION_FIELDS = (
 
 # For these keys two values that differ only in who/when are the same answer, not a conflict.
 _BOOKKEEPING = ("rated_by", "rated_at", "updated_by", "updated_at", "by", "at")
+
+# Keys whose disappearance on a tablet is sent as a tombstone (value None). Evidence and the
+# audit trail never disappear (a missing one means a damaged file, not a decision).
+REMOVABLE_PREFIXES = ("signature/", "note/", "advice/")
+
+# File names a blob op may name inside <data>/reports or <data>/standards.
+BLOB_FILE = re.compile(r"^[A-Za-z0-9_\-]{1,120}\.(pdf|json)$")
 
 
 class Op(BaseModel):
@@ -145,7 +158,7 @@ def valid_key(key: str) -> bool:
     head, _, rest = key.partition("/")
     if key.startswith("inspection."):
         return key.removeprefix("inspection.") in SHARED_INSPECTION_FIELDS
-    if key == "center":
+    if key in ("center", "standard"):
         return True
     parts = rest.split("/") if rest else []
     expected = {"item": 2, "note": 1, "advice": 2, "evidence": 1, "signature": 3, "audit": 1,
@@ -161,7 +174,7 @@ def blob_refs(op: Op) -> list[str]:
         shas.append(value.get("sha256", ""))
     elif op.key.startswith("signature/"):
         shas.append(value.get("image_sha256", ""))
-    elif op.key.startswith("report/"):
+    elif op.key.startswith("report/") or op.key == "standard":
         shas.append(value.get("sha256", ""))
     elif op.key.startswith("response/"):
         shas.extend(value.get("photos", []) or [])
