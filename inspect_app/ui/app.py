@@ -109,7 +109,8 @@ class InspectApp:
         if self.page.views:
             root = self.page.views[0]
             del self.page.views[1:]
-            for attr in ("route", "controls", "appbar", "scroll", "padding", "bgcolor", "spacing"):
+            for attr in ("route", "controls", "appbar", "bottom_appbar", "scroll", "padding", "bgcolor", "spacing",
+                         "horizontal_alignment"):
                 setattr(root, attr, getattr(view, attr))
         else:
             self.page.views.append(view)

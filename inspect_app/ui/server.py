@@ -15,6 +15,7 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import FileResponse, Response
 
 from inspect_app import paths
+from inspect_app.evidence import MAX_INPUT_BYTES
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8550
@@ -28,6 +29,7 @@ def build_asgi_app(data_dir: Path, standards_dir: Path | None = None):
 
     upload_dir = data_dir / "uploads"
     upload_dir.mkdir(parents=True, exist_ok=True)
+    clear_uploads(upload_dir)
     # Upload URLs are signed; a key per process is enough because a pending upload never
     # outlives the process that signed it.
     secret = os.environ.get("FLET_SECRET_KEY") or secrets.token_urlsafe(32)
@@ -55,6 +57,8 @@ def build_asgi_app(data_dir: Path, standards_dir: Path | None = None):
         main,
         assets_dir=str(paths.ASSETS_DIR),
         upload_dir=str(upload_dir),
+        # A bigger file is refused while it streams in (the photo button checks the size first).
+        max_upload_size=MAX_INPUT_BYTES + 1024 * 1024,
         secret_key=secret,
         no_cdn=True,
         app_name="基层行现场评审",
@@ -62,6 +66,16 @@ def build_asgi_app(data_dir: Path, standards_dir: Path | None = None):
         app_description="Jiceng Inspect",
     ))
     return InjectShims(outer)
+
+
+def clear_uploads(upload_dir: Path) -> None:
+    """Uploads are temporary (ingested, then removed); what a stopped process left is garbage."""
+    for path in upload_dir.rglob("*"):
+        if path.is_file():
+            try:
+                path.unlink()
+            except OSError:
+                pass
 
 
 # The Flet web client registers the Rive animation runtime, which fetches rive_native.js from

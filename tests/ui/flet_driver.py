@@ -38,9 +38,21 @@ def wait_text(page, value, timeout: int = LONG, exact: bool = False) -> None:
     text(page, value, exact=exact).wait_for(state="visible", timeout=timeout)
 
 
-def shot(page, folder: Path, name: str) -> Path:
-    """Screenshot after the frame settles; Flutter paints a frame after the semantics update."""
+STARTUP_MESSAGE = "Working..."  # what the Flet client paints until the app's first page arrives
+
+
+def wait_ready(page, expect=None, timeout: int = LONG) -> None:
+    """Real content, not the start-up screen: `expect` is visible and "Working..." is not."""
+    if expect is not None:
+        wait_text(page, expect, timeout=timeout)
+    page.get_by_text(STARTUP_MESSAGE).first.wait_for(state="hidden", timeout=timeout)
+
+
+def shot(page, folder: Path, name: str, expect=None) -> Path:
+    """Screenshot of real content after the frame settles (Flutter paints after the semantics update)."""
+    wait_ready(page, expect)
     page.wait_for_timeout(600)
+    wait_ready(page, expect)
     path = folder / f"{name}.png"
     page.screenshot(path=str(path))
     return path

@@ -98,6 +98,10 @@ def _visit(page, app_server, artifacts, standard, good, bad, good_level):
     button(page, CENTER).click()
     button(page, standard.title).click()
     type_into(page, re.compile("评审组成员"), TEAM)
+    # 评审组长: by default the inspector on this device (李堃); the team picks 王珺 instead.
+    page.get_by_role("button", name=f"✓ {ME}", exact=True).wait_for(timeout=LONG)
+    button(page, "王珺", exact=True).click()
+    page.get_by_role("button", name="✓ 王珺", exact=True).wait_for(timeout=LONG)
     page.get_by_role("button", name="开始评审", exact=True).last.click()
     page.wait_for_url(re.compile(r"/i/[^/]+$"), timeout=LONG)
     inspection_id = _inspection_id(page)
@@ -115,6 +119,13 @@ def _visit(page, app_server, artifacts, standard, good, bad, good_level):
         button(page, "拍照/添加照片").click()
     chooser.value.set_files(files=[{"name": "档案室.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}])
     page.get_by_role("img", name=re.compile(f"照片 {re.escape(good.number)}")).first.wait_for(timeout=LONG)
+    # A file that is not a picture is refused with the reason, and nothing is attached.
+    with page.expect_file_chooser(timeout=LONG) as chooser:
+        button(page, "拍照/添加照片").click()
+    chooser.value.set_files(files=[{"name": "记录.txt", "mimeType": "text/plain",
+                                    "buffer": "这不是照片".encode("utf-8")}])
+    wait_text(page, "这不是可识别的图片文件")
+    assert page.get_by_role("img", name=re.compile(f"照片 {re.escape(good.number)}")).count() == 1
     shot(page, artifacts, "03-clause-met-tablet")
 
     # Clause two: every item not met.
@@ -138,6 +149,8 @@ def _visit(page, app_server, artifacts, standard, good, bad, good_level):
     # The rest of the visit happens on other tablets; here it is done through the services
     # while the app is stopped, then the app restarts and resumes where this device left off.
     app_server.stop()
+    # Each upload was removed once ingested (or refused).
+    assert [p for p in (app_server.data_dir / "uploads").rglob("*") if p.is_file()] == []
     ws = services.open_workspace(app_server.data_dir)
     snap = services.snapshot(ws, inspection_id)
     # What the reload showed is what was stored: the note and the photo of the first clause.
@@ -224,6 +237,5 @@ def _phone_screens(browser, watch, app_server, artifacts, inspection_id, good, b
         ("08-signed-locked", f"/i/{inspection_id}/sign", "评审已锁定"),
     ]:
         open_app(p, base + route)
-        wait_text(p, expect)
-        shot(p, artifacts, f"{name}-phone")
+        shot(p, artifacts, f"{name}-phone", expect=expect)
     phone.close()

@@ -15,7 +15,7 @@ from inspect_app.scoring import ClauseLevel, clause_level, level_name
 from inspect_app.standard.model import ItemLevel
 from inspect_app.ui.components.choice import ChoiceRow
 from inspect_app.ui.components.common import TARGET, bind, app_bar, big_button, level_badge, progress_line
-from inspect_app.ui.components.nav import inspection_actions
+from inspect_app.ui.components.nav import inspection_actions, inspection_bottom_bar
 from inspect_app.ui.components.photos import PhotoButton, thumbnail
 from inspect_app.ui.components.save_state import SaveState
 from inspect_app.ui.data import load
@@ -77,6 +77,7 @@ class ClauseScreen:
             padding=ft.Padding.all(10 if app.narrow else 16),
             appbar=app_bar(app, f"{number} · {center}" if not app.narrow else number, back=f"/i/{inspection_id}",
                            actions=inspection_actions(app, inspection_id, "clause", self.save_state)),
+            bottom_appbar=inspection_bottom_bar(app, inspection_id, "clause"),
             controls=[ft.Column(body, spacing=12)],
         )
         if self.editable:

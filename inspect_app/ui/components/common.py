@@ -22,10 +22,15 @@ def app_bar(app, title: str, *, back: str | None = None, actions: list[ft.Contro
     async def switch(e):
         await app.set_lang("en" if app.lang == "zh" else "zh")
 
-    lang = ft.TextButton(app.t("lang_switch"), on_click=switch, height=TARGET)
-    return ft.AppBar(leading=lead, title=ft.Text(title, size=18 if app.narrow else 20, no_wrap=False, max_lines=2),
+    # On a phone the language switch is short ("EN"/"中文") so the title keeps its room.
+    lang = ft.TextButton(app.t("lang_short") if app.narrow else app.t("lang_switch"), on_click=switch,
+                         height=TARGET, tooltip=app.t("lang_switch"),
+                         style=ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=8)) if app.narrow else None)
+    return ft.AppBar(leading=lead, title=ft.Text(title, size=16 if app.narrow else 20, no_wrap=False, max_lines=2,
+                                                 overflow=ft.TextOverflow.ELLIPSIS),
                      actions=[*(actions or []), lang], bgcolor=ft.Colors.TEAL_50,
-                     automatically_imply_leading=False, toolbar_height=56)
+                     automatically_imply_leading=False, toolbar_height=56,
+                     title_spacing=4 if app.narrow else None, leading_width=TARGET if back is not None else None)
 
 
 def heading(text: str, size: int = 18) -> ft.Text:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
+from pathlib import Path
 
 import flet as ft
 
@@ -63,11 +65,17 @@ def open_viewer(app, record, on_removed=None) -> None:
     ))
 
 
+UPLOAD_TTL = 600  # seconds a signed upload URL stays valid
+
+
 class PhotoButton(ft.Column):
     """Take or choose a photo for a target; the stored photo is attached through services.
 
-    A FilePicker per button, opened by the client inside the
-    tap (PickFiles), which is what lets tablet browsers offer the camera.
+    A FilePicker per button, opened by the client inside the tap (PickFiles), which is what lets
+    tablet browsers offer the camera. The file is streamed to the upload folder over HTTP (Flet's
+    signed upload URL), never through the websocket; then it is ingested off the event loop
+    (PhotoStore.ingest: orient, downscale, strip GPS…), the temporary upload is removed, and the
+    stored photo is attached. A refused file (PhotoRejected) shows why and attaches nothing.
     """
 
     def __init__(self, app, picker: ft.FilePicker, inspection_id: str, clause_number: str, item_code: str,
@@ -81,34 +89,107 @@ class PhotoButton(ft.Column):
         # registers it with the page at once, which must not happen mid-way through a control.
         self.picker = picker
         picker.on_result = self._picked
+        picker.on_upload = self._uploaded
+        self.pending: dict[str, list[tuple[str, Path]]] = {}  # picked name -> [(name, temp file)]
         self.status = ft.Text("", size=12, color=ft.Colors.GREY_700)
+        self.error = ft.Text("", size=13, color=ft.Colors.RED_700, visible=False, selectable=True)
         label = app.t("add_photo")
         button = ft.OutlinedButton(
             content=label, icon=ft.Icons.PHOTO_CAMERA, height=TARGET, disabled=disabled,
             tooltip=app.t("photo_hint"),
-            action=ft.PickFiles(self.picker, file_type=ft.FilePickerFileType.IMAGE, with_data=True,
-                                allow_multiple=True),
+            action=ft.PickFiles(self.picker, file_type=ft.FilePickerFileType.IMAGE, allow_multiple=True),
         )
-        super().__init__([button, self.status], spacing=2, tight=True)
+        super().__init__([button, self.status, self.error], spacing=2, tight=True)
+
+    def _say(self, status: str = "", error: str | None = None) -> None:
+        self.status.value = status
+        if error is not None:
+            self.error.value = error
+            self.error.visible = bool(error)
+        if self.page:
+            self.update()
 
     async def _picked(self, e) -> None:
         app = self.app
+        uploads = []
+        errors = []
         for f in e.files or []:
-            if not f.bytes:
+            too_big = upload_refusal(f.size, f.name)
+            if too_big is not None:
+                errors.append(too_big.message(app.lang))
                 continue
-            self.status.value = app.t("saving")
-            self.status.update()
-            try:
-                stored = await asyncio.to_thread(app.ctx.workspace.photos.ingest, f.bytes, f.name)
-            except Exception as exc:  # noqa: BLE001 - PhotoRejected says why in zh/en
-                self.status.value = ""
-                self.status.update()
-                app.fail(exc)
-                continue
-            record = await app.call(services.attach_evidence, self.inspection_id, stored,
-                                    clause_number=self.clause_number, item_code=self.item_code,
-                                    actor=app.me or None)
-            self.status.value = ""
-            self.status.update()
-            if record is not None:
-                self.on_added(record)
+            temp_name = f"{secrets.token_hex(12)}.upload"
+            self.pending.setdefault(f.name, []).append((f.name, app.ctx.upload_dir / temp_name))
+            uploads.append(ft.FilePickerUploadFile(upload_url=app.page.get_upload_url(temp_name, UPLOAD_TTL),
+                                                   id=f.id, name=f.name))
+        self._say(app.t("saving") if uploads else "", "\n".join(errors))
+        if uploads:
+            await self.picker.upload(uploads)
+
+    async def _uploaded(self, e) -> None:
+        app = self.app
+        queue = self.pending.get(e.file_name)
+        if not queue:
+            return
+        if e.error:
+            name, temp = queue.pop(0)
+            await asyncio.to_thread(_remove, temp)
+            self._say("", _append(self.error, f"{name}: {app.t('upload_failed')} ({e.error})"))
+            return
+        if e.progress is None or e.progress < 1.0:
+            return  # 0 % and every 10 %: the upload goes on
+        name, temp = queue.pop(0)
+        try:
+            stored = await asyncio.to_thread(ingest_upload, app.ctx.workspace.photos, temp, name)
+        except Exception as exc:  # noqa: BLE001 - PhotoRejected says why in zh/en
+            message = _message(exc, app.lang, name)
+            self._say("", _append(self.error, message))
+            app.toast(message, error=True)
+            return
+        record = await app.call(services.attach_evidence, self.inspection_id, stored,
+                                clause_number=self.clause_number, item_code=self.item_code,
+                                actor=app.me or None)
+        self._say("" if not any(self.pending.values()) else app.t("saving"))
+        if record is not None:
+            self.on_added(record)
+
+
+def upload_refusal(size: int, name: str):
+    """A PhotoRejected for a file that is too big (or empty) to upload at all, else None."""
+    from inspect_app.evidence import MAX_INPUT_BYTES, PhotoRejected
+
+    if size <= 0:
+        return PhotoRejected("文件是空的（0 字节），未添加。", "The file is empty (0 bytes); nothing was added.",
+                             reason="empty")
+    if size > MAX_INPUT_BYTES:
+        mb, limit = size / 1048576, MAX_INPUT_BYTES // 1048576
+        return PhotoRejected(f"{name}：文件太大（{mb:.0f} MB，上限 {limit} MB），未添加。",
+                             f"{name}: the file is too large ({mb:.0f} MB, limit {limit} MB); nothing was added.",
+                             reason="too_large")
+    return None
+
+
+def ingest_upload(photos, temp: Path, original_name: str):
+    """Ingest one uploaded file into the photo store, then remove the upload (accepted or not)."""
+    try:
+        return photos.ingest(temp.read_bytes(), original_name)
+    finally:
+        _remove(temp)
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def _message(exc: Exception, lang: str, name: str) -> str:
+    from inspect_app.errors import UserError
+
+    text = exc.message(lang) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+    return f"{name}: {text}" if name else text
+
+
+def _append(error: ft.Text, line: str) -> str:
+    return f"{error.value}\n{line}" if error.visible and error.value else line

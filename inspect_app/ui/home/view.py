@@ -8,7 +8,7 @@ from inspect_app import services
 from inspect_app.inspection import CenterType, HealthCenter, InspectionStatus
 from inspect_app.ui.components.choice import ChoiceRow
 from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, heading
-from inspect_app.ui_state import by_status, clause_route, resume_clause, split_team
+from inspect_app.ui_state import by_status, clause_route, resume_clause, split_team, team_members
 
 
 def _field(**kw) -> ft.TextField:
@@ -93,8 +93,26 @@ class HomeScreen:
         standards = app.ctx.standards()
         center = ChoiceRow([(c.id, c.name) for c in self.centers], self.centers[0].id if len(self.centers) == 1 else None)
         standard = ChoiceRow([(s.id, s.title) for s in standards], standards[0].id if len(standards) == 1 else None)
-        me = _field(label=t("my_name"), value=app.me)
-        team = _field(label=t("team"), multiline=True, min_lines=1, max_lines=3)
+        # 评审组长: one tap among the names typed so far; by default the inspector on this device.
+        leader = ChoiceRow([], None)
+        leader_note = ft.Text(t("leader_note"), size=12, color=ft.Colors.GREY_700)
+
+        def names() -> list[str]:
+            mine = (me.value or "").strip()
+            return ([mine] if mine else []) + [n for n in split_team(team.value or "") if n != mine]
+
+        def refresh_leader(ev=None) -> None:
+            people = names()
+            chosen = leader.value if leader.value in people else (people[0] if people else None)
+            leader.options = [(n, n) for n in people]
+            leader.value = chosen
+            leader._render()
+            if ev is not None:
+                leader.update()
+
+        me = ft.TextField(label=t("my_name"), value=app.me, on_change=refresh_leader)
+        team = ft.TextField(label=t("team"), multiline=True, min_lines=1, max_lines=3, on_change=refresh_leader)
+        refresh_leader()
         error = ft.Text("", color=ft.Colors.RED_700)
 
         async def start(ev):
@@ -103,8 +121,8 @@ class HomeScreen:
                 error.update()
                 return
             await app.set_me(me.value or "")
-            insp = await app.call(services.start_inspection, center.value, standard.value,
-                                  split_team(team.value or ""), app.me)
+            members = team_members(names(), leader.value)
+            insp = await app.call(services.start_inspection, center.value, standard.value, members, app.me)
             if insp is not None:
                 app.page.pop_dialog()
                 app.go(f"/i/{insp.id}")
@@ -113,9 +131,11 @@ class HomeScreen:
             modal=True, title=ft.Text(t("start_inspection")),
             content=ft.Column([ft.Text(t("center"), weight=ft.FontWeight.W_600), center,
                                ft.Text(t("standard"), weight=ft.FontWeight.W_600), standard,
-                               me, team, error], tight=True, scroll=ft.ScrollMode.AUTO, width=560, spacing=10),
+                               me, team, ft.Text(t("leader"), weight=ft.FontWeight.W_600), leader, leader_note,
+                               error], tight=True, scroll=ft.ScrollMode.AUTO, width=560, spacing=10),
             actions=[big_button(t("cancel"), lambda ev: app.page.pop_dialog(), filled=False),
                      big_button(t("start_inspection"), start)],
+            inset_padding=ft.Padding.all(12) if app.narrow else None,
         )
         app.page.show_dialog(dlg)
 

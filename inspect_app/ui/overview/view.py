@@ -8,7 +8,7 @@ from inspect_app import services
 from inspect_app.scoring import ClauseLevel, level_name
 from inspect_app.ui.components.choice import ChoiceRow
 from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, heading, level_badge, progress_line
-from inspect_app.ui.components.nav import inspection_actions
+from inspect_app.ui.components.nav import inspection_actions, inspection_bottom_bar
 from inspect_app.ui.components.save_state import SaveState
 from inspect_app.ui.data import load
 from inspect_app.ui_state import Filter, clause_route, clause_rows, filter_rows, page_of
@@ -55,6 +55,7 @@ class OverviewScreen:
             padding=ft.Padding.all(10 if app.narrow else 16),
             appbar=app_bar(app, f"{t('overview')} · {center}", back="/",
                            actions=inspection_actions(app, inspection_id, "overview", self.save_state)),
+            bottom_appbar=inspection_bottom_bar(app, inspection_id, "overview"),
             controls=[head, self._chapters(), heading(t("clauses"), 16),
                       ft.Row([self.search]), filters, self.list_col],
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import flet as ft
 
 from inspect_app.ui.components.common import app_bar, heading
-from inspect_app.ui.components.nav import inspection_actions
+from inspect_app.ui.components.nav import inspection_actions, inspection_bottom_bar
 from inspect_app.ui.components.photos import thumbnail
 from inspect_app.ui.components.save_state import SaveState
 from inspect_app.ui.data import load
@@ -27,6 +27,7 @@ class PhotosScreen:
             padding=ft.Padding.all(10 if app.narrow else 16),
             appbar=app_bar(app, f"{t('photos')} ({len(self.records)})", back=f"/i/{inspection_id}",
                            actions=inspection_actions(app, inspection_id, "photos", self.save_state)),
+            bottom_appbar=inspection_bottom_bar(app, inspection_id, "photos"),
             controls=[self.grid],
         )
 

@@ -10,7 +10,7 @@ from inspect_app import services
 from inspect_app.evidence import render_strokes_png
 from inspect_app.inspection import InspectionStatus, TeamRole
 from inspect_app.ui.components.common import app_bar, big_button, card, heading
-from inspect_app.ui.components.nav import inspection_actions
+from inspect_app.ui.components.nav import inspection_actions, inspection_bottom_bar
 from inspect_app.ui.components.photos import photo_url
 from inspect_app.ui.components.save_state import SaveState
 from inspect_app.ui.components.signature_pad import PAD_H, PAD_W, SignaturePad
@@ -55,9 +55,11 @@ class SignScreen:
                 controls.append(ft.Text(t("locked_note"), color=ft.Colors.GREEN_800, weight=ft.FontWeight.W_600))
         self.view = ft.View(
             route=f"/i/{inspection_id}/sign", bgcolor=ft.Colors.GREY_50, scroll=ft.ScrollMode.AUTO,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
             padding=ft.Padding.all(10 if app.narrow else 16), spacing=14,
             appbar=app_bar(app, t("sign"), back=f"/i/{inspection_id}/summary",
                            actions=inspection_actions(app, inspection_id, "sign", self.save_state)),
+            bottom_appbar=inspection_bottom_bar(app, inspection_id, "sign"),
             controls=controls,
         )
 

@@ -10,7 +10,7 @@ from inspect_app.evidence_rules import need_text
 from inspect_app.scoring import deficiencies
 from inspect_app.ui.components.choice import ChoiceRow
 from inspect_app.ui.components.common import TARGET, bind, app_bar, big_button, card, heading, progress_line
-from inspect_app.ui.components.nav import inspection_actions
+from inspect_app.ui.components.nav import inspection_actions, inspection_bottom_bar
 from inspect_app.ui.components.save_state import SaveState
 from inspect_app.ui.data import load
 from inspect_app.ui_state import clause_route
@@ -30,10 +30,13 @@ class SummaryScreen:
                            wrap=True)]
         self.view = ft.View(
             route=f"/i/{inspection_id}/summary", bgcolor=ft.Colors.GREY_50, scroll=ft.ScrollMode.AUTO,
+            # Every card takes the full width (a card otherwise shrinks to its content).
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
             padding=ft.Padding.all(10 if app.narrow else 16), spacing=16,
             appbar=app_bar(app, t("summary") + (f" · {data.center.name}" if data.center else ""),
                            back=f"/i/{inspection_id}",
                            actions=inspection_actions(app, inspection_id, "summary", self.save_state)),
+            bottom_appbar=inspection_bottom_bar(app, inspection_id, "summary"),
             controls=controls,
         )
 
@@ -63,9 +66,15 @@ class SummaryScreen:
             value = answers.get(p.id)
             current = None if value is None else ("yes" if value else "no")
             choice = ChoiceRow([("yes", t("yes")), ("no", t("no"))], current,
-                               lambda v, pid=p.id: self._set_prereq(pid, v))
+                               lambda v, pid=p.id: self._set_prereq(pid, v), expand_buttons=self.app.narrow)
             choice.disabled = not self.data.editable
-            rows.append(ft.Row([ft.Text(p.text, expand=True, size=14), choice], wrap=self.app.narrow))
+            # Phone: the text above its choice. (A wrapping Row cannot hold an expanded child: Flutter
+            # reports a layout error and paints a grey box.)
+            if self.app.narrow:
+                rows.append(ft.Column([ft.Text(p.text, size=14), choice], spacing=6))
+            else:
+                rows.append(ft.Row([ft.Text(p.text, expand=True, size=14), choice],
+                                   vertical_alignment=ft.CrossAxisAlignment.CENTER))
         return card(*rows)
 
     async def _set_prereq(self, prerequisite_id: str, value: str) -> None:
@@ -134,5 +143,5 @@ class SummaryScreen:
             rows.append(ft.Container(ft.Row([ft.Text(number, weight=ft.FontWeight.BOLD, width=72),
                                              ft.Text(text, size=13, expand=True, color=ft.Colors.ORANGE_900)]),
                                      on_click=lambda e, n=number: self.app.go(clause_route(self.id, n)), ink=True,
-                                     padding=ft.Padding.symmetric(vertical=6), height=None))
+                                     padding=ft.Padding.symmetric(vertical=14)))  # >= 48 px to tap
         return card(*rows)
