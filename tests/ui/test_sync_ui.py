@@ -1,0 +1,209 @@
+"""End to end, real parts only: a hub process and the tablet app on 127.0.0.1, driven in Chromium.
+
+The inspector signs in on the tablet's sync screen (account made with the hub's CLI), rates an
+item, syncs, and sees 已同步; the hub has the rating. A second inspector (a simulated tablet)
+rates another item differently: both values show on the clause with who rated them, and a
+person resolves it on the tablet; the hub then has no conflict. Screenshots of the sync,
+clause (conflict), overview, summary and answers screens at 1280x800 and 390x844 go to
+test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from inspect_app import paths, services
+from inspect_app.inspection import TeamMember, TeamRole, utc_now
+from inspect_app.sync.protocol import Op
+from inspect_app.ui_state import clause_route
+from tests.store.helpers import write_standard
+from tests.support.net import free_port, wait_for_http
+from tests.sync.hubproc import PASSWORD, Tablet, add_users, start_hub
+from tests.ui.conftest import PHONE, TABLET
+from tests.ui.flet_driver import LONG, button, open_app, shot, type_into, wait_text
+
+SYNCED = re.compile(r"已同步 \d\d:\d\d")  # the badge (after its tooltip in the label)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+class TabletApp:
+    """`main.py app` on its own data folder and standards folder."""
+
+    def __init__(self, data, standards):
+        self.data, self.standards = data, standards
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log = data.parent / "tablet-app.log"
+
+    def start(self):
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env.pop("FLET_SECRET_KEY", None)
+        env["JICENG_SYNC_INTERVAL"] = "600"  # only the taps on 立即同步 sync: the badge states are deterministic
+        self._log = open(self.log, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(paths.PROJECT_ROOT / "main.py"), "app", "--port", str(self.port),
+             "--data", str(self.data), "--standards", str(self.standards)],
+            cwd=paths.PROJECT_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        wait_for_http(self.url, timeout=90, proc=self.proc)
+        return self
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+def _hub_user_cli(data, username, display):
+    """The bureau makes the account with the hub's CLI (password from stdin, stored hashed)."""
+    subprocess.run([sys.executable, str(paths.PROJECT_ROOT / "main.py"), "--data", str(data), "hub", "user", "add",
+                    username, "--role", "inspector", "--display-name", display, "--password-stdin"],
+                   input=f"{PASSWORD}\n", text=True, check=True, cwd=paths.PROJECT_ROOT, capture_output=True)
+
+
+def _state(hub, iid):
+    token = hub.token("bureau")
+    r = httpx.get(f"{hub.url}/api/inspections/{iid}/state", headers={"Authorization": f"Bearer {token}"})
+    r.raise_for_status()
+    return r.json()
+
+
+def _wait(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.3)
+    return predicate()
+
+
+@pytest.fixture
+def setup(tmp_path):
+    hub_data = tmp_path / "hub"
+    hub_data.mkdir()
+    add_users(hub_data, [])  # 李明 (liming), the bureau
+    _hub_user_cli(hub_data, "xiaoyu", "肖彧")  # outside GB2312: must render
+    hub = start_hub(hub_data)
+    standards = tmp_path / "standards"
+    write_standard(standards)
+    data = tmp_path / "tablet"
+    ws = services.open_workspace(data, standards_dir=standards)
+    center = services.add_center(ws, "青山镇卫生院", actor="肖彧", county="青山县")
+    team = [TeamMember(name="肖彧", role=TeamRole.LEADER), TeamMember(name="李明")]
+    iid = services.start_inspection(ws, center.id, "test-std", team, inspector="肖彧").id
+    ws.close()
+    app = TabletApp(data, standards).start()
+    yield hub, app, iid, tmp_path
+    app.stop()
+    hub.stop()
+
+
+def test_sign_in_rate_sync_conflict_resolve(browser, setup, watch, artifacts):
+    hub, app, iid, tmp = setup
+    ctx = browser.new_context(viewport=TABLET, device_scale_factor=1)
+    page = ctx.new_page()
+    watch.attach(page)
+    other = None
+    try:
+        # -- sign in on the sync screen (the badge says no hub yet)
+        open_app(page, app.url + "sync")
+        wait_text(page, "未登录中心")
+        type_into(page, "中心地址", hub.url)
+        type_into(page, "账号名", "xiaoyu")
+        type_into(page, "密码", PASSWORD, blur=False)
+        button(page, "登录", exact=True).click()
+        wait_text(page, "已登录：肖彧（xiaoyu）")
+        account = (app.data / "hub_account.json").read_text(encoding="utf-8")
+        assert PASSWORD not in account and '"token"' in account
+
+        # -- rate an item: the badge counts it, sync now, 已同步
+        page.goto(app.url.rstrip("/") + clause_route(iid, "1.1.1"))
+        open_app(page, page.url)
+        button(page, "符合", exact=True).click()
+        page.get_by_role("button", name="✓ 符合", exact=True).first.wait_for(timeout=LONG)
+        wait_text(page, "1 条待同步")
+        page.get_by_text("1 条待同步").first.click()  # the badge opens /sync
+        button(page, "立即同步").click()
+        wait_text(page, SYNCED)
+        assert _wait(lambda: _state(hub, iid)["values"].get("item/1.1.1/C-1", {}).get("result") == "met")
+        shot(page, artifacts, "sync-tablet")
+
+        # -- 李明 on another tablet rates C-2 'not met' while this tablet rates it 'met'
+        other = Tablet(tmp / "liming", app.standards)
+        other.sign_in(hub, "liming")
+        other.sync()
+        services.rate_item(other.ws, iid, "1.1.1", "C-2", "not_met", actor="李明")
+        other.sync()
+        page.goto(app.url.rstrip("/") + clause_route(iid, "1.1.1"))
+        open_app(page, page.url)
+        button(page, "符合", exact=True).click()
+        page.get_by_role("button", name="✓ 符合", exact=True).nth(1).wait_for(timeout=LONG)
+        wait_text(page, "1 条待同步")
+        page.get_by_text("1 条待同步").first.click()
+        button(page, "立即同步").click()
+        wait_text(page, "冲突 1")
+        assert [c["key"] for c in _state(hub, iid)["conflicts"]] == ["item/1.1.1/C-2"]
+
+        # -- both values with who rated them; a person picks 李明's
+        page.goto(app.url.rstrip("/") + clause_route(iid, "1.1.1"))
+        open_app(page, page.url)
+        wait_text(page, "冲突：评审员给出了不同结果")
+        wait_text(page, "李明 评定")
+        wait_text(page, "肖彧（本机） 评定")
+        shot(page, artifacts, "conflict-tablet")
+        _phone(browser, app, iid, artifacts, "conflict-phone", clause_route(iid, "1.1.1"))
+        _phone(browser, app, iid, artifacts, "sync-phone", "/sync")
+        page.get_by_role("button", name="采用此结果").nth(1).click()
+        wait_text(page, "冲突已解决")
+        page.goto(app.url + "sync")
+        open_app(page, page.url)
+        button(page, "立即同步").click()
+        wait_text(page, SYNCED)
+        assert _wait(lambda: _state(hub, iid)["conflicts"] == [])
+        assert _state(hub, iid)["values"]["item/1.1.1/C-2"]["result"] == "not_met"
+        other.sync()
+        assert other.rating(iid, "1.1.1", "C-2") == "not_met" and other.engine.conflicts(iid) == []
+
+        # -- the overview, summary and answers screens (looked at, not asserted in detail)
+        for name, route, expect in (("overview", f"/i/{iid}", "条款"), ("summary", f"/i/{iid}/summary", "整改回复"),
+                                    ("answers", f"/i/{iid}/answers", "修订记录")):
+            page.goto(app.url.rstrip("/") + route)
+            open_app(page, page.url)
+            wait_text(page, expect)
+            shot(page, artifacts, f"{name}-tablet")
+        _phone(browser, app, iid, artifacts, "answers-phone", f"/i/{iid}/answers")
+    except Exception:
+        shot(page, artifacts, "FAILED-sync")
+        for e in page.locator("flt-semantics").all()[:80]:
+            print("SEM", repr(e.get_attribute("aria-label")), repr(e.inner_text()[:80]))
+        print(app.log.read_text(errors="replace")[-3000:])
+        raise
+    finally:
+        if other is not None:
+            other.close()
+        ctx.close()
+    assert watch.foreign == [], watch.foreign
+    assert watch.failed == [], watch.failed
+
+
+def _phone(browser, app, iid, artifacts, name, route):
+    ctx = browser.new_context(viewport=PHONE, device_scale_factor=1)
+    page = ctx.new_page()
+    try:
+        open_app(page, app.url.rstrip("/") + route)
+        wait_text(page, re.compile(r"同步|冲突|整改"))
+        shot(page, artifacts, name)
+    finally:
+        ctx.close()
