@@ -33,6 +33,9 @@ PREF_ME = "jiceng.inspector"
 def make_main(data_dir: Path, upload_dir: Path, standards_dir: Path | None = None):
     """The Flet entry for every session, and the lookup the /media route uses."""
     ctx = AppContext(data_dir=data_dir, upload_dir=upload_dir, standards_dir=standards_dir or paths.STANDARDS_DIR)
+    from inspect_app.ui.sync.runtime import sync_service
+
+    sync_service(ctx).start()  # background sync from app start when a hub account is configured
 
     async def main(page: ft.Page) -> None:
         app = InspectApp(page, ctx)
@@ -101,6 +104,11 @@ class InspectApp:
         try:
             self.screen = build_screen(self, route)
             view = self.screen.view
+            if view.appbar is not None:  # the sync badge on every screen, before the language switch
+                from inspect_app.ui.components.sync_badge import sync_badge
+
+                acts = list(view.appbar.actions or [])
+                view.appbar.actions = [*acts[:-1], sync_badge(self), *acts[-1:]]
         except Exception as exc:  # noqa: BLE001 - show the error instead of a blank page
             log.error("screen %s failed", route, exc_info=True)
             view = self._error_view(route, exc)

@@ -11,6 +11,8 @@ _ROUTES = [
     (re.compile(r"^/i/(?P<inspection_id>[^/]+)/photos/?$"), "photos"),
     (re.compile(r"^/i/(?P<inspection_id>[^/]+)/summary/?$"), "summary"),
     (re.compile(r"^/i/(?P<inspection_id>[^/]+)/sign/?$"), "sign"),
+    (re.compile(r"^/i/(?P<inspection_id>[^/]+)/answers/?$"), "answers"),
+    (re.compile(r"^/sync/?$"), "sync"),
 ]
 
 
@@ -46,4 +48,10 @@ def build_screen(app, route: str):
     if name == "sign":
         from inspect_app.ui.sign.view import SignScreen
         return SignScreen(app, **params)
+    if name == "answers":
+        from inspect_app.ui.answers.view import AnswersScreen
+        return AnswersScreen(app, **params)
+    if name == "sync":
+        from inspect_app.ui.sync.view import SyncScreen
+        return SyncScreen(app)
     raise KeyError(name)

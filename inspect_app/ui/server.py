@@ -48,6 +48,16 @@ def build_asgi_app(data_dir: Path, standards_dir: Path | None = None):
                             headers={"Cross-Origin-Resource-Policy": "same-origin",
                                      "Cache-Control": "private, max-age=31536000, immutable"})
 
+    @outer.get("/bundles/{name}")
+    async def bundle(name: str):
+        """A sync bundle this tablet exported (同步包), downloaded by the browser."""
+        from inspect_app.ui.sync.runtime import bundle_file
+
+        path = bundle_file(data_dir, name)
+        if path is None:
+            raise HTTPException(status_code=404)
+        return FileResponse(path, media_type="application/zip", filename=name)
+
     @outer.get("/offline-shims.js")
     async def offline_shims():
         return Response(OFFLINE_SHIMS_JS, media_type="application/javascript",

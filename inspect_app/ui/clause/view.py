@@ -20,6 +20,7 @@ from inspect_app.ui.components.photos import PhotoButton, thumbnail
 from inspect_app.ui.components.save_state import SaveState
 from inspect_app.ui.data import load
 from inspect_app.ui.i18n import phrases
+from inspect_app.ui.sync.conflicts import conflict_panel
 from inspect_app.ui_state import append_phrase, clause_route, neighbours
 
 RESULT_COLORS = {ItemResult.MET.value: ft.Colors.GREEN_700, ItemResult.NOT_MET.value: ft.Colors.RED_700,
@@ -57,6 +58,7 @@ class ClauseScreen:
         # Swipe left/right on the clause header for next/previous. Only the header: a gesture
         # detector merges the semantics of everything inside it into one node.
         body: list[ft.Control] = [ft.GestureDetector(content=self._header(), on_horizontal_drag_end=self._swiped)]
+        body.append(conflict_panel(app, inspection_id, number, self.editable))  # 冲突 from sync, if any
         if clause.derived is not None and not clause.items:
             body.append(self._derived_sources(clause.derived))
         for level in (ItemLevel.C, ItemLevel.B, ItemLevel.A):

@@ -11,6 +11,7 @@ from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, 
 from inspect_app.ui.components.nav import inspection_actions, inspection_bottom_bar
 from inspect_app.ui.components.save_state import SaveState
 from inspect_app.ui.data import load
+from inspect_app.ui.sync.conflicts import conflict_banner
 from inspect_app.ui_state import Filter, clause_route, clause_rows, filter_rows, page_of
 
 FILTERS = (Filter.ALL, Filter.UNRATED, Filter.BELOW_C, Filter.RECOMMENDED, Filter.NOTES, Filter.MINE, Filter.MISSING)
@@ -56,7 +57,7 @@ class OverviewScreen:
             appbar=app_bar(app, f"{t('overview')} · {center}", back="/",
                            actions=inspection_actions(app, inspection_id, "overview", self.save_state)),
             bottom_appbar=inspection_bottom_bar(app, inspection_id, "overview"),
-            controls=[head, self._chapters(), heading(t("clauses"), 16),
+            controls=[head, conflict_banner(app, inspection_id), self._chapters(), heading(t("clauses"), 16),
                       ft.Row([self.search]), filters, self.list_col],
         )
 

@@ -12,6 +12,7 @@ from inspect_app.ui.components.choice import ChoiceRow
 from inspect_app.ui.components.common import TARGET, bind, app_bar, big_button, card, heading, progress_line
 from inspect_app.ui.components.nav import inspection_actions, inspection_bottom_bar
 from inspect_app.ui.components.save_state import SaveState
+from inspect_app.ui.answers.view import answers_entry
 from inspect_app.ui.data import load
 from inspect_app.ui_state import clause_route
 
@@ -23,7 +24,7 @@ class SummaryScreen:
         t = app.t
         self.data = data = load(app, inspection_id)
         self.save_state = SaveState(app.lang)
-        controls = [self._verdict(), self._prerequisites(), self._chapters(), self._deficiencies(), self._gaps(),
+        controls = [self._verdict(), answers_entry(app, data), self._prerequisites(), self._chapters(), self._deficiencies(), self._gaps(),
                     ft.Row([big_button(t("photos"), lambda e: app.go(f"/i/{inspection_id}/photos"), filled=False,
                                        icon=ft.Icons.PHOTO_LIBRARY_OUTLINED),
                             big_button(t("sign"), lambda e: app.go(f"/i/{inspection_id}/sign"), icon=ft.Icons.DRAW)],
