@@ -96,6 +96,11 @@ class HubPages:
         self.account: Account | None = None
         self.sort_key = "name"
         self.filter = ""
+        # Clinic rectification photos: one FilePicker per deficiency, kept across re-renders
+        # (constructing a picker registers a service with the page), and the photos picked so
+        # far for each answer, sent with it.
+        self.pickers: dict[tuple, ft.FilePicker] = {}
+        self.attached: dict[tuple, list[dict]] = {}
 
     async def start(self) -> None:
         page = self.page
@@ -188,6 +193,11 @@ class HubPages:
             controls.append(ft.FilledButton("下载签署版 PDF", on_click=lambda _: self.page.launch_url(url)))
         else:
             controls.append(ft.Text("签署版 PDF 尚未同步到中心。"))
+        if acct.role is Role.CLINIC:  # pickers before any control is built (see PhotoButton on the tablet)
+            for d in view["deficiencies"]:
+                key = (inspection_id, revision, d["clause"], d["item"])
+                if key not in self.pickers:
+                    self.pickers[key] = ft.FilePicker()
         controls.append(ft.Text(f"问题清单（{len(view['deficiencies'])} 项）", size=18, weight=ft.FontWeight.BOLD))
         for d in view["deficiencies"]:
             controls.append(self.deficiency_card(inspection_id, revision, d))
@@ -207,28 +217,65 @@ class HubPages:
             ft.Text(f"整改建议：{d['suggestion'] or '—'}"),
         ]
         if response:
-            parts.append(ft.Text(f"已提交整改回复：{response.get('plan', '')}（完成期限 {response.get('due') or '—'}）",
-                                 color=ft.Colors.GREEN_800))
+            shown = len(response.get("photos") or [])
+            parts.append(ft.Text(f"已提交整改回复：{response.get('plan', '')}（完成期限 {response.get('due') or '—'}）"
+                                 + (f"，整改照片 {shown} 张" if shown else ""), color=ft.Colors.GREEN_800))
         if self.account.role is Role.CLINIC:
-            plan = ft.TextField(label=f"整改措施 {d['clause']} {d['item']}", multiline=True, width=520)
-            due = ft.TextField(label=f"完成期限 {d['clause']} {d['item']}", hint_text="YYYY-MM-DD", width=200)
+            key = (inspection_id, revision, d["clause"], d["item"])
+            tag = f"{d['clause']} {d['item']}"
+            plan = ft.TextField(label=f"整改措施 {tag}", multiline=True, width=520)
+            due = ft.TextField(label=f"完成期限 {tag}", hint_text="YYYY-MM-DD", width=200)
             note = ft.Text("")
+            attached = self.attached.setdefault(key, [])
+            photos_line = ft.Text(self._photos_text(attached, tag))
+            picker = self.pickers[key]
+
+            async def picked(e):
+                from inspect_app.hub.app import ingest_clinic_photo
+
+                for f in e.files or []:
+                    if not f.bytes:
+                        continue
+                    try:  # the evidence store: a usable photo, upright, GPS stripped; else why not
+                        info = await asyncio.to_thread(ingest_clinic_photo, self.hub, f.bytes, f.name)
+                    except UserError as err:
+                        note.value = err.zh
+                        continue
+                    if info["sha256"] not in {p["sha256"] for p in attached}:
+                        attached.append(info)
+                    note.value = ""
+                photos_line.value = self._photos_text(attached, tag)
+                self.page.update()
+
+            picker.on_result = picked
 
             async def send(_):
                 from inspect_app.hub.app import ResponseRequest, answer_deficiency
 
                 try:
                     body = ResponseRequest(clause=d["clause"], item=d["item"], plan=(plan.value or "").strip(),
-                                           due=(due.value or "").strip())
+                                           due=(due.value or "").strip(), photos=[p["sha256"] for p in attached])
                     await asyncio.to_thread(answer_deficiency, self.hub, self.account, inspection_id, revision, body)
                 except (UserError, ValueError) as err:
                     note.value = getattr(err, "zh", "请填写整改措施。")
                     self.page.update()
                     return
+                attached.clear()
                 self.show_report(inspection_id, revision)
 
-            parts += [plan, due, ft.OutlinedButton(f"提交整改回复 {d['clause']} {d['item']}", on_click=send), note]
+            parts += [plan, due,
+                      ft.OutlinedButton(f"添加整改照片 {tag}", icon=ft.Icons.ADD_A_PHOTO,
+                                        action=ft.PickFiles(picker, file_type=ft.FilePickerFileType.IMAGE,
+                                                            with_data=True, allow_multiple=True)),
+                      photos_line,
+                      ft.OutlinedButton(f"提交整改回复 {tag}", on_click=send), note]
         return ft.Container(ft.Column(parts), padding=12, bgcolor=ft.Colors.SURFACE_CONTAINER_LOW)
+
+    @staticmethod
+    def _photos_text(attached: list[dict], tag: str) -> str:
+        if not attached:
+            return ""
+        return f"整改照片 {tag}：已添加 {len(attached)} 张（" + "、".join(p["name"] or p["sha256"][:8] for p in attached) + "）"
 
     # ------------------------------------------------------------------ bureau
     def show_bureau(self) -> None:
@@ -256,9 +303,13 @@ class HubPages:
                    ("verdict", "结论"), ("below_c", "低于C级条款数")]
         export_url = self.link("export", self.account, "all")
         table = ft.DataTable(
-            columns=[ft.DataColumn(ft.Text(label), on_sort=sort_by(key)) for key, label in columns],
+            columns=[ft.DataColumn(ft.Text(label), on_sort=sort_by(key)) for key, label in columns]
+            + [ft.DataColumn(ft.Text("报告"))],
             rows=[ft.DataRow(
-                cells=[ft.DataCell(ft.Text(str(r[key]) if r[key] != "" else "—")) for key, _ in columns],
+                cells=[ft.DataCell(ft.Text(str(r[key]) if r[key] != "" else "—")) for key, _ in columns]
+                + [ft.DataCell(ft.TextButton(f"查看报告 {r['name']}",
+                                             on_click=lambda _, r=r: self.show_report(r["inspection_id"], r["revision"]))
+                               if r["inspection_id"] else ft.Text("—"))],
                 on_select_change=(lambda _, r=r: self.show_report(r["inspection_id"], r["revision"]))
                 if r["inspection_id"] else None)
                 for r in rows])

@@ -21,6 +21,7 @@ ROUTES = [
     ("POST", "/api/blobs/missing"), ("PUT", "/api/blobs/" + "0" * 64), ("GET", "/api/blobs/" + "0" * 64),
     ("GET", "/api/inspections"), ("GET", "/api/inspections/x/state"), ("GET", "/api/reports"),
     ("GET", "/api/reports/x"), ("GET", "/api/reports/x/pdf"), ("POST", "/api/reports/x/responses"),
+    ("POST", "/api/reports/x/photos"),
     ("GET", "/api/bureau/centers"), ("GET", "/api/bureau/export"),
 ]
 

@@ -4,6 +4,8 @@ another center's report."""
 
 from __future__ import annotations
 
+import hashlib
+
 import httpx
 import pytest
 
@@ -12,6 +14,9 @@ from tests.ui.conftest import CHROMIUM_ARGS, TABLET
 from tests.ui.flet_driver import LONG, button, open_app, type_into, wait_text
 from tests.support.system import MissingProgram, ensure_chromium
 from tests.sync.hubproc import PASSWORD
+from tests.sync.photos import jpeg_bytes
+
+PHOTO = jpeg_bytes(30, seed=3)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -48,12 +53,26 @@ def test_clinic_signs_in_and_sees_only_its_own_report(world, browser):
         assert page.get_by_text("机构 c2").count() == 0
         assert page.get_by_text("第 2 版").count() == 0  # the unsigned revision is not shown to the clinic
         type_into(page, "整改措施 1.1.1 C-1", "三月底前补齐台账")
+        # a rectification photo, picked like on a phone; a file that is not a photo is refused
+        with page.expect_file_chooser(timeout=LONG) as chooser:
+            button(page, "添加整改照片 1.1.1 C-1").click()
+        chooser.value.set_files(files=[{"name": "台账.jpg", "mimeType": "image/jpeg", "buffer": PHOTO}])
+        wait_text(page, "已添加 1 张（台账.jpg）", timeout=LONG)
+        with page.expect_file_chooser(timeout=LONG) as chooser:
+            button(page, "添加整改照片 1.1.1 C-1").click()
+        chooser.value.set_files(files=[{"name": "说明.txt", "mimeType": "text/plain", "buffer": "不是照片".encode()}])
+        wait_text(page, "这不是可识别的图片文件", timeout=LONG)
         button(page, "提交整改回复 1.1.1 C-1").click()
         wait_text(page, "已提交整改回复：三月底前补齐台账", timeout=LONG)
+        wait_text(page, "整改照片 1 张")
         assert foreign == []
     finally:
         context.close()
     # the answer is on the hub, as an op the inspectors' tablets will pull
     pulled = httpx.get(f"{hub.url}/api/sync/pull", params={"since": 0},
                        headers={"Authorization": f"Bearer {tokens['wangfang']}"}).json()
-    assert any(o["key"] == "response/1.1.1/C-1" and o["value"]["plan"] == "三月底前补齐台账" for o in pulled["ops"])
+    [answer] = [o for o in pulled["ops"] if o["key"] == "response/1.1.1/C-1"]
+    assert answer["value"]["plan"] == "三月底前补齐台账" and answer["value"]["photos"] == [hashlib.sha256(PHOTO).hexdigest()]
+    photo = httpx.get(f"{hub.url}/api/blobs/{answer['value']['photos'][0]}",
+                      headers={"Authorization": f"Bearer {tokens['wangfang']}"})
+    assert photo.content == PHOTO  # the original, for the tablets to fetch and re-verify

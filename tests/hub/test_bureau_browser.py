@@ -1,0 +1,46 @@
+"""In headless Chromium against the real hub process: the bureau (卫健局) signs in, sees every
+center with its verdict in one table, and opens a center's report; nothing leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.hub.test_authorization import world  # noqa: F401  (two centers, two signed inspections)
+from tests.hub.test_clinic_browser import browser  # noqa: F401  (Debian Chromium, headless)
+from tests.ui.conftest import TABLET
+from tests.ui.flet_driver import LONG, button, open_app, type_into, wait_text
+from tests.sync.hubproc import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+
+def test_bureau_sees_all_centers_with_verdicts_and_opens_a_report(world, browser):  # noqa: F811
+    hub, tokens, _ = world
+    rows = {r["center_id"]: r for r in httpx.get(f"{hub.url}/api/bureau/centers",
+                                                headers={"Authorization": f"Bearer {tokens['bureau']}"}).json()}
+    assert all(r["verdict"] for r in rows.values())
+    context = browser.new_context(viewport=TABLET)
+    page = context.new_page()
+    foreign = []
+    page.on("request", lambda r: foreign.append(r.url)
+            if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+    try:
+        open_app(page, hub.url + "/")
+        wait_text(page, "基层行县级中心")
+        type_into(page, "用户名", "bureau")
+        type_into(page, "密码", PASSWORD)
+        button(page, "登录").click()
+        wait_text(page, "全县机构概览", timeout=LONG)
+        for row in rows.values():  # every center, each with the verdict the hub scored
+            wait_text(page, row["name"])
+            wait_text(page, row["verdict"])
+        button(page, "查看报告 机构 c2").click()
+        wait_text(page, "机构 c2 评审报告", timeout=LONG)
+        wait_text(page, "正在查看：第 1 版（已签署）")
+        wait_text(page, "整改建议：补齐台账")
+        button(page, "← 返回全县概览").click()
+        wait_text(page, "全县机构概览", timeout=LONG)
+        assert foreign == []
+    finally:
+        context.close()
