@@ -113,12 +113,15 @@ class SummaryScreen:
                                  disabled=not self.data.editable,
                                  on_blur=bind(self._rectify, d, [current]))
             star = " ★" if d.clause_kind.value == "recommended" else ""
+            # The suggestion field takes the card's width (STRETCH); the clause link keeps its own.
             rows.append(ft.Container(ft.Column([
-                ft.TextButton(f"{d.clause_number}{star} {d.clause_title} · {d.item_code} · {d.clause_level.value}",
-                              height=TARGET, on_click=lambda e, n=d.clause_number: self.app.go(clause_route(self.id, n))),
+                ft.Row([ft.TextButton(f"{d.clause_number}{star} {d.clause_title} · {d.item_code} · "
+                                      f"{d.clause_level.value}", height=TARGET,
+                                      on_click=lambda e, n=d.clause_number: self.app.go(clause_route(self.id, n)))],
+                       wrap=True),
                 ft.Text(d.requirement, size=13),
                 field,
-            ], spacing=4), padding=ft.Padding.only(bottom=8), border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.GREY_200))))
+            ], spacing=4, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=ft.Padding.only(bottom=8), border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.GREY_200))))
         return card(*rows)
 
     async def _rectify(self, d, old: list[str], e) -> None:
