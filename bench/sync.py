@@ -66,6 +66,8 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=300)
     parser.add_argument("--kb", type=int, default=400)
     parser.add_argument("--findings", type=int, default=250)
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="folder for cProfile output of the hub process and of the client's first sync")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="jiceng-bench-"))
     procs = []
@@ -119,7 +121,10 @@ def main() -> None:
         write_standard(hub_data / "standards", standard)
         Accounts(HubFiles(hub_data)).add_user("wangfang", "bench-password", Role.INSPECTOR, "王芳")
         port = free_port()
-        procs.append(subprocess.Popen([sys.executable, str(ROOT / "main.py"), "--data", str(hub_data), "hub",
+        profile = ["-m", "cProfile", "-o", str(args.profile / "hub.prof")] if args.profile else []
+        if args.profile:
+            args.profile.mkdir(parents=True, exist_ok=True)
+        procs.append(subprocess.Popen([sys.executable, *profile, str(ROOT / "main.py"), "--data", str(hub_data), "hub",
                                        "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT))
         url = f"http://127.0.0.1:{port}"
         wait_for_http(f"{url}/api/health", proc=procs[-1])
@@ -127,9 +132,17 @@ def main() -> None:
         engine = SyncEngine(ws.data_dir, LocalSide(ws.data_dir, ws.store, ws.photos))
 
         client = HubClient(url, token)
+        if args.profile:
+            import cProfile
+
+            prof = cProfile.Profile()
+            prof.enable()
         t0 = time.perf_counter()
         first = sync_once(engine, client, fetch_photos=False)
         first_s = time.perf_counter() - t0
+        if args.profile:
+            prof.disable()
+            prof.dump_stats(args.profile / "client.prof")
         total = first.bytes_sent + first.bytes_received
         print(f"first sync: {first_s:.2f} s, {first.captured} ops captured, {first.pushed} pushed, "
               f"{first.photos_sent} photos sent, {mb(first.bytes_sent)} sent + {first.bytes_received / 1e3:.0f} KB "
