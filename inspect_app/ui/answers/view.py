@@ -55,9 +55,9 @@ class AnswersScreen:
                         ft.Container(ft.Text(tr("answered_rev", lang, n=a.revision), size=12, color=ft.Colors.WHITE),
                                      bgcolor=ft.Colors.BLUE_GREY_600, border_radius=6,
                                      padding=ft.Padding.symmetric(horizontal=8, vertical=2))],
-                       vertical_alignment=ft.CrossAxisAlignment.START, wrap=app.narrow),
+                       vertical_alignment=ft.CrossAxisAlignment.START),
                 ft.Text(a.requirement, size=13, color=ft.Colors.GREY_800),
-                ft.Text(f"{tr('plan', lang)}：{a.plan}", size=14, selectable=True),
+                ft.Text(f"{tr('plan', lang)}：{a.plan}", size=14),
                 ft.Text(f"{tr('due', lang)}：{a.due or '—'} · {a.by} · {a.at}", size=13, color=ft.Colors.GREY_700),
                 *([ft.Row(thumbs, wrap=True, spacing=6)] if thumbs else []),
                 *([ft.Text(f"+{missing} {'张照片待同步' if lang == 'zh' else 'photo(s) not synced yet'}", size=12,
@@ -69,6 +69,7 @@ class AnswersScreen:
         rows.append(card(*items))
         self.view = ft.View(
             route=f"/i/{inspection_id}/answers", bgcolor=ft.Colors.GREY_50, scroll=ft.ScrollMode.AUTO,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
             padding=ft.Padding.all(10 if app.narrow else 16), spacing=16,
             appbar=app_bar(app, tr("answers", lang) + (f" · {data.center.name}" if data.center and not app.narrow else ""),
                            back=f"/i/{inspection_id}/summary",
@@ -117,9 +118,11 @@ def answers_entry(app, data) -> ft.Control:
     lang = app.lang
     ins = data.inspection
     n = len(answers_of(app, data))
-    return card(ft.Row([
-        ft.Text(revision_line(ins.revision, ins.revision_reason, lang), size=15, weight=ft.FontWeight.W_600,
-                expand=True),
-        big_button(tr("answers_n", lang, n=n), lambda e: app.go(f"/i/{ins.id}/answers"), filled=n > 0,
-                   icon=ft.Icons.QUESTION_ANSWER_OUTLINED),
-    ], wrap=True, vertical_alignment=ft.CrossAxisAlignment.CENTER))
+    line = ft.Text(revision_line(ins.revision, ins.revision_reason, lang), size=15, weight=ft.FontWeight.W_600,
+                   expand=not app.narrow)
+    go = big_button(tr("answers_n", lang, n=n), lambda e: app.go(f"/i/{ins.id}/answers"), filled=n > 0,
+                    icon=ft.Icons.QUESTION_ANSWER_OUTLINED)
+    # Phone: one under the other (an expanding text cannot sit in a wrapping row).
+    if app.narrow:
+        return card(line, go)
+    return card(ft.Row([line, go], vertical_alignment=ft.CrossAxisAlignment.CENTER))

@@ -44,17 +44,18 @@ def _one(app, view: ConflictView, editable: bool) -> ft.Control:
     ]
     for c in view.candidates:
         who = c.who + (f"（{tr('this_tablet', lang)}）" if c.mine else "")
-        rows.append(ft.Container(ft.Row([
-            ft.Column([ft.Text(c.text, size=15, weight=ft.FontWeight.W_600),
-                       ft.Text(f"{tr('by_who', lang, who=who)} · {c.when}", size=12, color=ft.Colors.GREY_700)],
-                      spacing=2, expand=True, tight=True),
-            ft.FilledButton(tr("choose_this", lang), height=TARGET, disabled=not editable,
-                            on_click=_resolver(app, view, c.value)),
-        ], vertical_alignment=ft.CrossAxisAlignment.CENTER, wrap=app.narrow),
-            bgcolor=ft.Colors.WHITE, border_radius=8, padding=ft.Padding.symmetric(horizontal=10, vertical=6)))
+        words = ft.Column([ft.Text(c.text, size=15, weight=ft.FontWeight.W_600),
+                           ft.Text(f"{tr('by_who', lang, who=who)} · {c.when}", size=12, color=ft.Colors.GREY_700)],
+                          spacing=2, tight=True, expand=not app.narrow)
+        choose = ft.FilledButton(tr("choose_this", lang), height=TARGET, disabled=not editable,
+                                 on_click=_resolver(app, view, c.value))
+        # Phone: the button under the words (an expanding column cannot sit in a wrapping row).
+        line = (ft.Column([words, choose], spacing=6, horizontal_alignment=ft.CrossAxisAlignment.START)
+                if app.narrow else ft.Row([words, choose], vertical_alignment=ft.CrossAxisAlignment.CENTER))
+        rows.append(ft.Container(line, bgcolor=ft.Colors.WHITE, border_radius=8,
+                                 padding=ft.Padding.symmetric(horizontal=10, vertical=6)))
     if view.kind == "item":
-        reason = ft.TextField(label=tr("or_new", lang) + " " + result_label("na", lang), dense=True,
-                              disabled=not editable)
+        reason = ft.TextField(label=app.t("na_reason"), dense=True, disabled=not editable)
 
         def fresh(result: str):
             async def handler(e):

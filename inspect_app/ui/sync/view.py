@@ -23,7 +23,7 @@ class SyncScreen:
         self._upload_name = ""
         self.status_col = ft.Column(spacing=4)
         self.conflict_col = ft.Column(spacing=4)
-        self.file_msg = ft.Text("", size=13, color=ft.Colors.GREY_800, selectable=True)
+        self.file_msg = ft.Text("", size=13, color=ft.Colors.GREY_800, visible=False)
         self.download = ft.OutlinedButton(tr("download", lang), icon=ft.Icons.DOWNLOAD, height=TARGET, visible=False)
         self._photos_pending = 0
         self._shown_status = None
@@ -98,7 +98,7 @@ class SyncScreen:
         for label, value in status_lines(status, self._photos_pending, lang):
             bad = label == tr("errors", lang) and value != tr("no_errors", lang)
             rows.append(ft.Row([ft.Text(label, width=110 if self.app.narrow else 140, size=14, color=ft.Colors.GREY_700),
-                                ft.Text(value, size=14, expand=True, selectable=True,
+                                ft.Text(value, size=14, expand=True, selectable=bad,
                                         weight=ft.FontWeight.W_600,
                                         color=ft.Colors.RED_800 if bad else None)],
                                vertical_alignment=ft.CrossAxisAlignment.START))
@@ -150,6 +150,12 @@ class SyncScreen:
             self.file_msg,
         )
 
+    def _say(self, text: str, update: bool = True) -> None:
+        self.file_msg.value = text
+        self.file_msg.visible = bool(text)
+        if update:
+            self.file_msg.update()
+
     async def _export(self, e=None) -> None:
         app = self.app
         try:
@@ -157,7 +163,7 @@ class SyncScreen:
         except Exception as exc:  # noqa: BLE001
             app.fail(exc)
             return
-        self.file_msg.value = tr("exported", app.lang, name=path.name)
+        self._say(tr("exported", app.lang, name=path.name), update=False)
         self.download.action = ft.OpenUrl(f"/bundles/{path.name}", target=ft.UrlTarget.SELF)
         self.download.visible = True
         self.file_msg.update()
@@ -168,16 +174,14 @@ class SyncScreen:
         if not files:
             return
         self._upload_name = f"bundle-{secrets.token_hex(8)}.zip"
-        self.file_msg.value = tr("importing", self.app.lang)
-        self.file_msg.update()
+        self._say(tr("importing", self.app.lang))
         await self.picker.upload([ft.FilePickerUploadFile(
             upload_url=self.app.page.get_upload_url(self._upload_name, 600), method="PUT", id=files[0].id)])
 
     async def _uploaded(self, e) -> None:
         app = self.app
         if e.error:
-            self.file_msg.value = e.error
-            self.file_msg.update()
+            self._say(e.error)
             return
         if (e.progress or 0) < 1.0 or not self._upload_name:
             return
@@ -186,12 +190,10 @@ class SyncScreen:
         try:
             count = await asyncio.to_thread(self.svc.import_bundle, path)
         except Exception as exc:  # noqa: BLE001
-            self.file_msg.value = ""
-            self.file_msg.update()
+            self._say("")
             app.fail(exc)
             return
         finally:
             path.unlink(missing_ok=True)
-        self.file_msg.value = tr("imported", app.lang, n=count)
-        self.file_msg.update()
+        self._say(tr("imported", app.lang, n=count))
         self._render_status(self.svc.status())
