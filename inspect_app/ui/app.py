@@ -70,7 +70,7 @@ class InspectApp:
         except Exception:  # noqa: BLE001 - storage unavailable: defaults are fine
             log.warning("shared preferences unavailable", exc_info=True)
         page.on_route_change = self._route_changed
-        page.on_resized = self._resized
+        page.on_resize = self._resized  # Flet 1.0.5 name (on_resized was never called)
         self.show(page.route or "/")
 
     @property

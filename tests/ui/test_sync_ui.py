@@ -241,11 +241,12 @@ def test_sign_in_rate_sync_conflict_resolve(browser, setup, watch, artifacts):
 
 
 def _phone_shot(page, artifacts, name, expect):
-    """The same session at phone size (the app rebuilds the screen when the width crosses)."""
+    """The same session at phone size: the app rebuilds the screen when the width crosses
+    (the language switch turns into the short "EN")."""
     page.set_viewport_size(PHONE)
-    page.wait_for_timeout(800)
+    button(page, re.compile(r"^EN(\s|$)")).wait_for(timeout=LONG)
     wait_text(page, expect)
     shot(page, artifacts, name)
     page.set_viewport_size(TABLET)
-    page.wait_for_timeout(800)
+    button(page, re.compile(r"^English")).wait_for(timeout=LONG)
     wait_text(page, expect)
