@@ -49,9 +49,23 @@ def wait_ready(page, expect=None, timeout: int = LONG) -> None:
 
 
 def shot(page, folder: Path, name: str, expect=None) -> Path:
-    """Screenshot of real content after the frame settles (Flutter paints after the semantics update)."""
+    """Screenshot of real content once the frame settles.
+
+    The semantics tree can hold the new screen before Flutter paints it (the client keeps painting
+    "Working..." until the CJK font has arrived), so: the expected text, no request in flight (the
+    font), then two identical frames in a row (the start-up spinner never is)."""
     wait_ready(page, expect)
-    page.wait_for_timeout(600)
+    try:
+        page.wait_for_load_state("networkidle", timeout=LONG)
+    except Exception:  # noqa: BLE001 - a long poll elsewhere must not fail a screenshot
+        pass
+    previous = None
+    for _ in range(20):
+        page.wait_for_timeout(300)
+        frame = page.screenshot()
+        if frame == previous:
+            break
+        previous = frame
     wait_ready(page, expect)
     path = folder / f"{name}.png"
     page.screenshot(path=str(path))

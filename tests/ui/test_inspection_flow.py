@@ -237,5 +237,12 @@ def _phone_screens(browser, watch, app_server, artifacts, inspection_id, good, b
         ("08-signed-locked", f"/i/{inspection_id}/sign", "评审已锁定"),
     ]:
         open_app(p, base + route)
-        shot(p, artifacts, f"{name}-phone", expect=expect)
+        try:
+            shot(p, artifacts, f"{name}-phone", expect=expect)
+        except Exception:
+            p.screenshot(path=str(artifacts / f"FAILED-{name}-phone.png"))
+            for e in p.locator("flt-semantics").all()[:40]:
+                print("SEM", repr(e.get_attribute("aria-label")), e.inner_text().replace("\n", " | ")[:100])
+            print(app_server.output()[-3000:])
+            raise
     phone.close()

@@ -30,7 +30,7 @@ def app_bar(app, title: str, *, back: str | None = None, actions: list[ft.Contro
                                                  overflow=ft.TextOverflow.ELLIPSIS),
                      actions=[*(actions or []), lang], bgcolor=ft.Colors.TEAL_50,
                      automatically_imply_leading=False, toolbar_height=56,
-                     title_spacing=4 if app.narrow else None, leading_width=TARGET if back is not None else None)
+                     title_spacing=4 if app.narrow and back is not None else None, leading_width=TARGET if back is not None else None)
 
 
 def heading(text: str, size: int = 18) -> ft.Text:

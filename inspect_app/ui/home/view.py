@@ -5,7 +5,7 @@ from __future__ import annotations
 import flet as ft
 
 from inspect_app import services
-from inspect_app.inspection import CenterType, HealthCenter, InspectionStatus
+from inspect_app.inspection import CenterType, HealthCenter, InspectionStatus, TeamRole
 from inspect_app.ui.components.choice import ChoiceRow
 from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, heading
 from inspect_app.ui_state import by_status, clause_route, resume_clause, split_team, team_members
@@ -61,7 +61,7 @@ class HomeScreen:
                                 weight=ft.FontWeight.W_600))
             for insp in group:
                 rows.append(self._inspection_card(insp))
-        return ft.Column(rows, spacing=8)
+        return ft.Column(rows, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
 
     def _inspection_card(self, insp) -> ft.Control:
         t = self.app.t
@@ -69,7 +69,7 @@ class HomeScreen:
         std = self.standard_titles.get(insp.standard_id, insp.standard_id)
         when = insp.started_on.astimezone().strftime("%Y-%m-%d")
         action = t("resume") if insp.status is InspectionStatus.DRAFT else t("open")
-        team = "、".join(m.name for m in insp.team)
+        team = "、".join(m.name + (f"（{t('leader')}）" if m.role is TeamRole.LEADER else "") for m in insp.team)
         return card(
             ft.Text(center, size=16, weight=ft.FontWeight.W_600),
             ft.Text(f"{std} · {when}", size=13),
