@@ -188,7 +188,7 @@ def test_sign_in_rate_sync_conflict_resolve(browser, setup, watch, artifacts):
         wait_text(page, "李明 评定")
 
         # -- a person resolves it by picking 李明's value; the hub and the other tablet agree
-        page.get_by_role("button", name="采用此结果").nth(1).click()
+        page.get_by_role("button", name="采用此结果").nth(1).click()  # this tablet first, then 李明
         wait_text(page, "冲突已解决")
         wait_text(page, SYNCED)  # resolving starts a sync round at once
         page.get_by_text(SYNCED).first.click()  # the badge opens /sync

@@ -83,7 +83,9 @@ def test_conflict_views_show_both_values_with_who_and_only_that_clause():
     assert (view.clause, view.item, view.kind) == ("1.1.3", "C-1", "item")
     assert [(x.text, x.who, x.mine) for x in view.candidates] == [("符合", "王芳", True),
                                                                  ("不符合 · 记录不完整", "李明", False)]
-    en = conflict_views(conflicts, "1.1.3", lang="en")[0]
+    mine_second = conflict_views(conflicts, "1.1.3", device="tabB")[0]
+    assert [x.who for x in mine_second.candidates] == ["李明", "王芳"]  # this tablet's value first
+    en = conflict_views(conflicts, "1.1.3", device="tabA", lang="en")[0]
     assert en.candidates[0].text == "Met"
     assert conflict_clauses(conflicts) == {"1.1.3": 1, "1.2.1": 1}
     # resolved by a person: no conflict left

@@ -50,7 +50,7 @@ def _one(app, view: ConflictView, editable: bool) -> ft.Control:
         choose = ft.FilledButton(tr("choose_this", lang), height=TARGET, disabled=not editable,
                                  on_click=_resolver(app, view, c.value))
         # Phone: the button under the words (an expanding column cannot sit in a wrapping row).
-        line = (ft.Column([words, choose], spacing=6, horizontal_alignment=ft.CrossAxisAlignment.START)
+        line = (ft.Column([words, choose], spacing=6, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
                 if app.narrow else ft.Row([words, choose], vertical_alignment=ft.CrossAxisAlignment.CENTER))
         rows.append(ft.Container(line, bgcolor=ft.Colors.WHITE, border_radius=8,
                                  padding=ft.Padding.symmetric(horizontal=10, vertical=6)))
@@ -72,7 +72,8 @@ def _one(app, view: ConflictView, editable: bool) -> ft.Control:
                                                 on_click=fresh(r)) for r in ("met", "not_met", "na")]],
                            wrap=True))
         rows.append(reason)
-    return ft.Container(ft.Column(rows, spacing=8), bgcolor=ft.Colors.RED_50, border_radius=10, padding=12,
+    return ft.Container(ft.Column(rows, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+                        bgcolor=ft.Colors.RED_50, border_radius=10, padding=12,
                         border=ft.Border.all(2, ft.Colors.RED_300), key=f"conflict-{view.key}")
 
 

@@ -234,6 +234,7 @@ def conflict_views(conflicts: Iterable[Any], clause: str | None = None, device: 
             when = op.at.astimezone().strftime("%m-%d %H:%M") if op.at else ""
             cands.append(Candidate(op.id, value_text(c.key, op.value, lang), who, when, op.value,
                                    mine=bool(device) and op.device == device))
+        cands.sort(key=lambda x: (not x.mine, x.who, x.op_id))  # this tablet's value first, then by name
         out.append(ConflictView(c.inspection_id, c.key, number, "" if item == "-" else item,
                                 head if head in ("item", "note", "advice") else "other", cands))
     return out
