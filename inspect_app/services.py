@@ -125,7 +125,8 @@ def load_standard(ws: Workspace, path_or_id: Path | str) -> Standard:
     raise UserError(f"找不到评价标准 {path_or_id}。", f"Standard {path_or_id} was not found.")
 
 
-def _standard_copy_path(ws: Workspace, standard_id: str, version: str) -> Path:
+def standard_copy_path(ws: Workspace, standard_id: str, version: str) -> Path:
+    """Where the exact standard an inspection uses is kept (sync ships and fetches it here)."""
     name = hashlib.sha256(f"{standard_id}|{version}".encode()).hexdigest()[:16]
     return ws.data_dir / "standards" / f"{name}.json"
 
@@ -135,7 +136,7 @@ def standard_for(ws: Workspace, inspection: Inspection) -> Standard:
     key = (inspection.standard_id, inspection.standard_version)
     std = ws._standards.get(key)
     if std is None:
-        copy = _standard_copy_path(ws, *key)
+        copy = standard_copy_path(ws, *key)
         if copy.exists():
             std = read_standard(copy)
         else:
@@ -272,7 +273,7 @@ def start_inspection(ws: Workspace, center_id: str, standard: Standard | Standar
     inspector = inspector.strip()
     members = team_with_roles(team, inspector)
     version = standard_version(standard)
-    copy = _standard_copy_path(ws, standard.id, version)
+    copy = standard_copy_path(ws, standard.id, version)
     if not copy.exists():
         atomic_write_bytes(copy, standard.model_dump_json().encode("utf-8"))
     ws._standards[(standard.id, version)] = standard

@@ -74,7 +74,7 @@ class LocalSide:
 
     def standard_file(self, standard_id: str, version: str) -> Path:
         """Where services keeps the copy of the standard an inspection was started with."""
-        return services._standard_copy_path(self.workspace, standard_id, version)
+        return services.standard_copy_path(self.workspace, standard_id, version)
 
     def standard_entry(self, inspection: Inspection) -> dict | None:
         """The `standard` value: the exact file this inspection is scored with, by content hash."""
