@@ -57,6 +57,8 @@ class AnswersScreen:
                                      padding=ft.Padding.symmetric(horizontal=8, vertical=2))],
                        vertical_alignment=ft.CrossAxisAlignment.START),
                 ft.Text(a.requirement, size=13, color=ft.Colors.GREY_800),
+                *([] if a.still_deficient else [ft.Text(tr("not_deficient_now", lang), size=12,
+                                                        color=ft.Colors.GREEN_800)]),
                 ft.Text(f"{tr('plan', lang)}：{a.plan}", size=14),
                 ft.Text(f"{tr('due', lang)}：{a.due or '—'} · {a.by} · {a.at}", size=13, color=ft.Colors.GREY_700),
                 *([ft.Row(thumbs, wrap=True, spacing=6)] if thumbs else []),

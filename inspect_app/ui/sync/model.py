@@ -71,6 +71,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "due": ("完成期限", "Due"),
     "answered_rev": ("针对第 {n} 版", "on revision {n}"),
     "recheck": ("复核此条", "Re-check"),
+    "not_deficient_now": ("按当前评分已不是问题项", "No longer deficient in the current ratings"),
     "new_revision": ("复核并重新评分（新修订版）", "Re-check and re-score (new revision)"),
     "revision_reason": ("新修订版的原因", "Reason for the new revision"),
     "revision_note": ("已签名的版本保持不变；新修订版从草稿开始，复核的条款重新评分后再签名。",
