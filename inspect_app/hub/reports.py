@@ -24,7 +24,7 @@ from inspect_app.inspection import (
     ItemRating,
     Signature,
 )
-from inspect_app.scoring import ClauseLevel, deficiencies, level_name, score_inspection
+from inspect_app.scoring import ClauseLevel, InspectionScore, deficiencies, level_name, score_inspection
 from inspect_app.standard.loader import list_standards, load_standard, loads_standard
 from inspect_app.standard.model import Standard
 from inspect_app.sync.merge import KeyValue, conflicts, fold
@@ -42,6 +42,13 @@ class Snapshot:
     report_pdf: dict[int, dict]
     conflicts: list[KeyValue] = field(default_factory=list)
     standard_ref: dict | None = None  # {"sha256", "id", "version", "file"}: the copy the tablet sent
+
+
+def score_snapshot(standard: Standard, snap: Snapshot) -> InspectionScore:
+    """Score an inspection as the hub holds it, with the center's small-institution flag."""
+    return score_inspection(standard, {n: f.items for n, f in snap.findings.items()},
+                            snap.inspection.prerequisites or None,
+                            small_institution=snap.center.small_institution)
 
 
 def snapshot(inspection_id: str, state: dict[str, KeyValue]) -> Snapshot:
@@ -166,8 +173,7 @@ def report_view(ledger: Ledger, inspection_id: str, revision: int, data_dir: Pat
         view["verdict"] = {"name": "无法评分：中心缺少评价标准 " + snap.inspection.standard_id, "provisional": True,
                            "reasons": []}
         return view
-    ratings = {n: f.items for n, f in snap.findings.items()}
-    score = score_inspection(standard, ratings, snap.inspection.prerequisites or None)
+    score = score_snapshot(standard, snap)
     view["verdict"] = {"name": score.verdict.name("zh"), "name_en": score.verdict.name("en"),
                        "provisional": score.verdict.provisional, "reasons": [r.zh for r in score.verdict.reasons]}
     view["chapters"] = [{"number": ch.number, "title": ch.title, "counts": _counts(ch.all)} for ch in score.chapters]
@@ -212,8 +218,7 @@ def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
             row["last_inspection"] = snap.inspection.started_on.date().isoformat()
             standard = standard_of(ledger, snap, data_dir)
             if standard is not None:
-                score = score_inspection(standard, {n: f.items for n, f in snap.findings.items()},
-                                         snap.inspection.prerequisites or None)
+                score = score_snapshot(standard, snap)
                 row["verdict"] = score.verdict.name("zh") + ("（暂定）" if score.verdict.provisional else "")
                 row["below_c"] = sum(1 for s in score.clauses.values() if s.level is ClauseLevel.D)
         rows.append(row)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from inspect_app.standard.defaults import default_verdict_rules
 from inspect_app.standard.model import (
     Chapter, Clause, ClauseKind, DerivedRule, Item, ItemLevel, MethodKind, Prerequisite, Section, Standard,
-    Tier, TierRule, VerdictRules,
+    StandardKind,
 )
 
 CHAPTERS = ("功能任务和资源配置", "基本医疗和公共卫生服务", "业务管理", "综合管理")
@@ -19,19 +20,6 @@ METHODS = (("现场查看诊室、药房和设备。", (MethodKind.ONSITE,)),
            ("查阅相关制度、记录和台账。", (MethodKind.DOCUMENTS,)),
            ("访谈医务人员，询问流程掌握情况。", (MethodKind.INTERVIEW,)),
            ("查阅资料，现场查看。", (MethodKind.DOCUMENTS, MethodKind.ONSITE)))
-
-
-def _rules() -> VerdictRules:
-    L = ItemLevel
-
-    def rule(kind, c, b, a):
-        return TierRule(clause_kind=kind, min_percent={L.C: c, L.B: b, L.A: a})
-
-    return VerdictRules(tiers=(
-        Tier(id="recommended", name="推荐标准", name_en="recommended standard",
-             rules=(rule(ClauseKind.BASIC, 100, 60, 30), rule(ClauseKind.RECOMMENDED, 90, 60, 30))),
-        Tier(id="basic", name="基本标准", name_en="basic standard", rules=(rule(ClauseKind.BASIC, 95, 50, 20),)),
-    ))
 
 
 def synthetic_standard(clause_count: int = 250, std_id: str = "synthetic-250") -> Standard:
@@ -69,7 +57,7 @@ def synthetic_standard(clause_count: int = 250, std_id: str = "synthetic-250") -
     last_sec = last_sec.model_copy(update={"clauses": (*last_sec.clauses[:-1], derived)})
     chapters[-1] = last_ch.model_copy(update={"sections": (*last_ch.sections[:-1], last_sec)})
     return Standard(id=std_id, title=f"合成评价标准（{clause_count} 条）", edition="bench", chapters=tuple(chapters),
-                    verdict_rules=_rules(),
+                    verdict_rules=default_verdict_rules(StandardKind.GRADED),
                     prerequisites=(Prerequisite(id="P1", text="依法执业，无重大医疗安全事故"),))
 
 
