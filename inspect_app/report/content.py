@@ -80,6 +80,15 @@ class EvidenceGap:
 
 
 @dataclass(frozen=True)
+class RevisionNote:
+    """修订记录: an earlier signed revision of the inspection and why the next one was made."""
+
+    revision: int
+    reason: str  # why this revision was opened ("" for the first)
+    finished_on: datetime | None = None
+
+
+@dataclass(frozen=True)
 class ReportInput:
     """Everything one report needs, as domain objects (a snapshot of one inspection revision)."""
 
@@ -91,6 +100,7 @@ class ReportInput:
     signatures: Sequence[Signature] = ()
     images: ImageSource | None = None
     evidence_gaps: Sequence[EvidenceGap] = ()
+    earlier_revisions: Sequence[RevisionNote] = ()
 
 
 @dataclass(frozen=True)
@@ -300,6 +310,8 @@ def content_document(content: ReportContent) -> dict[str, Any]:
             "finished_on": _iso(inspection.finished_on),
             "team": [{"name": m.name, "role": m.role.value} for m in inspection.team],
             "prerequisites": {k: v for k, v in sorted(inspection.prerequisites.items())},
+            "earlier_revisions": [{"revision": r.revision, "reason": r.reason, "finished_on": _iso(r.finished_on)}
+                                  for r in sorted(content.input.earlier_revisions, key=lambda r: r.revision)],
         },
         "verdict": {"tier": verdict.tier.id if verdict.tier else None, "name": verdict.name("zh"),
                     "provisional": verdict.provisional, "reasons": [r.zh for r in verdict.reasons]},

@@ -54,6 +54,16 @@ def _inspection_dates(content: ReportContent) -> str:
     return start if not end or end == start else f"{start} 至 {end}"
 
 
+def _earlier_revision_rows(content: ReportContent) -> list[tuple[str, str]]:
+    """修订记录: each earlier signed revision with the reason the following one was opened."""
+    rows = []
+    for note in content.input.earlier_revisions:
+        signed = f"，{fmt_date(note.finished_on)} 签署" if note.finished_on else ""
+        reason = f"（{note.reason}）" if note.reason else "（初次评审）"
+        rows.append(("修订记录", f"第 {note.revision} 版{reason}{signed}，已由本版取代"))
+    return rows
+
+
 def _team(content: ReportContent) -> str:
     order = {TeamRole.LEADER: 0, TeamRole.EXPERT: 1, TeamRole.DIRECTOR: 2}
     members = sorted((m for m in content.inspection.team if m.role is not TeamRole.DIRECTOR),
@@ -87,6 +97,7 @@ def draw_cover(pdf: ReportPDF, content: ReportContent) -> None:
         ("评审日期", _inspection_dates(content)),
         ("评审组", _team(content)),
         ("评审记录版本", f"第 {ins.revision} 版" + (f"（{ins.revision_reason}）" if ins.revision_reason else "")),
+        *_earlier_revision_rows(content),
         ("报告编号", content.report_id),
     ]
     top = pdf.get_y()

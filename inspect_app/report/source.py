@@ -13,7 +13,7 @@ from inspect_app import services
 from inspect_app.errors import UserError
 from inspect_app.evidence_rules import inspection_gaps, need_text
 from inspect_app.inspection import HealthCenter, Inspection
-from inspect_app.report.content import EvidenceGap, ReportInput
+from inspect_app.report.content import EvidenceGap, ReportInput, RevisionNote
 from inspect_app.standard.model import Standard
 
 def find_center(ws: services.Workspace, center_id: str) -> HealthCenter:
@@ -63,8 +63,17 @@ def report_input(ws: services.Workspace, inspection_id: str,
     return ReportInput(
         standard=standard, center=center, inspection=inspection, findings=snap.findings,
         evidence=snap.live_evidence, signatures=snap.signatures, images=image,
-        evidence_gaps=gaps,
+        evidence_gaps=gaps, earlier_revisions=earlier_revisions(ws, inspection_id),
     )
 
 
-__all__ = ["evidence_gaps_for", "find_center", "report_input", "to_gap"]
+def earlier_revisions(ws: services.Workspace, inspection_id: str) -> list[RevisionNote]:
+    """The signed revisions before the current one, from the frozen copies the store keeps."""
+    notes = []
+    for frozen in services.revisions(ws, inspection_id):
+        meta = Inspection.model_validate(frozen["inspection"])
+        notes.append(RevisionNote(meta.revision, meta.revision_reason, meta.finished_on))
+    return sorted(notes, key=lambda n: n.revision)
+
+
+__all__ = ["earlier_revisions", "evidence_gaps_for", "find_center", "report_input", "to_gap"]

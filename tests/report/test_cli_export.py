@@ -129,3 +129,32 @@ def test_export_defaults_to_every_locked_inspection_and_bundle_is_reproducible(w
     second = export_bundle(first.files, tmp_path / "b")
     assert (tmp_path / "a" / "jiceng-reports.zip").read_bytes() == (tmp_path / "b" / "jiceng-reports.zip").read_bytes()
     assert second.rows == first.rows
+
+
+def _sign_and_lock(ws: services.Workspace, iid: str) -> None:
+    services.submit(ws, iid, actor="王喆")
+    for i, (signer, role) in enumerate([("王喆", "leader"), ("李彧", "expert"), ("陈昇", "director")]):
+        services.add_signature(ws, iid, signer, role, signature_png(signer, i), actor="王喆")
+    services.sign(ws, iid, actor="王喆")
+    services.lock(ws, iid, actor="王喆")
+
+
+def test_a_re_scored_revision_names_the_earlier_one_and_why(workspace, tmp_path):
+    from pypdf import PdfReader
+
+    from inspect_app.report.builder import build_report
+    from inspect_app.report.source import report_input
+
+    data, locked, _ = workspace
+    ws = services.open_workspace(data)
+    services.new_revision(ws, locked, "机构整改后复核 1.1.2", actor="王喆")
+    services.rate_item(ws, locked, "1.1.2", "A-1", "met", actor="王喆")
+    _sign_and_lock(ws, locked)
+    built = build_report(report_input(ws, locked))
+    ws.close()
+    out = tmp_path / "r2.pdf"  # kept on disk so a failing run can be rendered and looked at
+    out.write_bytes(built.pdf)
+    text = "".join(page.extract_text() for page in PdfReader(out).pages[:1])
+    assert "第 2 版（机构整改后复核 1.1.2）" in text
+    assert "修订记录" in text and "第 1 版（初次评审）" in text
+    assert built.content.input.earlier_revisions[0].revision == 1
