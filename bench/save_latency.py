@@ -10,7 +10,6 @@ Run: .venv/bin/python bench/save_latency.py [--samples N]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics

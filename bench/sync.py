@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import subprocess
 import sys
 import tempfile
@@ -28,7 +27,6 @@ from inspect_app import services  # noqa: E402
 from inspect_app.hub.accounts import Accounts, Role  # noqa: E402
 from inspect_app.hub.storage import HubFiles  # noqa: E402
 from inspect_app.inspection import TeamMember, TeamRole  # noqa: E402
-from inspect_app.store.durable import fsync_dir  # noqa: E402
 from inspect_app.sync.client import HubClient, sync_once  # noqa: E402
 from inspect_app.sync.engine import SyncEngine  # noqa: E402
 from inspect_app.sync.local import LocalSide  # noqa: E402
@@ -143,7 +141,6 @@ def main() -> None:
         if args.profile:
             prof.disable()
             prof.dump_stats(args.profile / "client.prof")
-        total = first.bytes_sent + first.bytes_received
         print(f"first sync: {first_s:.2f} s, {first.captured} ops captured, {first.pushed} pushed, "
               f"{first.photos_sent} photos sent, {mb(first.bytes_sent)} sent + {first.bytes_received / 1e3:.0f} KB "
               f"received in {first.requests} requests; {photo_bytes / first_s / 1e6:.1f} MB/s of photos = "

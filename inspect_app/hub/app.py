@@ -41,7 +41,6 @@ from inspect_app.sync.protocol import (
     MissingRequest,
     MissingResult,
     Op,
-    PullResult,
     PushRequest,
     PushResult,
     Rejection,

@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from inspect_app.errors import UserError
-from inspect_app.inspection import utc_now
 from inspect_app.sync.client import HubClient, HubRefused, HubUnreachable, SyncReport, sync_once
 from inspect_app.sync.engine import SyncEngine
 

@@ -21,7 +21,7 @@ from inspect_app.sync.background import SyncRunner
 from inspect_app.sync.bundle import export_bundle, import_bundle
 from inspect_app.sync.client import HubClient
 from tests.store.helpers import rated_items
-from tests.sync.hubproc import PASSWORD, Tablet
+from tests.sync.hubproc import Tablet
 from tests.sync.photos import png_bytes, random_jpeg
 
 

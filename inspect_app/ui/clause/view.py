@@ -34,7 +34,6 @@ class ClauseScreen:
         self.app = app
         self.id = inspection_id
         self.number = number
-        t = app.t
         self.data = data = load(app, inspection_id)
         self.clause = clause = data.standard.clause(number)
         self.finding = data.snap.findings.get(number)

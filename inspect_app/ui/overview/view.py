@@ -5,7 +5,7 @@ from __future__ import annotations
 import flet as ft
 
 from inspect_app import services
-from inspect_app.scoring import ClauseLevel, level_name
+from inspect_app.scoring import level_name
 from inspect_app.ui.components.choice import ChoiceRow
 from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, heading, level_badge, progress_line
 from inspect_app.ui.components.nav import inspection_actions, inspection_bottom_bar

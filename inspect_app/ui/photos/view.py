@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import flet as ft
 
-from inspect_app.ui.components.common import app_bar, heading
+from inspect_app.ui.components.common import app_bar
 from inspect_app.ui.components.nav import inspection_actions, inspection_bottom_bar
 from inspect_app.ui.components.photos import thumbnail
 from inspect_app.ui.components.save_state import SaveState

@@ -9,7 +9,7 @@ import flet as ft
 from inspect_app import services
 from inspect_app.evidence import render_strokes_png
 from inspect_app.inspection import InspectionStatus, TeamRole
-from inspect_app.ui.components.common import app_bar, big_button, card, heading
+from inspect_app.ui.components.common import app_bar, big_button, card
 from inspect_app.ui.components.nav import inspection_actions, inspection_bottom_bar
 from inspect_app.ui.components.photos import photo_url
 from inspect_app.ui.components.save_state import SaveState
