@@ -283,17 +283,14 @@ class ClauseScreen:
 
     def _photo_added(self, code: str, record) -> None:
         self.evidence.append(record)
-        if code in self.item_parts and "thumbs" in self.item_parts[code]:
-            self._render_thumbs(code)
-            self.item_parts[code]["thumbs"].update()
-        else:
-            self._render_clause_thumbs()
-            self.clause_thumbs.update()
-        self._refresh_level()
+        self._photos_changed(code)
 
     def _photo_removed(self, record) -> None:
         self.evidence = [r for r in self.evidence if r.id != record.id]
-        code = record.target.item_code
+        self._photos_changed(record.target.item_code)
+
+    def _photos_changed(self, code: str) -> None:
+        """Redraw only the thumbnails that changed (an item's, else the clause's) and the level."""
         if code in self.item_parts and "thumbs" in self.item_parts[code]:
             self._render_thumbs(code)
             self.item_parts[code]["thumbs"].update()

@@ -6,11 +6,9 @@ import flet as ft
 
 from inspect_app import services
 from inspect_app.scoring import level_name
+from inspect_app.ui.components.inspection_screen import InspectionScreen
 from inspect_app.ui.components.choice import ChoiceRow
-from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, heading, level_badge, progress_line
-from inspect_app.ui.components.nav import inspection_actions, inspection_bottom_bar
-from inspect_app.ui.components.save_state import SaveState
-from inspect_app.ui.data import load
+from inspect_app.ui.components.common import TARGET, big_button, card, heading, level_badge, progress_line
 from inspect_app.ui.sync.conflicts import conflict_banner
 from inspect_app.ui_state import Filter, clause_route, clause_rows, filter_rows, page_of
 
@@ -20,13 +18,13 @@ FILTER_KEYS = {Filter.ALL: "f_all", Filter.UNRATED: "f_unrated", Filter.BELOW_C:
                Filter.MISSING: "f_missing"}
 
 
-class OverviewScreen:
+class OverviewScreen(InspectionScreen):
+    tab = "overview"
+
     def __init__(self, app, inspection_id: str) -> None:
-        self.app = app
-        self.id = inspection_id
+        super().__init__(app, inspection_id)
         t = app.t
-        self.data = data = load(app, inspection_id)
-        self.save_state = SaveState(app.lang)
+        data = self.data
         score = data.score
         self.rows = clause_rows(data.standard, score.clauses, data.snap.findings, data.inspection.assignments,
                                 data.gaps())
@@ -51,15 +49,10 @@ class OverviewScreen:
             ], wrap=True, spacing=12),
         ], spacing=6)
         self._render_list()
-        self.view = ft.View(
-            route=f"/i/{inspection_id}", bgcolor=ft.Colors.GREY_50, scroll=ft.ScrollMode.AUTO,
-            padding=ft.Padding.all(10 if app.narrow else 16),
-            appbar=app_bar(app, f"{t('overview')} · {center}", back="/",
-                           actions=inspection_actions(app, inspection_id, "overview", self.save_state)),
-            bottom_appbar=inspection_bottom_bar(app, inspection_id, "overview"),
-            controls=[head, conflict_banner(app, inspection_id), self._chapters(), heading(t("clauses"), 16),
-                      ft.Row([self.search]), filters, self.list_col],
-        )
+        self.view = self.frame(
+            f"/i/{inspection_id}", f"{t('overview')} · {center}", "/",
+            [head, conflict_banner(app, inspection_id), self._chapters(), heading(t("clauses"), 16),
+             ft.Row([self.search]), filters, self.list_col])
 
     # ------------------------------------------------------------ chapters and team split
     def _chapters(self) -> ft.Control:

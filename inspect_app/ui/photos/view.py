@@ -4,32 +4,22 @@ from __future__ import annotations
 
 import flet as ft
 
-from inspect_app.ui.components.common import app_bar
-from inspect_app.ui.components.nav import inspection_actions, inspection_bottom_bar
+from inspect_app.ui.components.inspection_screen import InspectionScreen
 from inspect_app.ui.components.photos import thumbnail
-from inspect_app.ui.components.save_state import SaveState
-from inspect_app.ui.data import load
 from inspect_app.ui_state import clause_route
 
 
-class PhotosScreen:
+class PhotosScreen(InspectionScreen):
+    tab = "photos"
+
     def __init__(self, app, inspection_id: str) -> None:
-        self.app = app
-        self.id = inspection_id
+        super().__init__(app, inspection_id)
         t = app.t
-        self.data = data = load(app, inspection_id)
-        self.save_state = SaveState(app.lang)
-        self.records = list(data.snap.live_evidence)
+        self.records = list(self.data.snap.live_evidence)
         self.grid = ft.Column(spacing=12)
         self._render()
-        self.view = ft.View(
-            route=f"/i/{inspection_id}/photos", bgcolor=ft.Colors.GREY_50, scroll=ft.ScrollMode.AUTO,
-            padding=ft.Padding.all(10 if app.narrow else 16),
-            appbar=app_bar(app, f"{t('photos')} ({len(self.records)})", back=f"/i/{inspection_id}",
-                           actions=inspection_actions(app, inspection_id, "photos", self.save_state)),
-            bottom_appbar=inspection_bottom_bar(app, inspection_id, "photos"),
-            controls=[self.grid],
-        )
+        self.view = self.frame(f"/i/{inspection_id}/photos", f"{t('photos')} ({len(self.records)})",
+                               f"/i/{inspection_id}", [self.grid])
 
     def _render(self) -> None:
         t = self.app.t

@@ -9,25 +9,23 @@ import flet as ft
 from inspect_app import services
 from inspect_app.evidence import render_strokes_png
 from inspect_app.inspection import InspectionStatus, TeamRole
-from inspect_app.ui.components.common import app_bar, big_button, card
-from inspect_app.ui.components.nav import inspection_actions, inspection_bottom_bar
+from inspect_app.ui.components.inspection_screen import InspectionScreen
+from inspect_app.ui.components.common import big_button, card
 from inspect_app.ui.components.photos import photo_url
-from inspect_app.ui.components.save_state import SaveState
 from inspect_app.ui.components.signature_pad import PAD_H, PAD_W, SignaturePad
-from inspect_app.ui.data import load
 from inspect_app.ui_state import signers
 
 S = InspectionStatus
 ROLE_KEYS = {TeamRole.LEADER: "leader", TeamRole.EXPERT: "expert", TeamRole.DIRECTOR: "director_role"}
 
 
-class SignScreen:
+class SignScreen(InspectionScreen):
+    tab = "sign"
+
     def __init__(self, app, inspection_id: str) -> None:
-        self.app = app
-        self.id = inspection_id
+        super().__init__(app, inspection_id)
         t = app.t
-        self.data = data = load(app, inspection_id)
-        self.save_state = SaveState(app.lang)
+        data = self.data
         insp = data.inspection
         status = insp.status
         controls: list[ft.Control] = [card(
@@ -53,15 +51,8 @@ class SignScreen:
                 controls.append(big_button(t("lock"), self._lock, icon=ft.Icons.LOCK))
             else:
                 controls.append(ft.Text(t("locked_note"), color=ft.Colors.GREEN_800, weight=ft.FontWeight.W_600))
-        self.view = ft.View(
-            route=f"/i/{inspection_id}/sign", bgcolor=ft.Colors.GREY_50, scroll=ft.ScrollMode.AUTO,
-            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
-            padding=ft.Padding.all(10 if app.narrow else 16), spacing=14,
-            appbar=app_bar(app, t("sign"), back=f"/i/{inspection_id}/summary",
-                           actions=inspection_actions(app, inspection_id, "sign", self.save_state)),
-            bottom_appbar=inspection_bottom_bar(app, inspection_id, "sign"),
-            controls=controls,
-        )
+        self.view = self.frame(f"/i/{inspection_id}/sign", t("sign"), f"/i/{inspection_id}/summary", controls,
+                               stretch=True, spacing=14)
 
     def _signer(self, name: str, role: TeamRole, signature, width: int, status) -> ft.Control:
         t = self.app.t

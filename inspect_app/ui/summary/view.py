@@ -8,38 +8,28 @@ import flet as ft
 from inspect_app import services
 from inspect_app.evidence_rules import need_text
 from inspect_app.scoring import deficiencies
+from inspect_app.ui.components.inspection_screen import InspectionScreen
 from inspect_app.ui.components.choice import ChoiceRow
-from inspect_app.ui.components.common import TARGET, bind, app_bar, big_button, card, heading, progress_line
-from inspect_app.ui.components.nav import inspection_actions, inspection_bottom_bar
-from inspect_app.ui.components.save_state import SaveState
+from inspect_app.ui.components.common import TARGET, bind, big_button, card, heading, progress_line
 from inspect_app.ui.answers.view import answers_entry
-from inspect_app.ui.data import load
 from inspect_app.ui_state import clause_route
 
 
-class SummaryScreen:
+class SummaryScreen(InspectionScreen):
+    tab = "summary"
+
     def __init__(self, app, inspection_id: str) -> None:
-        self.app = app
-        self.id = inspection_id
+        super().__init__(app, inspection_id)
         t = app.t
-        self.data = data = load(app, inspection_id)
-        self.save_state = SaveState(app.lang)
+        data = self.data
         controls = [self._verdict(), answers_entry(app, data), self._prerequisites(), self._chapters(), self._deficiencies(), self._gaps(),
                     ft.Row([big_button(t("photos"), lambda e: app.go(f"/i/{inspection_id}/photos"), filled=False,
                                        icon=ft.Icons.PHOTO_LIBRARY_OUTLINED),
                             big_button(t("sign"), lambda e: app.go(f"/i/{inspection_id}/sign"), icon=ft.Icons.DRAW)],
                            wrap=True)]
-        self.view = ft.View(
-            route=f"/i/{inspection_id}/summary", bgcolor=ft.Colors.GREY_50, scroll=ft.ScrollMode.AUTO,
-            # Every card takes the full width (a card otherwise shrinks to its content).
-            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
-            padding=ft.Padding.all(10 if app.narrow else 16), spacing=16,
-            appbar=app_bar(app, t("summary") + (f" · {data.center.name}" if data.center else ""),
-                           back=f"/i/{inspection_id}",
-                           actions=inspection_actions(app, inspection_id, "summary", self.save_state)),
-            bottom_appbar=inspection_bottom_bar(app, inspection_id, "summary"),
-            controls=controls,
-        )
+        self.view = self.frame(
+            f"/i/{inspection_id}/summary", t("summary") + (f" · {data.center.name}" if data.center else ""),
+            f"/i/{inspection_id}", controls, stretch=True, spacing=16)
 
     def _verdict(self) -> ft.Control:
         t, lang = self.app.t, self.app.lang
