@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+pytest_plugins = ["tests.support.browser", "tests.support.hub"]
+
 _FIGURES: list[str] = []
 
 

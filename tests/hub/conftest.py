@@ -1,1 +1,41 @@
-from tests.sync.conftest import hub, standards  # noqa: F401  (same real hub process fixture)
+"""Hub fixtures: a small world on the real hub process (tests/support/hub.py)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import httpx
+import pytest
+
+from inspect_app.hub.accounts import Accounts, Role
+from inspect_app.hub.storage import HubFiles
+from tests.sync.hubproc import PASSWORD
+from tests.hub.ops import inspection_ops, op
+from tests.sync.photos import random_jpeg
+
+
+@pytest.fixture
+def world(hub):
+    accounts = Accounts(HubFiles(hub.data))
+    accounts.add_user("clinic1", PASSWORD, Role.CLINIC, "青山镇卫生院", "c1")
+    accounts.add_user("clinic2", PASSWORD, Role.CLINIC, "绿水社区", "c2")
+    tokens = {u: hub.token(u) for u in ("wangfang", "zhaoqiang", "bureau", "clinic1", "clinic2", "liming")}
+    photos = {}
+    for user, iid, center, team in (("wangfang", "insp1", "c1", ["王芳", "李明"]), ("zhaoqiang", "insp2", "c2", ["赵强"])):
+        data = random_jpeg(20)
+        sha = hashlib.sha256(data).hexdigest()
+        photos[iid] = sha
+        h = {"Authorization": f"Bearer {tokens[user]}"}
+        assert httpx.put(f"{hub.url}/api/blobs/{sha}", params={"offset": 0, "total": len(data)}, content=data,
+                         headers=h).json()["verified"]
+        r = httpx.post(f"{hub.url}/api/sync/push", headers=h,
+                       json={"device": f"dev-{user}", "ops": inspection_ops(f"dev-{user}", iid, center, team, sha)})
+        assert r.status_code == 200 and not r.json()["rejected"], r.text
+    # insp1 gets a draft revision 2 that the clinic must not see yet
+    h = {"Authorization": f"Bearer {tokens['wangfang']}"}
+    r = httpx.post(f"{hub.url}/api/sync/push", headers=h, json={"device": "dev-wangfang", "ops": [
+        op("dev-wangfang", 9, "insp1", "inspection.revision", 2, revision=2),
+        op("dev-wangfang", 10, "insp1", "inspection.revision_reason", "复核", revision=2),
+        op("dev-wangfang", 11, "insp1", "inspection.status", "draft", revision=2)]})
+    assert not r.json()["rejected"], r.text
+    return hub, tokens, photos

@@ -3,18 +3,14 @@ is not yours (guessed ids of another center included)."""
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
 import sys
 
 import httpx
-import pytest
 
 from inspect_app import paths
-from inspect_app.hub.accounts import Accounts, Role
-from inspect_app.hub.storage import HubFiles
+from tests.hub.ops import op
 from tests.sync.hubproc import PASSWORD
-from tests.sync.photos import random_jpeg
 
 ROUTES = [
     ("GET", "/api/me"), ("POST", "/api/logout"), ("POST", "/api/sync/push"), ("GET", "/api/sync/pull"),
@@ -24,50 +20,6 @@ ROUTES = [
     ("POST", "/api/reports/x/photos"),
     ("GET", "/api/bureau/centers"), ("GET", "/api/bureau/export"),
 ]
-
-
-def op(device, seq, iid, key, value, revision=1):
-    return {"device": device, "seq": seq, "inspection_id": iid, "revision": revision, "key": key, "value": value}
-
-
-def inspection_ops(device, iid, center, team, photo_sha):
-    return [
-        op(device, 1, iid, "inspection.center_id", center),
-        op(device, 2, iid, "inspection.standard_id", "test-std"),
-        op(device, 3, iid, "inspection.team", [{"name": n, "role": "expert"} for n in team]),
-        op(device, 4, iid, "center", {"id": center, "name": f"机构 {center}", "county": "青山县"}),
-        op(device, 5, iid, "item/1.1.1/C-1", {"result": "not_met"}),
-        op(device, 6, iid, "advice/1.1.1/C-1", "补齐台账"),
-        op(device, 7, iid, "evidence/e1" + device, {"id": "e1" + device, "inspection_id": iid, "sha256": photo_sha}),
-        op(device, 8, iid, "inspection.status", "signed"),
-    ]
-
-
-@pytest.fixture
-def world(hub):
-    accounts = Accounts(HubFiles(hub.data))
-    accounts.add_user("clinic1", PASSWORD, Role.CLINIC, "青山镇卫生院", "c1")
-    accounts.add_user("clinic2", PASSWORD, Role.CLINIC, "绿水社区", "c2")
-    tokens = {u: hub.token(u) for u in ("wangfang", "zhaoqiang", "bureau", "clinic1", "clinic2", "liming")}
-    photos = {}
-    for user, iid, center, team in (("wangfang", "insp1", "c1", ["王芳", "李明"]), ("zhaoqiang", "insp2", "c2", ["赵强"])):
-        data = random_jpeg(20)
-        sha = hashlib.sha256(data).hexdigest()
-        photos[iid] = sha
-        h = {"Authorization": f"Bearer {tokens[user]}"}
-        assert httpx.put(f"{hub.url}/api/blobs/{sha}", params={"offset": 0, "total": len(data)}, content=data,
-                         headers=h).json()["verified"]
-        r = httpx.post(f"{hub.url}/api/sync/push", headers=h,
-                       json={"device": f"dev-{user}", "ops": inspection_ops(f"dev-{user}", iid, center, team, sha)})
-        assert r.status_code == 200 and not r.json()["rejected"], r.text
-    # insp1 gets a draft revision 2 that the clinic must not see yet
-    h = {"Authorization": f"Bearer {tokens['wangfang']}"}
-    r = httpx.post(f"{hub.url}/api/sync/push", headers=h, json={"device": "dev-wangfang", "ops": [
-        op("dev-wangfang", 9, "insp1", "inspection.revision", 2, revision=2),
-        op("dev-wangfang", 10, "insp1", "inspection.revision_reason", "复核", revision=2),
-        op("dev-wangfang", 11, "insp1", "inspection.status", "draft", revision=2)]})
-    assert not r.json()["rejected"], r.text
-    return hub, tokens, photos
 
 
 def call(hub, method, path, token=None, **kw):

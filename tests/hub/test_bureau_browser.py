@@ -6,16 +6,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.hub.test_authorization import world  # noqa: F401  (two centers, two signed inspections)
-from tests.hub.test_clinic_browser import browser  # noqa: F401  (Debian Chromium, headless)
-from tests.ui.conftest import TABLET
+from tests.support.browser import TABLET
 from tests.ui.flet_driver import LONG, button, open_app, type_into, wait_text
 from tests.sync.hubproc import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 
-def test_bureau_sees_all_centers_with_verdicts_and_opens_a_report(world, browser):  # noqa: F811
+def test_bureau_sees_all_centers_with_verdicts_and_opens_a_report(world, browser):
     hub, tokens, _ = world
     rows = {r["center_id"]: r for r in httpx.get(f"{hub.url}/api/bureau/centers",
                                                 headers={"Authorization": f"Bearer {tokens['bureau']}"}).json()}

@@ -9,30 +9,14 @@ import hashlib
 import httpx
 import pytest
 
-from tests.hub.test_authorization import world  # noqa: F401  (two centers, two signed inspections)
-from tests.ui.conftest import CHROMIUM_ARGS, TABLET
+from tests.support.browser import TABLET
 from tests.ui.flet_driver import LONG, button, open_app, type_into, wait_text
-from tests.support.system import MissingProgram, ensure_chromium
 from tests.sync.hubproc import PASSWORD
 from tests.sync.photos import jpeg_bytes
 
 PHOTO = jpeg_bytes(30, seed=3)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    try:
-        chromium = ensure_chromium()
-    except MissingProgram as exc:
-        pytest.fail(str(exc))
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def test_clinic_signs_in_and_sees_only_its_own_report(world, browser):

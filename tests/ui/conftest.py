@@ -11,14 +11,9 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.support.net import free_port, wait_for_http
-from tests.support.system import MissingProgram, ensure_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-TABLET = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
 
 
 class AppServer:
@@ -60,24 +55,6 @@ class AppServer:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
-
-
-@pytest.fixture(scope="session")
-def chromium_path() -> str:
-    try:
-        return ensure_chromium()
-    except MissingProgram as exc:
-        pytest.fail(str(exc))
-
-
-@pytest.fixture(scope="session")
-def browser(chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

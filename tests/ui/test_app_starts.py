@@ -10,7 +10,7 @@ import pytest
 
 from inspect_app import paths
 from inspect_app.standard.loader import list_standards
-from tests.ui.conftest import PHONE, TABLET
+from tests.support.browser import PHONE, TABLET
 from tests.ui.flet_driver import open_app, shot, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]

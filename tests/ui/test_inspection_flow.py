@@ -19,7 +19,7 @@ from inspect_app.inspection import ItemResult
 from inspect_app.scoring import ClauseLevel, clause_level, level_name, score_inspection
 from inspect_app.standard.loader import load_standard
 from inspect_app.ui_state import clause_route
-from tests.ui.conftest import PHONE, TABLET
+from tests.support.browser import PHONE, TABLET
 from tests.ui.flet_driver import LONG, button, enable_semantics, open_app, shot, type_into, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]

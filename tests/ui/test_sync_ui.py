@@ -29,7 +29,7 @@ from inspect_app.ui_state import clause_route
 from tests.store.helpers import write_standard
 from tests.support.net import free_port, wait_for_http
 from tests.sync.hubproc import PASSWORD, Tablet, add_users, start_hub
-from tests.ui.conftest import PHONE, TABLET
+from tests.support.browser import PHONE, TABLET
 from tests.ui.flet_driver import LONG, button, open_app, shot, type_into, wait_text
 
 SYNCED = re.compile(r"已同步 \d\d:\d\d")  # the badge (after its tooltip in the label)

@@ -1,9 +1,12 @@
+"""The real hub process on 127.0.0.1 with the test accounts, for every test that syncs or
+talks to the hub (tests/sync, tests/hub, the tablet's sync screen in tests/ui)."""
+
 from __future__ import annotations
 
 import pytest
 
-from tests.sync.hubproc import add_users, start_hub
 from tests.store.helpers import write_standard
+from tests.sync.hubproc import add_users, start_hub
 
 
 @pytest.fixture
