@@ -46,7 +46,7 @@ def cmd_build(args) -> int:
     ws = _workspace(args)
     try:
         if args.draft:
-            built = build_draft(ws, args.inspection)
+            built = build_draft(ws, args.inspection, burn_captions=args.burn_captions)
             out = Path(args.out) if args.out else ws.data_dir / "reports" / "drafts" / f"{built.report_id}-草稿.pdf"
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(built.pdf)
@@ -54,7 +54,8 @@ def cmd_build(args) -> int:
             _say(args, f"报告编号 {built.report_id}，内容校验值 {built.content_sha256}",
                  f"report id {built.report_id}, content SHA-256 {built.content_sha256}")
             return 0
-        result = signed_report(ws, args.inspection, signing=_signing(args), rebuild=args.rebuild)
+        result = signed_report(ws, args.inspection, signing=_signing(args), rebuild=args.rebuild,
+                               burn_captions=args.burn_captions)
         if result.signer_notice[0]:
             _say(args, *result.signer_notice)
         verb_zh, verb_en = ("已生成并签章", "Built and signed") if result.created else ("已有签章报告", "Signed report exists")
@@ -131,6 +132,8 @@ def register(sub) -> None:
     build.add_argument("--out", help="also copy the PDF here")
     build.add_argument("--draft", action="store_true", help="unsigned draft of any inspection")
     build.add_argument("--rebuild", action="store_true", help="rebuild and re-sign even if a signed report exists")
+    build.add_argument("--burn-captions", action="store_true",
+                       help="write center, clause and time onto each photo (a copy; the evidence is untouched)")
     common(build)
     build.set_defaults(func=_guard(cmd_build))
 

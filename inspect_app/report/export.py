@@ -98,13 +98,14 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def build_draft(ws: services.Workspace, inspection_id: str, gaps=None) -> BuiltReport:
+def build_draft(ws: services.Workspace, inspection_id: str, gaps=None, *, burn_captions: bool = False) -> BuiltReport:
     """The unsigned report of any inspection (a draft says so in every page header)."""
-    return build_report(report_input(ws, inspection_id, gaps))
+    return build_report(report_input(ws, inspection_id, gaps, burn_captions=burn_captions))
 
 
 def signed_report(ws: services.Workspace, inspection_id: str, *, signing: SigningConfig | None = None,
-                  gaps=None, rebuild: bool = False, signer: ReportSigner | None = None) -> SignedReport:
+                  gaps=None, rebuild: bool = False, signer: ReportSigner | None = None,
+                  burn_captions: bool = False) -> SignedReport:
     """The signed report of a locked inspection's current revision: built and signed on first
     call, then read from `<data>/reports/` (a revision never changes once locked)."""
     inspection = services.get_inspection(ws, inspection_id)
@@ -114,7 +115,7 @@ def signed_report(ws: services.Workspace, inspection_id: str, *, signing: Signin
     if path.is_file() and not rebuild:
         _, content_sha = report_content(path)
         return SignedReport(path=path, report_id=rid, content_sha256=content_sha, created=False)
-    built = build_report(report_input(ws, inspection_id, gaps))
+    built = build_report(report_input(ws, inspection_id, gaps, burn_captions=burn_captions))
     signer = signer or get_signer(ws.data_dir, signing)
     center = built.content.center
     signed = sign_pdf(built.pdf, signer, location=center.county or center.name,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from inspect_app import services
 from inspect_app.errors import UserError
+from inspect_app.evidence import caption_text, captioned_copy
 from inspect_app.evidence_rules import inspection_gaps, need_text
 from inspect_app.inspection import HealthCenter, Inspection
 from inspect_app.report.content import EvidenceGap, ReportInput, RevisionNote
@@ -46,7 +47,9 @@ def to_gap(gap: object) -> EvidenceGap:
 
 
 def report_input(ws: services.Workspace, inspection_id: str,
-                 evidence_gaps: Sequence[object] | None = None) -> ReportInput:
+                 evidence_gaps: Sequence[object] | None = None, *, burn_captions: bool = False) -> ReportInput:
+    """`burn_captions` puts center, clause and time on each photo itself (a re-encoded copy;
+    the stored evidence is untouched), for reports that will be printed and cut apart."""
     snap = services.snapshot(ws, inspection_id)
     inspection: Inspection = snap.inspection
     standard = services.standard_for(ws, inspection)
@@ -60,11 +63,28 @@ def report_input(ws: services.Workspace, inspection_id: str,
         path = photos.stored_path(sha256, keep_gps=inspection.keep_gps)
         return path if path.is_file() else None
 
+    if burn_captions:
+        image = _captioned(image, photos, center, snap.live_evidence, inspection.keep_gps)
+
     return ReportInput(
         standard=standard, center=center, inspection=inspection, findings=snap.findings,
         evidence=snap.live_evidence, signatures=snap.signatures, images=image,
         evidence_gaps=gaps, earlier_revisions=earlier_revisions(ws, inspection_id),
     )
+
+
+def _captioned(image, photos, center: HealthCenter, evidence, keep_gps: bool):
+    """An image source giving each photo with its caption burned in (captioned_copy)."""
+    records = {r.sha256: r for r in evidence}
+
+    def captioned(sha256: str) -> bytes | Path | None:
+        record = records.get(sha256)
+        if record is None or image(sha256) is None:
+            return image(sha256)
+        text = caption_text(center.name, record.target.clause_number, record.captured_at or record.added_at)
+        return captioned_copy(photos, sha256, text, keep_gps=keep_gps)
+
+    return captioned
 
 
 def earlier_revisions(ws: services.Workspace, inspection_id: str) -> list[RevisionNote]:

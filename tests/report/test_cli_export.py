@@ -158,3 +158,39 @@ def test_a_re_scored_revision_names_the_earlier_one_and_why(workspace, tmp_path)
     assert "第 2 版（机构整改后复核 1.1.2）" in text
     assert "修订记录" in text and "第 1 版（初次评审）" in text
     assert built.content.input.earlier_revisions[0].revision == 1
+
+
+def test_burned_captions_change_the_report_photos_not_the_evidence(workspace, tmp_path):
+    import hashlib
+    import io
+
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from inspect_app.report.export import build_draft
+
+    data, locked, _ = workspace
+    ws = services.open_workspace(data)
+    record = services.snapshot(ws, locked).live_evidence[0]
+    stored = ws.photos.stored_path(record.sha256)
+    before = hashlib.sha256(stored.read_bytes()).hexdigest()
+    plain = build_draft(ws, locked)
+    burned = build_draft(ws, locked, burn_captions=True)
+    assert hashlib.sha256(stored.read_bytes()).hexdigest() == before  # evidence untouched
+    assert plain.content_sha256 == burned.content_sha256  # photos are referenced by hash, not pixels
+    ws.close()
+
+    def first_photo(pdf: bytes) -> Image.Image:
+        reader = PdfReader(io.BytesIO(pdf))
+        for page in reader.pages:
+            for image in page.images:
+                picture = Image.open(io.BytesIO(image.data))
+                if picture.format == "JPEG":  # photos; signatures are PNG
+                    return picture.convert("L")
+        raise AssertionError("no photo in the appendix")
+
+    a, b = first_photo(plain.pdf), first_photo(burned.pdf)
+    assert a.size == b.size
+    band = (0, b.height - b.height // 12, b.width, b.height)  # the caption's dark band
+    mean = lambda im: sum(im.crop(band).getdata()) / (band[2] * (band[3] - band[1]))  # noqa: E731
+    assert mean(b) < mean(a) - 20
