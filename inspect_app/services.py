@@ -264,7 +264,9 @@ def team_with_roles(team: list[TeamMember] | list[str], inspector: str) -> list[
 
 
 def start_inspection(ws: Workspace, center_id: str, standard: Standard | StandardInfo | str,
-                     team: list[TeamMember] | list[str], inspector: str) -> Inspection:
+                     team: list[TeamMember] | list[str], inspector: str, *, keep_gps: bool = False) -> Inspection:
+    """A new inspection. keep_gps: this inspection's photos keep their location (GPS) in the
+    derivative shown and put in the report; off by default (the GPS-free JPEG is used)."""
     center = _center(ws, center_id)
     if isinstance(standard, StandardInfo):
         standard = load_standard(ws, standard.path)
@@ -278,12 +280,12 @@ def start_inspection(ws: Workspace, center_id: str, standard: Standard | Standar
         atomic_write_bytes(copy, standard.model_dump_json().encode("utf-8"))
     ws._standards[(standard.id, version)] = standard
     inspection = Inspection(id=new_id(), center_id=center.id, standard_id=standard.id,
-                            standard_version=version, team=members, inspector=inspector)
+                            standard_version=version, team=members, inspector=inspector, keep_gps=bool(keep_gps))
     with ws.store.write(inspection.id, create=True) as tx:
         tx.put_inspection(inspection)
         tx.audit(actor=inspector, action="start_inspection", inspection_id=inspection.id,
                  new={"center_id": center.id, "standard_id": standard.id, "standard_version": version,
-                      "team": [m.model_dump(mode="json") for m in members]})
+                      "team": [m.model_dump(mode="json") for m in members], "keep_gps": inspection.keep_gps})
     return inspection
 
 
@@ -562,6 +564,14 @@ class IngestedPhoto(Protocol):
     height: int
     captured_at: Any
     original_name: str
+
+
+def ingest_photo(ws: Workspace, inspection_id: str, data: bytes, original_name: str = "") -> IngestedPhoto:
+    """Store a photo taken for this inspection under its GPS policy (Inspection.keep_gps): the
+    GPS-free JPEG always, plus the variant with the location when the inspection keeps it.
+    Raises evidence.PhotoRejected (a UserError) for a file that is not a usable photo."""
+    inspection = get_inspection(ws, inspection_id)
+    return ws.photos.ingest(data, original_name, keep_gps=inspection.keep_gps)
 
 
 def attach_evidence(ws: Workspace, inspection_id: str, photo: IngestedPhoto, *, clause_number: str = "",

@@ -11,6 +11,7 @@ from inspect_app import services
 from inspect_app.errors import UserError
 from inspect_app.evidence import PhotoStore
 from inspect_app.inspection import InspectionStatus as S, TeamMember, TeamRole
+from tests.evidence import evidence_photos
 from tests.store.helpers import make_standard, new_workspace, rated_items, started
 
 
@@ -95,6 +96,41 @@ def test_start_inspection_needs_a_known_center_and_an_inspector(ws):
     _refused("找不到该机构", services.start_inspection, ws, "nope", "test-std", ["王芳"], "王芳")
     c = services.add_center(ws, "某中心", actor="王芳")
     _refused("评审人员", services.start_inspection, ws, c.id, "test-std", [], " ")
+
+
+def test_start_inspection_gps_policy_is_off_by_default_and_audited(ws, iid):
+    assert services.get_inspection(ws, iid).keep_gps is False
+    center = services.list_centers(ws)[0]
+    kept = services.start_inspection(ws, center.id, "test-std", ["王芳"], "王芳", keep_gps=True)
+    assert services.get_inspection(ws, kept.id).keep_gps is True
+    [entry] = [e for e in services.audit_log(ws, kept.id) if e.action == "start_inspection"]
+    assert entry.new["keep_gps"] is True and entry.actor == "王芳"
+    [entry] = [e for e in services.audit_log(ws, iid) if e.action == "start_inspection"]
+    assert entry.new["keep_gps"] is False
+
+
+def _gps_of(path) -> dict:
+    with Image.open(path) as image:
+        return dict(image.getexif().get_ifd(evidence_photos.GPS_IFD))
+
+
+def test_ingest_photo_follows_the_inspections_gps_policy(ws, iid):
+    center = services.list_centers(ws)[0]
+    keep = services.start_inspection(ws, center.id, "test-std", ["王芳"], "王芳", keep_gps=True).id
+    data = evidence_photos.jpeg(gps=True)
+    stored = services.ingest_photo(ws, keep, data, "门诊.jpg")
+    assert stored.has_gps
+    # The keep_gps variant has the location; the default derivative (viewer, other inspections) not.
+    assert _gps_of(ws.photos.stored_path(stored.sha256, keep_gps=True))[1] == "N"
+    assert _gps_of(ws.photos.stored_path(stored.sha256)) == {}
+    assert b"GPS" not in ws.photos.stored_path(stored.sha256).read_bytes()
+    services.attach_evidence(ws, keep, stored, clause_number="1.1.1")
+
+    other = evidence_photos.jpeg(gps=True, taken="2024:06:01 09:00:00")  # different bytes, same GPS
+    plain = services.ingest_photo(ws, iid, other, "药房.jpg")  # a default (keep_gps off) inspection
+    assert plain.has_gps
+    assert ws.photos.stored_path(plain.sha256, keep_gps=True) == ws.photos.stored_path(plain.sha256)
+    assert _gps_of(ws.photos.stored_path(plain.sha256, keep_gps=True)) == {}
 
 
 def test_list_inspections_by_status(ws, iid):

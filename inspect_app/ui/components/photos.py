@@ -74,7 +74,7 @@ class PhotoButton(ft.Column):
     A FilePicker per button, opened by the client inside the tap (PickFiles), which is what lets
     tablet browsers offer the camera. The file is streamed to the upload folder over HTTP (Flet's
     signed upload URL), never through the websocket; then it is ingested off the event loop
-    (PhotoStore.ingest: orient, downscale, strip GPS…), the temporary upload is removed, and the
+    (services.ingest_photo: orient, downscale, strip GPS unless the inspection keeps it…), the temporary upload is removed, and the
     stored photo is attached. A refused file (PhotoRejected) shows why and attaches nothing.
     """
 
@@ -140,7 +140,7 @@ class PhotoButton(ft.Column):
             return  # 0 % and every 10 %: the upload goes on
         name, temp = queue.pop(0)
         try:
-            stored = await asyncio.to_thread(ingest_upload, app.ctx.workspace.photos, temp, name)
+            stored = await asyncio.to_thread(ingest_upload, app.ctx.workspace, self.inspection_id, temp, name)
         except Exception as exc:  # noqa: BLE001 - PhotoRejected says why in zh/en
             message = _message(exc, app.lang, name)
             self._say("", _append(self.error, message))
@@ -169,10 +169,11 @@ def upload_refusal(size: int, name: str):
     return None
 
 
-def ingest_upload(photos, temp: Path, original_name: str):
-    """Ingest one uploaded file into the photo store, then remove the upload (accepted or not)."""
+def ingest_upload(ws, inspection_id: str, temp: Path, original_name: str):
+    """Ingest one uploaded file into the photo store under the inspection's GPS policy
+    (services.ingest_photo: keep_gps=inspection.keep_gps), then remove the upload (accepted or not)."""
     try:
-        return photos.ingest(temp.read_bytes(), original_name)
+        return services.ingest_photo(ws, inspection_id, temp.read_bytes(), original_name)
     finally:
         _remove(temp)
 
