@@ -116,6 +116,29 @@ STRINGS: dict[str, tuple[str, str]] = {
     "prerequisites": ("前置条件", "Prerequisites"),
     "yes": ("是", "Yes"),
     "no": ("否", "No"),
+    "keep_gps": ("保留照片位置信息（GPS）", "Keep photo location (GPS)"),
+    "keep_gps_note": ("默认关闭：照片的拍摄位置会被去除。开启后，本次评审的照片在报告中保留拍摄位置。",
+                      "Off by default: the place a photo was taken is removed. On: this inspection's photos "
+                      "keep it, also in the report."),
+    "gps_kept": ("照片保留位置信息（GPS）", "Photos keep their location (GPS)"),
+    "report": ("签章报告", "Signed report"),
+    "report_button": ("生成并下载签章报告", "Signed report (PDF)"),
+    "report_note": ("报告为 PDF，带数字签章和内容校验值；同一版本只生成一次，之后直接下载。",
+                    "A PDF with a digital signature and a content hash; made once per revision, then downloaded."),
+    "report_building": ("正在生成并签章报告…", "Building and signing the report…"),
+    "report_ready": ("签章报告已生成：{name}", "Signed report ready: {name}"),
+    "report_stored": ("签章报告：{name}", "Signed report: {name}"),
+    "download_pdf": ("下载签章报告 PDF", "Download the report PDF"),
+    "export_reports": ("导出报告给卫健局", "Export reports"),
+    "export_title": ("导出签章报告（给卫健局）", "Export signed reports (for the health bureau)"),
+    "export_choose": ("勾选要导出的已锁定评审：每份生成签章 PDF，另附清单（manifest.csv / .json），打包为一个压缩包。",
+                      "Tick the locked inspections to export: a signed PDF each, a manifest (manifest.csv / .json), "
+                      "all in one zip."),
+    "export_run": ("导出", "Export"),
+    "exporting": ("正在生成并打包签章报告…", "Building and packing the signed reports…"),
+    "export_done": ("已导出 {n} 份报告：{folder}", "{n} report(s) exported: {folder}"),
+    "export_skipped": ("跳过：{what}", "Skipped: {what}"),
+    "download_zip": ("下载压缩包", "Download the zip"),
 }
 
 QUICK_PHRASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

@@ -22,7 +22,8 @@ DEFAULT_PORT = 8550
 
 
 def build_asgi_app(data_dir: Path, standards_dir: Path | None = None):
-    """The ASGI app: Flet (websocket, static client, uploads) plus a read-only photo route."""
+    """The ASGI app: Flet (websocket, static client, uploads) plus read-only routes for photos,
+    sync bundles, signed reports and report exports (each serves only its own folder)."""
     import flet_web.fastapi as flet_fastapi
 
     from inspect_app.ui.app import make_main
@@ -57,6 +58,26 @@ def build_asgi_app(data_dir: Path, standards_dir: Path | None = None):
         if path is None:
             raise HTTPException(status_code=404)
         return FileResponse(path, media_type="application/zip", filename=name)
+
+    @outer.get("/reports/{name}")
+    async def report(name: str):
+        """A signed report (签章报告) of a locked inspection: only <data>/reports/JCR-….pdf."""
+        from inspect_app.ui.reports import report_file
+
+        path = report_file(data_dir, name)
+        if path is None:
+            raise HTTPException(status_code=404)
+        return FileResponse(path, media_type="application/pdf", filename=name)
+
+    @outer.get("/exports/{stamp}/{name}")
+    async def export(stamp: str, name: str):
+        """A file of one export for the bureau (<data>/exports/<stamp>/: zip, PDFs, manifests)."""
+        from inspect_app.ui.reports import export_file, media_type
+
+        path = export_file(data_dir, stamp, name)
+        if path is None:
+            raise HTTPException(status_code=404)
+        return FileResponse(path, media_type=media_type(path), filename=f"{stamp}-{name}")
 
     @outer.get("/offline-shims.js")
     async def offline_shims():

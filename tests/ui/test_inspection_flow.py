@@ -2,7 +2,8 @@
 
 Create a center, start an inspection, rate every item of two clauses (one to C or better, one
 below C), add a note and a photo, reload and see it all still there, restart the app and land
-on the same clause, see the summary verdict, sign (team and director) and lock. Screenshots of
+on the same clause, see the summary verdict, sign (team and director) and lock, download the signed report PDF
+(valid signature) and the export zip for the bureau. Screenshots of
 each screen at tablet and phone size go to test-artifacts/.
 """
 
@@ -10,12 +11,17 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
+import httpx
 import pytest
 from PIL import Image
 
 from inspect_app import paths, services
 from inspect_app.inspection import ItemResult
+from inspect_app.report.verify import verify_report
 from inspect_app.scoring import ClauseLevel, clause_level, level_name, score_inspection
 from inspect_app.standard.loader import load_standard
 from inspect_app.ui_state import clause_route
@@ -69,7 +75,8 @@ def test_visit_rate_reload_restart_summary_sign_lock(browser, app_server, watch,
     try:
         inspection_id = _visit(page, app_server, artifacts, standard, good, bad, good_level)
     except Exception:
-        shot(page, artifacts, "FAILED-flow")
+        page = ctx.pages[-1] if ctx.pages else page  # the tab opened after the restart
+        page.screenshot(path=str(artifacts / "FAILED-flow.png"))
         for e in page.locator("flt-semantics").all()[:60]:
             print("SEM", repr(e.get_attribute("aria-label")), e.inner_text().replace("\n", " | ")[:100])
         print(app_server.output()[-3000:])
@@ -102,6 +109,10 @@ def _visit(page, app_server, artifacts, standard, good, bad, good_level):
     page.get_by_role("button", name=f"✓ {ME}", exact=True).wait_for(timeout=LONG)
     button(page, "王珺", exact=True).click()
     page.get_by_role("button", name="✓ 王珺", exact=True).wait_for(timeout=LONG)
+    # GPS policy: off unless the team switches it on (this inspection keeps the default).
+    page.get_by_role("switch", name=re.compile("保留照片位置信息")).wait_for(timeout=LONG)
+    wait_text(page, "照片的拍摄位置会被去除")
+    shot(page, artifacts, "01b-start-dialog-tablet")
     page.get_by_role("button", name="开始评审", exact=True).last.click()
     page.wait_for_url(re.compile(r"/i/[^/]+$"), timeout=LONG)
     inspection_id = _inspection_id(page)
@@ -219,6 +230,44 @@ def _visit(page, app_server, artifacts, standard, good, bad, good_level):
     button(page, "确认并锁定评审").click()
     wait_text(page, "评审已锁定")
     shot(page, artifacts, "08-signed-locked-tablet")
+
+    # The signed report: built and signed on the server, then downloaded by the browser.
+    button(page, "生成并下载签章报告").click()
+    download = button(page, "下载签章报告 PDF")
+    download.wait_for(timeout=90_000)
+    wait_text(page, "签章报告已生成")
+    shot(page, artifacts, "09-signed-report-tablet")
+    with page.expect_download(timeout=LONG) as got:
+        download.click()
+    pdf = Path(got.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    [stored] = (app_server.data_dir / "reports").glob("JCR-*.pdf")
+    assert got.value.suggested_filename == stored.name and pdf == stored.read_bytes()
+    assert httpx.get(f"{app_server.url}reports/{stored.name}").content == pdf
+    # pyHanko's validation runs its own event loop: not in Playwright's thread.
+    with ThreadPoolExecutor(1) as pool:
+        result = pool.submit(verify_report, pdf, data_dir=app_server.data_dir).result()
+    assert result.valid and result.trusted, result.lines()
+    for bad in ("reports/..%2Fsigning%2Flocal-key.pem", "reports/..%2F..%2Fhub_account.json",
+                "exports/..%2F..%2Fsigning/local-key.pem", "exports/x/..%2F..%2Freports%2F" + stored.name):
+        assert httpx.get(app_server.url + bad).status_code == 404, bad
+
+    # Home: export every locked inspection for the health bureau, then the zip.
+    page.goto(app_server.url, wait_until="load")
+    enable_semantics(page)
+    button(page, "导出报告给卫健局").click()
+    page.get_by_role("checkbox", name=re.compile(CENTER)).wait_for(timeout=LONG)
+    button(page, "导出", exact=True).click()
+    zip_button = button(page, "下载压缩包")
+    zip_button.wait_for(timeout=90_000)
+    wait_text(page, "已导出 1 份报告")
+    shot(page, artifacts, "10-export-tablet")
+    [made] = (app_server.data_dir / "exports").glob("*/jiceng-reports.zip")
+    with page.expect_download(timeout=LONG) as got:
+        zip_button.click()
+    with zipfile.ZipFile(got.value.path()) as zf:
+        assert zf.read(stored.name) == pdf and "manifest.csv" in zf.namelist()
+    assert httpx.get(f"{app_server.url}exports/{made.parent.name}/{made.name}").content == made.read_bytes()
     return inspection_id
 
 def _phone_screens(browser, watch, app_server, artifacts, inspection_id, good, bad, good_level):
@@ -234,7 +283,7 @@ def _phone_screens(browser, watch, app_server, artifacts, inspection_id, good, b
         ("04-clause-below-c", clause_route(inspection_id, bad.number), "D 不合格"),
         ("05-summary", f"/i/{inspection_id}/summary", "问题清单"),
         ("06-photos", f"/i/{inspection_id}/photos", good.number),
-        ("08-signed-locked", f"/i/{inspection_id}/sign", "评审已锁定"),
+        ("08-signed-locked", f"/i/{inspection_id}/sign", "签章报告"),
     ]:
         open_app(p, base + route)
         try:
@@ -245,4 +294,13 @@ def _phone_screens(browser, watch, app_server, artifacts, inspection_id, good, b
                 print("SEM", repr(e.get_attribute("aria-label")), e.inner_text().replace("\n", " | ")[:100])
             print(app_server.output()[-3000:])
             raise
+    # The start dialog (GPS switch) and the export dialog at phone size.
+    open_app(p, base + "/")
+    button(p, "开始评审").click()
+    p.get_by_role("switch", name=re.compile("保留照片位置信息")).wait_for(timeout=LONG)
+    shot(p, artifacts, "01b-start-dialog-phone", expect="照片的拍摄位置会被去除")
+    button(p, "取消", exact=True).click()
+    button(p, "导出报告给卫健局").click()
+    p.get_by_role("checkbox", name=re.compile(CENTER)).wait_for(timeout=LONG)
+    shot(p, artifacts, "10-export-phone")
     phone.close()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import flet as ft
 
 from inspect_app import services
+from inspect_app.errors import UserError
 from inspect_app.inspection import CenterType, HealthCenter, InspectionStatus, TeamRole
 from inspect_app.ui.components.choice import ChoiceRow
 from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, heading
+from inspect_app.ui.reports import NOTHING_LOCKED, export_for_bureau
 from inspect_app.ui_state import by_status, clause_route, resume_clause, split_team, team_members
 
 
@@ -50,9 +54,10 @@ class HomeScreen:
     # ------------------------------------------------------------ inspections
     def _inspections(self) -> ft.Control:
         t = self.app.t
-        rows: list[ft.Control] = [ft.Row([heading(t("inspections")),
-                                          big_button(t("start_inspection"), self._start_dialog, icon=ft.Icons.PLAY_ARROW,
-                                                     disabled=not self.centers)],
+        actions = ft.Row([big_button(t("export_reports"), self._export_dialog, icon=ft.Icons.IOS_SHARE, filled=False),
+                          big_button(t("start_inspection"), self._start_dialog, icon=ft.Icons.PLAY_ARROW,
+                                     disabled=not self.centers)], spacing=8, wrap=True)
+        rows: list[ft.Control] = [ft.Row([heading(t("inspections")), actions],
                                          alignment=ft.MainAxisAlignment.SPACE_BETWEEN, wrap=True)]
         if not self.inspections:
             rows.append(ft.Text(t("no_inspections")))
@@ -73,7 +78,8 @@ class HomeScreen:
         return card(
             ft.Text(center, size=16, weight=ft.FontWeight.W_600),
             ft.Text(f"{std} · {when}", size=13),
-            ft.Text(f"{team}" + (f" · {t('at_clause')} {insp.current_clause}" if insp.current_clause else ""),
+            ft.Text(f"{team}" + (f" · {t('at_clause')} {insp.current_clause}" if insp.current_clause else "")
+                    + (f" · {t('gps_kept')}" if insp.keep_gps else ""),
                     size=13, color=ft.Colors.GREY_700),
             ft.Row([big_button(action, lambda e, i=insp.id: self._open(i), icon=ft.Icons.ARROW_FORWARD),
                     big_button(t("overview"), lambda e, i=insp.id: self.app.go(f"/i/{i}"), filled=False)],
@@ -113,6 +119,9 @@ class HomeScreen:
         me = ft.TextField(label=t("my_name"), value=app.me, on_change=refresh_leader)
         team = ft.TextField(label=t("team"), multiline=True, min_lines=1, max_lines=3, on_change=refresh_leader)
         refresh_leader()
+        # GPS policy of this inspection's photos (Inspection.keep_gps): off unless the team asks.
+        keep_gps = ft.Switch(label=t("keep_gps"), value=False, on_change=lambda ev: None)
+        keep_gps_note = ft.Text(t("keep_gps_note"), size=12, color=ft.Colors.GREY_700)
         error = ft.Text("", color=ft.Colors.RED_700)
 
         async def start(ev):
@@ -122,7 +131,8 @@ class HomeScreen:
                 return
             await app.set_me(me.value or "")
             members = team_members(names(), leader.value)
-            insp = await app.call(services.start_inspection, center.value, standard.value, members, app.me)
+            insp = await app.call(services.start_inspection, center.value, standard.value, members, app.me,
+                                  keep_gps=bool(keep_gps.value))
             if insp is not None:
                 app.page.pop_dialog()
                 app.go(f"/i/{insp.id}")
@@ -132,12 +142,74 @@ class HomeScreen:
             content=ft.Column([ft.Text(t("center"), weight=ft.FontWeight.W_600), center,
                                ft.Text(t("standard"), weight=ft.FontWeight.W_600), standard,
                                me, team, ft.Text(t("leader"), weight=ft.FontWeight.W_600), leader, leader_note,
-                               error], tight=True, scroll=ft.ScrollMode.AUTO, width=560, spacing=10),
+                               keep_gps, keep_gps_note, error], tight=True, scroll=ft.ScrollMode.AUTO, width=560, spacing=10),
             actions=[big_button(t("cancel"), lambda ev: app.page.pop_dialog(), filled=False),
                      big_button(t("start_inspection"), start)],
             inset_padding=ft.Padding.all(12) if app.narrow else None,
         )
         app.page.show_dialog(dlg)
+
+    # ------------------------------------------------------------ export for the bureau
+    def _export_dialog(self, e) -> None:
+        """导出报告给卫健局: tick locked inspections (all by default), export into
+        <data>/exports/<timestamp>/ off the event loop, then offer the zip (/exports/…)."""
+        app, t = self.app, self.app.t
+        locked = [i for i in self.inspections if i.status is InspectionStatus.LOCKED]
+        close = big_button(t("close"), lambda ev: app.page.pop_dialog(), filled=False)
+        if not locked:
+            app.page.show_dialog(ft.AlertDialog(
+                modal=True, title=ft.Text(t("export_title")),
+                content=ft.Text(NOTHING_LOCKED.message(app.lang), width=480),
+                actions=[close], inset_padding=ft.Padding.all(12) if app.narrow else None))
+            return
+        boxes = []
+        for insp in locked:
+            center = self.center_names.get(insp.center_id, insp.center_id)
+            when = insp.started_on.astimezone().strftime("%Y-%m-%d")
+            rev = f" · R{insp.revision}" if insp.revision > 1 else ""
+            boxes.append(ft.Checkbox(label=f"{center} · {when}{rev}", value=True, data=insp.id,
+                                     on_change=lambda ev: None))
+        message = ft.Text("", size=13, visible=False, expand=True)
+        progress = ft.ProgressRing(width=24, height=24, visible=False)
+        download = ft.FilledButton(t("download_zip"), icon=ft.Icons.DOWNLOAD, height=TARGET, visible=False)
+
+        async def run(ev):
+            chosen = [b.data for b in boxes if b.value]
+            run_button.disabled = True
+            progress.visible = True
+            message.value, message.color, message.visible = t("exporting"), None, True
+            download.visible = False
+            app.page.update()
+            try:
+                done = await asyncio.to_thread(export_for_bureau, app.ctx.workspace, chosen)
+            except Exception as exc:  # noqa: BLE001 - UserError (none ticked, signing key) says why
+                message.value = exc.message(app.lang) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+                message.color = ft.Colors.RED_700
+            else:
+                lines = [t("export_done", n=done.count, folder=f"exports/{done.folder.name}")]
+                lines += [t("export_skipped", what=f"{i} — {en if app.lang == 'en' else zh}")
+                          for i, zh, en in done.skipped]
+                message.value = "\n".join(lines)
+                download.action = ft.OpenUrl(done.url, target=ft.UrlTarget.SELF)
+                download.visible = True
+            finally:
+                run_button.disabled = False
+                progress.visible = False
+                app.page.update()
+
+        run_button = big_button(t("export_run"), run, icon=ft.Icons.IOS_SHARE)
+        app.page.show_dialog(ft.AlertDialog(
+            modal=True, title=ft.Text(t("export_title")),
+            content=ft.Column([ft.Text(t("export_choose"), size=13, color=ft.Colors.GREY_800), *boxes,
+                               ft.Row([progress, message], spacing=8, wrap=False,
+                                      vertical_alignment=ft.CrossAxisAlignment.CENTER),
+                               download],
+                              # A scrolling Column fills the dialog's full height: only scroll a long list.
+                              tight=True, scroll=ft.ScrollMode.AUTO if len(boxes) > 6 else None, width=560,
+                              spacing=8),
+            actions=[close, run_button],
+            inset_padding=ft.Padding.all(12) if app.narrow else None,
+        ))
 
     # ------------------------------------------------------------ centers
     def _centers(self) -> ft.Control:

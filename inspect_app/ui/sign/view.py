@@ -7,12 +7,14 @@ import asyncio
 import flet as ft
 
 from inspect_app import services
+from inspect_app.errors import UserError
 from inspect_app.evidence import render_strokes_png
 from inspect_app.inspection import InspectionStatus, TeamRole
+from inspect_app.ui.components.common import TARGET, big_button, card, heading
 from inspect_app.ui.components.inspection_screen import InspectionScreen
-from inspect_app.ui.components.common import big_button, card
 from inspect_app.ui.components.photos import photo_url
 from inspect_app.ui.components.signature_pad import PAD_H, PAD_W, SignaturePad
+from inspect_app.ui.reports import existing_report, make_signed_report, report_url
 from inspect_app.ui_state import signers
 
 S = InspectionStatus
@@ -49,10 +51,62 @@ class SignScreen(InspectionScreen):
                 controls.append(big_button(t("lock"), self._sign_and_lock, icon=ft.Icons.LOCK))
             elif status is S.SIGNED:
                 controls.append(big_button(t("lock"), self._lock, icon=ft.Icons.LOCK))
-            else:
-                controls.append(ft.Text(t("locked_note"), color=ft.Colors.GREEN_800, weight=ft.FontWeight.W_600))
+            else:  # locked: what is left to do is the signed report, so it comes first, under the verdict
+                controls[1:1] = [ft.Text(t("locked_note"), color=ft.Colors.GREEN_800, weight=ft.FontWeight.W_600),
+                                 self._report_card()]
         self.view = self.frame(f"/i/{inspection_id}/sign", t("sign"), f"/i/{inspection_id}/summary", controls,
                                stretch=True, spacing=14)
+
+    # ------------------------------------------------------------ signed report
+    def _report_card(self) -> ft.Control:
+        """签章报告: build and sign (off the event loop), then a download button (/reports/<name>)."""
+        t = self.app.t
+        stored = existing_report(self.app.ctx.workspace, self.data.inspection)
+        self.report_msg = ft.Text(t("report_stored", name=stored.name) if stored else "", size=13,
+                                  visible=stored is not None)
+        self.report_progress = ft.ProgressRing(width=24, height=24, visible=False)
+        self.report_download = ft.OutlinedButton(
+            t("download_pdf"), icon=ft.Icons.DOWNLOAD, height=TARGET, visible=stored is not None,
+            action=ft.OpenUrl(report_url(stored), target=ft.UrlTarget.SELF) if stored else None)
+        # A Text as content keeps the theme's CJK font (a ButtonStyle text_style drops it: boxes).
+        self.report_button = ft.FilledButton(
+            content=ft.Text(t("report_button"), size=17, weight=ft.FontWeight.W_600),
+            icon=ft.Icons.PICTURE_AS_PDF, height=56, on_click=self._make_report)
+        return card(
+            heading(t("report"), 16),
+            ft.Text(t("report_note"), size=13, color=ft.Colors.GREY_800),
+            ft.Row([self.report_button, self.report_progress], wrap=True, spacing=12,
+                   vertical_alignment=ft.CrossAxisAlignment.CENTER),
+            self.report_msg,
+            self.report_download,
+        )
+
+    async def _make_report(self, e=None) -> None:
+        app, t = self.app, self.app.t
+        self.report_button.disabled = True
+        self.report_progress.visible = True
+        self.report_msg.value, self.report_msg.visible = t("report_building"), True
+        self.report_msg.color = None
+        self.report_button.page.update()
+        try:
+            made = await asyncio.to_thread(make_signed_report, app.ctx.workspace, self.id)
+        except Exception as exc:  # noqa: BLE001 - UserError (signing key, not locked) says why
+            text = exc.message(app.lang) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+            self.report_msg.value, self.report_msg.color = text, ft.Colors.RED_700
+            app.fail(exc)
+        else:
+            lines = [t("report_ready" if made.created else "report_stored", name=made.path.name)]
+            notice = made.notice[1 if app.lang == "en" else 0]
+            if notice:
+                lines.append(notice)
+            self.report_msg.value = "\n".join(lines)
+            self.report_download.action = ft.OpenUrl(made.url, target=ft.UrlTarget.SELF)
+            self.report_download.visible = True
+        finally:
+            self.report_button.disabled = False
+            self.report_progress.visible = False
+            if self.report_button.page:
+                self.report_button.page.update()
 
     def _signer(self, name: str, role: TeamRole, signature, width: int, status) -> ft.Control:
         t = self.app.t
