@@ -35,9 +35,10 @@ from inspect_app.report.content import ReportContent, ReportInput  # noqa: E402
 from inspect_app.report.signing import local_signer, sign_pdf  # noqa: E402
 from inspect_app.report.verify import verify_report  # noqa: E402
 from inspect_app.standard.model import (  # noqa: E402
-    Chapter, Clause, ClauseKind, Item, ItemLevel, Section, Standard,
+    Chapter, Clause, ClauseKind, Item, ItemLevel, Section, Standard, StandardKind,
 )
-from tests.report.fixtures import START, ImageFolder, full_inspection, tiers  # noqa: E402
+from tests.report.fixtures import START, ImageFolder, full_inspection  # noqa: E402
+from inspect_app.standard.defaults import default_verdict_rules  # noqa: E402
 
 MB = 1024 * 1024
 
@@ -62,7 +63,8 @@ def big_standard(n_clauses: int) -> Standard:
                                 for c in ("C-1", "C-2", "C-3", "B-1", "B-2", "A-1"))))
             sections.append(Section(number=f"{ch}.{se}", title=f"第{ch}章第{se}节", clauses=tuple(clauses)))
         chapters.append(Chapter(number=str(ch), title=f"第{ch}章", sections=tuple(sections)))
-    return Standard(id="bench", title="基准测试标准", edition="2018版", verdict_rules=tiers(), chapters=tuple(chapters))
+    return Standard(id="bench", title="基准测试标准", edition="2018版", verdict_rules=default_verdict_rules(StandardKind.GRADED),
+                    chapters=tuple(chapters))
 
 
 def noise_jpeg(seed: int) -> bytes:
