@@ -16,36 +16,18 @@ from httpx._content import IteratorByteStream
 
 from inspect_app import paths, services
 from inspect_app.errors import UserError
-from inspect_app.inspection import TeamMember, TeamRole, utc_now
+from inspect_app.inspection import TeamRole, utc_now
 from inspect_app.sync.background import SyncRunner
 from inspect_app.sync.bundle import export_bundle, import_bundle
 from inspect_app.sync.client import HubClient
 from tests.store.helpers import rated_items
 from tests.sync.hubproc import Tablet
-from tests.sync.photos import png_bytes, random_jpeg
-
-
-def start(tablet: Tablet) -> str:
-    center = services.add_center(tablet.ws, "青山镇卫生院", actor="王芳", county="青山县")
-    team = [TeamMember(name="王芳", role=TeamRole.LEADER), TeamMember(name="李明")]
-    return services.start_inspection(tablet.ws, center.id, "test-std", team, inspector="王芳").id
-
-
-def add_photos(tablet: Tablet, iid: str, count: int, kb: int) -> list[str]:
-    shas = []
-    for n in range(count):
-        photo = tablet.ws.photos.ingest(random_jpeg(kb), f"IMG_{n:04}.jpg")
-        services.attach_evidence(tablet.ws, iid, photo, clause_number="1.1.1")
-        shas.append(photo.sha256)
-    return shas
+from tests.sync.scenario import add_photos, auth, start, two_tablets
+from tests.sync.photos import png_bytes
 
 
 def hub_ops(hub, iid: str) -> dict:
     return json.loads((hub.data / "hub" / "inspections" / f"{iid}.json").read_text())["ops"]
-
-
-def auth(hub, user: str) -> dict:
-    return {"Authorization": f"Bearer {hub.token(user)}"}
 
 
 def test_replayed_push_changes_nothing_and_a_forged_one_is_refused(tmp_path, hub, standards):
@@ -72,14 +54,7 @@ def test_replayed_push_changes_nothing_and_a_forged_one_is_refused(tmp_path, hub
 
 
 def test_a_clock_a_day_fast_does_not_win_over_a_later_edit(tmp_path, hub, standards):
-    a = Tablet(tmp_path / "a", standards, clock=lambda: utc_now() + timedelta(days=1))
-    b = Tablet(tmp_path / "b", standards)
-    a.sign_in(hub, "wangfang")
-    b.sign_in(hub, "liming")
-    iid = start(a)
-    services.rate_item(a.ws, iid, "1.1.1", "C-1", "met")
-    a.sync()
-    b.sync()
+    a, b, iid = two_tablets(tmp_path, hub, standards, clock_a=lambda: utc_now() + timedelta(days=1))
     # B corrects A's rating after seeing it: B's op supersedes A's although A's clock says "tomorrow"
     services.rate_item(b.ws, iid, "1.1.1", "C-1", "not_met", actor="李明")
     b.sync()
@@ -94,13 +69,7 @@ def test_a_clock_a_day_fast_does_not_win_over_a_later_edit(tmp_path, hub, standa
 
 
 def test_signed_revision_is_refused_by_the_hub_and_a_new_revision_carries_its_reason(tmp_path, hub, standards):
-    a = Tablet(tmp_path / "a", standards)
-    b = Tablet(tmp_path / "b", standards)
-    a.sign_in(hub, "wangfang")
-    b.sign_in(hub, "liming")
-    iid = start(a)
-    a.sync()
-    b.sync()
+    a, b, iid = two_tablets(tmp_path, hub, standards, first_rating=None)
     std = services.standard_for(a.ws, services.get_inspection(a.ws, iid))
     for clause, code in rated_items(std):
         services.rate_item(a.ws, iid, clause, code, "met" if clause != "1.1.2" else "not_met")

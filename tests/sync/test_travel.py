@@ -24,7 +24,7 @@ from inspect_app.sync.local import signature_key
 from tests.store.helpers import make_standard, rated_items, write_standard
 from tests.sync.hubproc import PASSWORD, Tablet
 from tests.sync.photos import jpeg_bytes, png_bytes
-from tests.sync.test_rules import add_photos, auth, start
+from tests.sync.scenario import add_photos, auth, start
 
 
 def sign_off(tablet: Tablet, iid: str, *, lock: bool = True) -> None:

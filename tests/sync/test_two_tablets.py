@@ -5,25 +5,11 @@ from __future__ import annotations
 import httpx
 
 from inspect_app import services
-from inspect_app.inspection import TeamMember, TeamRole
-from tests.sync.hubproc import Tablet
-
-
-def start(tablet: Tablet) -> str:
-    center = services.add_center(tablet.ws, "青山镇卫生院", actor="王芳", county="青山县")
-    team = [TeamMember(name="王芳", role=TeamRole.LEADER), TeamMember(name="李明")]
-    return services.start_inspection(tablet.ws, center.id, "test-std", team, inspector="王芳").id
+from tests.sync.scenario import two_tablets
 
 
 def test_offline_edits_merge_and_conflict_is_resolved_by_a_person(tmp_path, hub, standards):
-    a = Tablet(tmp_path / "a", standards)
-    b = Tablet(tmp_path / "b", standards)
-    a.sign_in(hub, "wangfang")
-    b.sign_in(hub, "liming")
-    iid = start(a)
-    services.rate_item(a.ws, iid, "1.1.1", "C-1", "met")
-    a.sync()
-    b.sync()
+    a, b, iid = two_tablets(tmp_path, hub, standards)
     assert b.rating(iid, "1.1.1", "C-1") == "met"
 
     # offline: different clauses, and the same item rated differently
