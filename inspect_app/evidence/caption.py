@@ -6,14 +6,13 @@ and carries the stored JPEG's EXIF and ICC profile, which are already upright an
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
 from inspect_app import paths
-from inspect_app.evidence.decode import CHINA_TZ, STORED_QUALITY
+from inspect_app.evidence.decode import CHINA_TZ, STORED_QUALITY, encode_jpeg
 from inspect_app.evidence.store import PhotoStore
 
 
@@ -57,14 +56,7 @@ def captioned_copy(
         draw.text((size, y), line, font=font, fill=(255, 255, 255, 255))
         y += line_height
     result = Image.alpha_composite(picture.convert("RGBA"), overlay).convert("RGB")
-    out = io.BytesIO()
-    options: dict = {"quality": STORED_QUALITY}
-    if exif:
-        options["exif"] = exif
-    if icc:
-        options["icc_profile"] = icc
-    result.save(out, "JPEG", **options)
-    return out.getvalue()
+    return encode_jpeg(result, quality=STORED_QUALITY, exif=exif, icc_profile=icc)
 
 
 @lru_cache(maxsize=8)
