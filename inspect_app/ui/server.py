@@ -26,11 +26,14 @@ def build_asgi_app(data_dir: Path, standards_dir: Path | None = None):
     sync bundles, signed reports and report exports (each serves only its own folder)."""
     import flet_web.fastapi as flet_fastapi
 
+    from inspect_app.evidence import PhotoStore
     from inspect_app.ui.app import make_main
 
     upload_dir = data_dir / "uploads"
     upload_dir.mkdir(parents=True, exist_ok=True)
     clear_uploads(upload_dir)
+    # Before this process ingests anything (photos, sync): what a killed ingest left half-written.
+    PhotoStore.in_data_dir(data_dir).clean_incomplete()
     # Upload URLs are signed; a key per process is enough because a pending upload never
     # outlives the process that signed it.
     secret = os.environ.get("FLET_SECRET_KEY") or secrets.token_urlsafe(32)
