@@ -171,13 +171,3 @@ class HubFiles:
             fsync_dir(self.blobs_dir)
         fsync_dir(self.partial_dir)
         return verified, failed
-
-    def verify_blob(self, sha: str) -> bool:
-        digest = hashlib.sha256()
-        try:
-            with open(self.blob_path(sha), "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(block)
-        except FileNotFoundError:
-            return False
-        return digest.hexdigest() == sha
