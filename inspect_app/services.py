@@ -203,7 +203,8 @@ def edit_center(ws: Workspace, center_id: str, *, actor: str, **changes: Any) ->
     return new
 
 
-def _center(ws: Workspace, center_id: str) -> HealthCenter:
+def get_center(ws: Workspace, center_id: str) -> HealthCenter:
+    """One health center by id; a clear message when it is not here."""
     for center in list_centers(ws):
         if center.id == center_id:
             return center
@@ -267,7 +268,7 @@ def start_inspection(ws: Workspace, center_id: str, standard: Standard | Standar
                      team: list[TeamMember] | list[str], inspector: str, *, keep_gps: bool = False) -> Inspection:
     """A new inspection. keep_gps: this inspection's photos keep their location (GPS) in the
     derivative shown and put in the report; off by default (the GPS-free JPEG is used)."""
-    center = _center(ws, center_id)
+    center = get_center(ws, center_id)
     if isinstance(standard, StandardInfo):
         standard = load_standard(ws, standard.path)
     elif isinstance(standard, str):

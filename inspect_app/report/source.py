@@ -10,19 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from inspect_app import services
-from inspect_app.errors import UserError
 from inspect_app.evidence import caption_text, captioned_copy
 from inspect_app.evidence_rules import inspection_gaps, need_text
 from inspect_app.inspection import HealthCenter, Inspection
 from inspect_app.report.content import EvidenceGap, ReportInput, RevisionNote
 from inspect_app.standard.model import Standard
-
-def find_center(ws: services.Workspace, center_id: str) -> HealthCenter:
-    for center in services.list_centers(ws):
-        if center.id == center_id:
-            return center
-    raise UserError(f"找不到评审对应的机构（{center_id}）。", f"The inspected center {center_id} was not found.")
-
 
 def evidence_gaps_for(standard: Standard, snapshot: services.InspectionSnapshot) -> list[EvidenceGap]:
     """Evidence still missing by the UI engineer's pure rules (inspect_app/evidence_rules.py):
@@ -53,7 +45,7 @@ def report_input(ws: services.Workspace, inspection_id: str,
     snap = services.snapshot(ws, inspection_id)
     inspection: Inspection = snap.inspection
     standard = services.standard_for(ws, inspection)
-    center = find_center(ws, inspection.center_id)
+    center = services.get_center(ws, inspection.center_id)
     gaps = [to_gap(g) for g in evidence_gaps] if evidence_gaps is not None else evidence_gaps_for(standard, snap)
     photos = ws.photos
 
@@ -96,4 +88,4 @@ def earlier_revisions(ws: services.Workspace, inspection_id: str) -> list[Revisi
     return sorted(notes, key=lambda n: n.revision)
 
 
-__all__ = ["earlier_revisions", "evidence_gaps_for", "find_center", "report_input", "to_gap"]
+__all__ = ["earlier_revisions", "evidence_gaps_for", "report_input", "to_gap"]

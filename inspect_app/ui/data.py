@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inspect_app import services
+from inspect_app.errors import UserError
 from inspect_app.evidence_rules import inspection_gaps
 from inspect_app.inspection import HealthCenter, InspectionStatus
 from inspect_app.scoring import InspectionScore, score_inspection
@@ -37,7 +38,10 @@ def load(app, inspection_id: str) -> InspectionData:
     ws = app.ctx.workspace
     snap = services.snapshot(ws, inspection_id)
     standard = services.standard_for(ws, snap.inspection)
-    center = next((c for c in services.list_centers(ws) if c.id == snap.inspection.center_id), None)
+    try:
+        center = services.get_center(ws, snap.inspection.center_id)
+    except UserError:  # the screens still open; they show the center only when it is here
+        center = None
     data = InspectionData(snap=snap, standard=standard, score=None, center=center)  # type: ignore[arg-type]
     # 合格标准 (a tier marked small_institutions_only) counts only for a small institution.
     data.score = score_inspection(standard, data.ratings(), snap.inspection.prerequisites,
