@@ -22,7 +22,7 @@ from pathlib import Path
 
 from inspect_app import services
 from inspect_app.errors import UserError
-from inspect_app.inspection import InspectionStatus
+from inspect_app.inspection import Inspection, InspectionStatus
 from inspect_app.report.builder import BuiltReport, build_report
 from inspect_app.report.content import report_id as make_report_id
 from inspect_app.report.signing import ReportSigner, SigningConfig, get_signer, require_locked, sign_pdf
@@ -88,6 +88,11 @@ def reports_dir(data_dir: Path) -> Path:
     return Path(data_dir) / REPORTS_DIR
 
 
+def signed_report_path(data_dir: Path, inspection: Inspection) -> Path:
+    """Where the signed report of this revision is kept (it may not exist yet)."""
+    return reports_dir(data_dir) / f"{make_report_id(inspection)}.pdf"
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
@@ -111,7 +116,7 @@ def signed_report(ws: services.Workspace, inspection_id: str, *, signing: Signin
     inspection = services.get_inspection(ws, inspection_id)
     require_locked(inspection)
     rid = make_report_id(inspection)
-    path = reports_dir(ws.data_dir) / f"{rid}.pdf"
+    path = signed_report_path(ws.data_dir, inspection)
     if path.is_file() and not rebuild:
         _, content_sha = report_content(path)
         return SignedReport(path=path, report_id=rid, content_sha256=content_sha, created=False)
@@ -216,7 +221,7 @@ def export_reports(ws: services.Workspace, out_dir: Path, inspection_ids: Sequen
             skipped.append((inspection_id, f"评审未锁定（{inspection.status.value}），没有签章报告。",
                             f"Not locked ({inspection.status.value}): no signed report."))
             continue
-        if signer is None and not (reports_dir(ws.data_dir) / f"{make_report_id(inspection)}.pdf").is_file():
+        if signer is None and not signed_report_path(ws.data_dir, inspection).is_file():
             signer = get_signer(ws.data_dir, signing)
         pdfs.append(signed_report(ws, inspection_id, signing=signing, signer=signer).path)
     result = export_bundle(pdfs, out_dir)

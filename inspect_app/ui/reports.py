@@ -51,12 +51,11 @@ def report_url(path: Path) -> str:
 
 def existing_report(ws, inspection) -> Path | None:
     """The signed PDF of this locked revision if it was already made (no building here)."""
-    from inspect_app.report.content import report_id
-    from inspect_app.report.export import reports_dir
+    from inspect_app.report.export import signed_report_path
 
     if inspection.status is not InspectionStatus.LOCKED:
         return None
-    path = reports_dir(ws.data_dir) / f"{report_id(inspection)}.pdf"
+    path = signed_report_path(ws.data_dir, inspection)
     return path if path.is_file() else None
 
 
