@@ -61,6 +61,7 @@ class Finding(_Record):
     items: dict[str, ItemRating] = Field(default_factory=dict)
     note: str = ""
     rectification: dict[str, str] = Field(default_factory=dict)  # 整改建议 per item code
+    disagreement_reason: str = ""  # why this level differs from the self-assessment's (差异说明)
     updated_by: str = ""
     updated_at: datetime | None = None
 
@@ -76,6 +77,23 @@ class TeamRole(StrEnum):
     LEADER = "leader"  # 评审组长
     EXPERT = "expert"  # 评审专家
     DIRECTOR = "director"  # 被评机构负责人
+
+
+class Stage(StrEnum):
+    """评价阶段: which layer of the review chain an inspection is (see docs/review-chain.md)."""
+
+    SELF = "self"  # 机构自评: the center rates itself on the hub pages
+    COUNTY = "county"  # 县级审核: the county team's tablet walk-through
+    CITY = "city"  # 市级复核
+    PROVINCE = "province"  # 省级评价
+
+    @property
+    def zh(self) -> str:
+        return STAGE_ZH[self]
+
+
+STAGE_ZH = {Stage.SELF: "机构自评", Stage.COUNTY: "县级审核", Stage.CITY: "市级复核", Stage.PROVINCE: "省级评价"}
+STAGE_ORDER = (Stage.SELF, Stage.COUNTY, Stage.CITY, Stage.PROVINCE)
 
 
 class TeamMember(_Record):
@@ -101,6 +119,14 @@ class Inspection(_Record):
     prerequisites: dict[str, bool | None] = Field(default_factory=dict)  # 前置条件 id -> met
     keep_gps: bool = False
     current_clause: str = ""  # where the inspector left off
+    # The review chain (inspect_app/review_chain.py): which layer this is, of which round
+    # (评价轮次), the clauses a sampled re-check rates (recorded when it starts; empty = all),
+    # and whether the inspector may see the self-ratings before rating (round option).
+    stage: Stage = Stage.COUNTY
+    round_id: str = ""
+    sample: list[str] = Field(default_factory=list)
+    sample_rule: str = ""  # how the sample was drawn, e.g. "seed=42;share=0.3;recommended"
+    show_self_ratings: bool = False
 
 
 class EvidenceTarget(_Record):
