@@ -160,7 +160,8 @@ def _level_from_results(items: tuple[Item, ...], results: Mapping[str, ItemResul
 def _explain_level(items: tuple[Item, ...], results: Mapping[str, ItemResult],
                    level: ClauseLevel) -> tuple[Reason, ...]:
     """Why a decided clause sits at `level`: what was met, and what blocks the next level up,
-    e.g. "B: all C, B items met; A-1 not met"."""
+    e.g. "B: all C, B items met; A-1 not met". `results` are the items' own results: an unrated
+    item is named 未评 (not rated), never 不符合, even when it no longer changes the level."""
     if level is ClauseLevel.NOT_APPLICABLE:
         return (Reason("全部条目不适用", "every item is not applicable"),)
     applicable = [i for i in items if results[i.code] is not ItemResult.NA]
@@ -171,11 +172,16 @@ def _explain_level(items: tuple[Item, ...], results: Mapping[str, ItemResult],
     if level is ClauseLevel.A:
         return tuple(reasons)
     next_level = LEVELS_LOW_TO_HIGH[level.rank]  # D -> C, C -> B, B -> A
+    if not any(i.level is next_level for i in items):
+        return tuple(reasons)  # the clause has no such level (a checklist norm has only C)
     at_next = [i for i in applicable if i.level is next_level]
-    blocking = [i.code for i in at_next if results[i.code] is not ItemResult.MET]
-    if blocking:
-        reasons.append(Reason(f"{'、'.join(blocking)} 不符合", f"{', '.join(blocking)} not met"))
-    else:
+    not_met = [i.code for i in at_next if results[i.code] is ItemResult.NOT_MET]
+    unrated = [i.code for i in at_next if results[i.code] is ItemResult.UNRATED]
+    if not_met:
+        reasons.append(Reason(f"{'、'.join(not_met)} 不符合", f"{', '.join(not_met)} not met"))
+    if unrated:
+        reasons.append(Reason(f"{'、'.join(unrated)} 未评", f"{', '.join(unrated)} not rated"))
+    if not at_next:
         reasons.append(Reason(f"无适用的{next_level.value}级条目", f"no applicable {next_level.value} item"))
     return tuple(reasons)
 
@@ -208,7 +214,7 @@ def clause_level(
         reasons = (Reason(f"尚有 {len(unrated)} 个条目未评：{'、'.join(unrated)}",
                           f"{len(unrated)} item(s) not rated yet: {', '.join(unrated)}"),)
         return ClauseScore(level=ClauseLevel.INCOMPLETE, reasons=reasons, **base)
-    return ClauseScore(level=floor, reasons=_explain_level(clause.items, floor_results, floor), **base)
+    return ClauseScore(level=floor, reasons=_explain_level(clause.items, results, floor), **base)
 
 
 def _derived_clause_score(clause: Clause, source_levels: Mapping[str, ClauseLevel]) -> ClauseScore:
@@ -397,6 +403,11 @@ def format_percent_below(have: float, need: float) -> str:
     return f"{int(have * 10) / 10:.1f}"
 
 
+def _not_reached_zh(name: str) -> str:
+    """未达基本标准; a tier called 达标 is 未达标 (not 未达达标)."""
+    return f"未{name}" if name.startswith("达") else f"未达{name}"
+
+
 def check_tier(tier: Tier, totals: Mapping[ClauseKind, LevelCounts]) -> TierCheck:
     """Compare each rule's thresholds with the shares of applicable clauses at or above each level."""
     kind_zh = {ClauseKind.BASIC: "基本条款", ClauseKind.RECOMMENDED: "推荐条款"}
@@ -420,7 +431,7 @@ def check_tier(tier: Tier, totals: Mapping[ClauseKind, LevelCounts]) -> TierChec
                 reached = False
                 shown = format_percent_below(have, need)
                 reasons.append(Reason(
-                    f"未达{tier.name}：{kind_zh[rule.clause_kind]}{level.value}级{above} {shown}% < {need:g}%",
+                    f"{_not_reached_zh(tier.name)}：{kind_zh[rule.clause_kind]}{level.value}级{above} {shown}% < {need:g}%",
                     f"{tier.name_en or tier.name} not reached: {kind_en[rule.clause_kind]} at {level.value}"
                     f"{above_en} {shown}% < {need:g}%"))
     if reached:

@@ -104,3 +104,42 @@ def test_a_derived_clause_agrees_with_its_sources(source_levels):
         assert item_scores["1.2.2"].level is ClauseLevel.NOT_APPLICABLE
     else:
         assert (item_scores["1.2.2"].level is ClauseLevel.C) == expected.at_least(ItemLevel.C)
+
+
+_CODE = r"[CBA](?:-\d+)?"
+
+
+def _named(reason_text: str) -> list[str]:
+    import re
+
+    return re.findall(rf"(?<![A-Za-z0-9-]){_CODE}(?![A-Za-z0-9])", reason_text)
+
+
+@settings(max_examples=300)
+@given(data=st.data())
+def test_no_reason_names_an_item_with_a_result_it_does_not_have(data):
+    """A reason that says 不符合 / not met names only items not met; 未评 / not rated only
+    unrated ones (clause 2.1.3 once read "C-2、C-3 … 不符合" with C-3 … unrated)."""
+    clause = data.draw(clauses())
+    ratings = data.draw(ratings_for(clause, (M, N, NA, U)))
+    score = clause_level(clause, ratings)
+    claims = {"不符合": N, "not met": N, "未评": U, "not rated": U}
+    for reason in score.reasons:
+        for text in (reason.zh, reason.en):
+            for phrase, result in claims.items():
+                if phrase not in text:
+                    continue
+                # Every reason is one claim; the codes it names must all have that result.
+                for code in _named(text):
+                    assert ratings[code] is result, (text, ratings)
+    # The level of a decided clause is never explained with a code the reasons do not match.
+    assert all(ratings[c] is N for c in score.not_met_items)
+
+
+def test_unrated_items_are_named_unrated_not_not_met():
+    """The report case: C-1 met, C-2 not met, C-3 … C-6 unrated."""
+    clause = make_clause("2.1.3", "C-1 C-2 C-3 C-4 C-5 C-6")
+    score = clause_level(clause, {"C-1": M, "C-2": N})
+    assert score.level is ClauseLevel.D
+    assert score.explain("zh") == "D 不合格: C-2 不符合；C-3、C-4、C-5、C-6 未评"
+    assert score.explain("en") == "D below C: C-2 not met; C-3, C-4, C-5, C-6 not rated"
