@@ -505,7 +505,19 @@ def score_inspection(
 
     `ratings` maps clause number → item code → rating (Finding.items).
     """
-    scores = score_clauses(standard, ratings)
+    return assemble_score(standard, score_clauses(standard, ratings), prerequisites,
+                          small_institution=small_institution)
+
+
+def assemble_score(
+    standard: Standard,
+    scores: Mapping[str, ClauseScore],
+    prerequisites: Mapping[str, bool | None] | None = None,
+    *,
+    small_institution: bool = False,
+) -> InspectionScore:
+    """Summaries and verdict from clause scores already made (cheap: counts over the clauses)."""
+    scores = {c.number: scores[c.number] for c in standard.clauses()}
     all_scores = list(scores.values())
     totals = {
         ClauseKind.BASIC: LevelCounts.of([s for s in all_scores if s.kind is ClauseKind.BASIC]),
@@ -521,6 +533,50 @@ def score_inspection(
         rated_items=sum(s.rated for s in all_scores),
         total_items=sum(s.total for s in all_scores),
     )
+
+
+def dependents(standard: Standard, changed: set[str]) -> set[str]:
+    """These clauses and every clause whose level follows from them (derived rules, transitively)."""
+    users: dict[str, set[str]] = {}
+    for clause in standard.clauses():
+        refs = set(clause.derived.sources if clause.derived else ())
+        for item in clause.items:
+            if item.derived:
+                refs.update(item.derived.sources)
+        for ref in refs:
+            users.setdefault(ref, set()).add(clause.number)
+    out, todo = set(), list(changed)
+    while todo:
+        number = todo.pop()
+        if number in out:
+            continue
+        out.add(number)
+        todo.extend(users.get(number, ()))
+    return out
+
+
+def rescore(
+    standard: Standard,
+    previous: InspectionScore,
+    ratings: Mapping[str, Mapping[str, ItemRating | ItemResult]],
+    changed: set[str],
+    prerequisites: Mapping[str, bool | None] | None = None,
+    *,
+    small_institution: bool = False,
+) -> InspectionScore:
+    """Incremental score_inspection: only the changed clauses and those derived from them are
+    scored again; the same result as scoring everything (a property test checks it)."""
+    todo = dependents(standard, changed)
+    scores = dict(previous.clauses)
+    levels = {n: s.level for n, s in scores.items()}
+    mine = [c for c in standard.clauses() if c.number in todo]
+    if any(c.derived or any(i.derived for i in c.items) for c in mine):
+        mine = [c for c in derivation_order(standard) if c.number in todo]  # sources first
+    for clause in mine:
+        score = clause_level(clause, ratings.get(clause.number, {}), levels)
+        scores[clause.number] = score
+        levels[clause.number] = score.level
+    return assemble_score(standard, scores, prerequisites, small_institution=small_institution)
 
 
 # ---------------------------------------------------------------- checklist standards
@@ -610,5 +666,5 @@ __all__ = [
     "ClauseLevel", "ClauseScore", "Deficiency", "GroupSummary", "InspectionScore", "LevelCounts",
     "PostCompliance", "Reason", "TierCheck", "Verdict", "chapter_summaries", "check_tier", "clause_level", "format_percent_below",
     "deficiencies", "derived_met", "derivation_order", "item_results", "level_name", "post_compliance",
-    "score_clauses", "score_inspection", "section_summaries", "verdict",
+    "assemble_score", "dependents", "rescore", "score_clauses", "score_inspection", "section_summaries", "verdict",
 ]

@@ -143,3 +143,22 @@ def test_unrated_items_are_named_unrated_not_not_met():
     assert score.level is ClauseLevel.D
     assert score.explain("zh") == "D 不合格: C-2 不符合；C-3、C-4、C-5、C-6 未评"
     assert score.explain("en") == "D below C: C-2 not met; C-3, C-4, C-5, C-6 not rated"
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_rescoring_only_what_changed_equals_scoring_everything(data):
+    from inspect_app.scoring import rescore, score_inspection
+    from tests.ui.synthetic import synthetic_standard
+
+    std = synthetic_standard(12)
+    hand = [c for c in std.clauses() if c.derived is None]
+
+    def draw_ratings():
+        return {c.number: data.draw(ratings_for(c, (M, N, NA, U))) for c in hand}
+
+    before = draw_ratings()
+    score = score_inspection(std, before)
+    changed = set(data.draw(st.lists(st.sampled_from([c.number for c in hand]), min_size=1, max_size=3)))
+    after = {**before, **{n: data.draw(ratings_for(std.clause(n), (M, N, NA, U))) for n in changed}}
+    assert rescore(std, score, after, changed) == score_inspection(std, after)
