@@ -26,6 +26,7 @@ from inspect_app.errors import UserError
 from inspect_app.hub.accounts import Account, Role
 from inspect_app.hub.ledger import may_read_report
 from inspect_app.hub.reports import centers_table, report_view
+from inspect_app.hub.service import ResponseRequest, answer_deficiency, export_response, ingest_clinic_photo
 
 FONT_FAMILY = "NotoSansSC"
 LINK_SECONDS = 300
@@ -67,8 +68,6 @@ def mount_web(api: FastAPI, hub):
 
     @api.get("/web/export/all")
     def web_export(u: str, exp: str, sig: str):
-        from inspect_app.hub.app import export_response
-
         if check_link("export", u, exp, sig, "all").role is not Role.ADMIN:
             raise HTTPException(403)
         return export_response(hub)
@@ -231,8 +230,6 @@ class HubPages:
             picker = self.pickers[key]
 
             async def picked(e):
-                from inspect_app.hub.app import ingest_clinic_photo
-
                 for f in e.files or []:
                     if not f.bytes:
                         continue
@@ -250,8 +247,6 @@ class HubPages:
             picker.on_result = picked
 
             async def send(_):
-                from inspect_app.hub.app import ResponseRequest, answer_deficiency
-
                 try:
                     body = ResponseRequest(clause=d["clause"], item=d["item"], plan=(plan.value or "").strip(),
                                            due=(due.value or "").strip(), photos=[p["sha256"] for p in attached])

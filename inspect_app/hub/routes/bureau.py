@@ -1,0 +1,21 @@
+"""The bureau (卫健局): every center in one table, and the export of every signed report."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from inspect_app.hub.reports import centers_table
+from inspect_app.hub.routes.deps import Admin, HubDep
+from inspect_app.hub.service import export_response
+
+router = APIRouter()
+
+
+@router.get("/api/bureau/centers")
+def bureau_centers(acct: Admin, hub: HubDep):
+    return centers_table(hub.ledger, hub.data_dir)
+
+
+@router.get("/api/bureau/export")
+def bureau_export(acct: Admin, hub: HubDep):
+    return export_response(hub)

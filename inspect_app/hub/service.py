@@ -1,0 +1,157 @@
+"""The hub as a service (县级中心): its parts on one data folder, and the use cases that
+both the API routes (inspect_app/hub/routes/) and the web pages (web.py) call: a clinic's
+rectification photo and answer, the bureau's export of every signed report.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
+from fastapi.responses import FileResponse
+
+from inspect_app.errors import UserError
+from inspect_app.hub.accounts import Account, Accounts
+from inspect_app.hub.ledger import Ledger
+from inspect_app.hub.reports import report_view, snapshot, standard_from_bytes
+from inspect_app.hub.storage import HubFiles
+from inspect_app.inspection import utc_now
+from inspect_app.sync.protocol import SAFE_ID, SHA256_HEX, Op, Rejection
+
+
+class Hub:
+    """The hub's parts on one data folder (shared by the API and the web pages)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+        self.files = HubFiles(self.data_dir)
+        self.accounts = Accounts(self.files)
+        self.ledger = Ledger(self.files, check=self.check_op)
+        self._photos = None
+
+    @property
+    def photos(self):
+        """The hub's photo store (<data>/hub/photos): clinics' rectification photos are ingested
+        here like a tablet's, then their originals are kept as blobs for the tablets."""
+        if self._photos is None:
+            from inspect_app.evidence import PhotoStore
+
+            self._photos = PhotoStore(self.files.root / "photos")
+        return self._photos
+
+    def check_op(self, op: Op) -> Rejection | None:
+        """On arrival, an op's blob must be what the op says: the signed PDF is this inspection's
+        revision, the standard file is the named edition with that content hash. (The blob's
+        bytes were already re-hashed against its name when it was uploaded.) A blob not here yet
+        is not judged: the pages say the PDF has not arrived, scoring falls back to the folders."""
+        value = op.value if isinstance(op.value, dict) else {}
+        sha = str(value.get("sha256", ""))
+        if not (op.key == "standard" or op.key.startswith("report/")) or not self.files.has_blob(sha):
+            return None
+        path = self.files.blob_path(sha)
+        if op.key == "standard":
+            if standard_from_bytes(path.read_bytes(), str(value.get("id", "")), str(value.get("version", ""))):
+                return None
+            return Rejection(id=op.id, code="bad_standard",
+                             zh="随评审上传的评价标准文件与其声明的标准或版本不符，已拒收。",
+                             en="The standard file sent with the inspection is not the standard/version it names; refused.")
+        from inspect_app.report.export import report_content
+
+        try:
+            doc, _ = report_content(path)
+            same = doc["inspection"]["id"] == op.inspection_id and int(doc["inspection"]["revision"]) == int(
+                op.key.split("/")[1])
+        except (UserError, KeyError, TypeError, ValueError):
+            same = False
+        if same:
+            return None
+        return Rejection(id=op.id, code="bad_report", zh="上传的签署报告不是该评审该版本的报告，已拒收。",
+                         en="The signed report sent is not this inspection's revision; refused.")
+
+    def report_pdf(self, inspection_id: str, revision: int) -> Path | None:
+        """The signed PDF of a revision: the one the tablet signed and sent, if it did."""
+        snap = snapshot(inspection_id, self.ledger.state(inspection_id))
+        ref = snap.report_pdf.get(revision)
+        if ref and self.files.has_blob(ref["sha256"]):
+            return self.files.blob_path(ref["sha256"])
+        return None
+
+
+class ResponseRequest(BaseModel):
+    """整改回复 of a clinic to one deficiency."""
+
+    clause: str
+    item: str
+    plan: str = Field(min_length=1, max_length=4000)
+    due: str = Field("", max_length=20)  # YYYY-MM-DD
+    photos: list[str] = Field(default_factory=list, max_length=20)
+
+
+
+def ingest_clinic_photo(hub: Hub, data: bytes, name: str = "") -> dict:
+    """Ingest through the evidence store (orientation, GPS stripped, thumbnails; PhotoRejected
+    for anything else), then keep the original as a blob the tablets fetch and re-verify."""
+    stored = hub.photos.ingest(data, name)
+    if not hub.files.has_blob(stored.sha256):
+        hub.files.append_partial(stored.sha256, 0, hub.photos.original_bytes(stored.sha256))
+        if not hub.files.finish_partial(stored.sha256):
+            raise UserError("照片保存失败，请重新上传。", "The photo could not be stored; upload it again.")
+    return {"sha256": stored.sha256, "name": stored.original_name, "width": stored.width, "height": stored.height}
+
+
+def answer_deficiency(hub: Hub, acct: Account, inspection_id: str, revision: int, body: ResponseRequest) -> dict:
+    """Record a clinic's rectification plan as an op, so it travels to the inspectors' tablets."""
+    view = report_view(hub.ledger, inspection_id, revision, hub.data_dir)
+    if not any(d["clause"] == body.clause and d["item"] == body.item for d in view["deficiencies"]):
+        raise UserError("报告中没有这一问题项。", "This deficiency is not in the report.")
+    for sha in body.photos:
+        if not SHA256_HEX.match(sha) or not hub.files.has_blob(sha):
+            raise UserError("整改照片尚未上传完成，请重新上传。", "A rectification photo has not finished uploading; upload it again.")
+    key = f"response/{body.clause}/{body.item}"
+    state = hub.ledger.state(inspection_id)
+    supersedes = state[key].head_ids if key in state else []
+    value = {"plan": body.plan, "due": body.due, "photos": body.photos, "by": acct.username,
+             "at": utc_now().isoformat(), "revision": revision}
+    op = hub.ledger.append_hub_op(inspection_id, revision, key, value, acct.username, supersedes)
+    return {"ok": True, "id": op.id}
+
+
+def export_signed_reports(hub: Hub) -> tuple[Path, list[str]]:
+    """全部签署报告 for the bureau, made by the report engineer's `export_bundle` (PDFs,
+    manifest.csv + manifest.json read back from each signed file, one zip). Returns the zip's
+    path inside a temporary folder (the caller removes the folder) and the signed revisions
+    whose PDF has not reached the hub yet ("<inspection>-r<revision>")."""
+    from inspect_app.report.export import export_bundle
+
+    exports = hub.files.root / "exports"
+    exports.mkdir(exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="export-", dir=exports))
+    pdfs, missing = [], []
+    for entry in sorted(hub.ledger.entries(), key=lambda e: e.id):
+        snap = snapshot(entry.id, hub.ledger.state(entry.id)) if entry.sealed else None
+        for rev in entry.sealed:
+            path = hub.report_pdf(entry.id, rev)
+            if path is None:
+                missing.append(f"{entry.id}-r{rev}")
+                continue
+            rid = str(snap.report_pdf[rev].get("report_id", ""))
+            name = f"{rid if SAFE_ID.match(rid) else f'{entry.id}-r{rev}'}.pdf"
+            target = folder / name
+            try:
+                os.link(path, target)  # same disk: no copy of a 100 MB PDF
+            except OSError:
+                shutil.copyfile(path, target)
+            pdfs.append(target)
+    result = export_bundle(pdfs, folder)  # out_dir = where the PDFs are: nothing copied again
+    return result.zip_path, missing
+
+
+def export_response(hub: Hub) -> FileResponse:
+    zip_path, missing = export_signed_reports(hub)
+    return FileResponse(zip_path, media_type="application/zip", filename=zip_path.name,
+                        headers={"X-Reports-Missing": ",".join(missing)},
+                        background=BackgroundTask(shutil.rmtree, zip_path.parent, ignore_errors=True))
