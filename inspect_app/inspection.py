@@ -36,6 +36,13 @@ class HealthCenter(_Record):
     type: CenterType = CenterType.TOWNSHIP
     director: str = ""  # 机构负责人
     small_institution: bool = False  # <10 medical staff and <10,000 residents: 合格标准 applies
+    # Facts a bureau's report cover prints (all optional; None = not given)
+    address: str = ""  # 机构地址
+    registration_code: str = ""  # 登记号（医疗机构执业许可证登记号 / 统一社会信用代码）
+    population_served: int | None = None  # 服务人口
+    beds: int | None = None  # 编制床位
+    medical_staff: int | None = None  # 卫生技术人员数
+    contact: str = ""  # 联系人及电话
 
 
 class ItemResult(StrEnum):
@@ -61,6 +68,8 @@ class Finding(_Record):
     items: dict[str, ItemRating] = Field(default_factory=dict)
     note: str = ""
     rectification: dict[str, str] = Field(default_factory=dict)  # 整改建议 per item code
+    rectification_due: dict[str, str] = Field(default_factory=dict)  # 整改时限 per item code
+    rectification_dept: dict[str, str] = Field(default_factory=dict)  # 责任科室 per item code
     disagreement_reason: str = ""  # why this level differs from the self-assessment's (差异说明)
     updated_by: str = ""
     updated_at: datetime | None = None
@@ -99,6 +108,60 @@ STAGE_ORDER = (Stage.SELF, Stage.COUNTY, Stage.CITY, Stage.PROVINCE)
 class TeamMember(_Record):
     name: str
     role: TeamRole = TeamRole.EXPERT
+    unit: str = ""  # 工作单位
+    title: str = ""  # 职称 / 职务
+
+
+class EvaluationStage(StrEnum):
+    """评价阶段 of a 基层行 evaluation (the review chain: self → county → city → province)."""
+
+    SELF = "self"  # 自评
+    COUNTY = "county"  # 县级审核
+    CITY = "city"  # 市级复核
+    PROVINCE = "province"  # 省级评价
+
+    @property
+    def zh(self) -> str:
+        return STAGE_ZH[self]
+
+    @property
+    def en(self) -> str:
+        return STAGE_EN[self]
+
+
+STAGE_ZH = {EvaluationStage.SELF: "自评", EvaluationStage.COUNTY: "县级审核",
+            EvaluationStage.CITY: "市级复核", EvaluationStage.PROVINCE: "省级评价"}
+STAGE_EN = {EvaluationStage.SELF: "self-assessment", EvaluationStage.COUNTY: "county review",
+            EvaluationStage.CITY: "city re-check", EvaluationStage.PROVINCE: "provincial evaluation"}
+
+
+class OverallAssessment(_Record):
+    """总体评价 written by the team leader: 主要成效 / 主要问题 / 总体意见."""
+
+    achievements: str = ""  # 主要成效
+    problems: str = ""  # 主要问题
+    opinion: str = ""  # 总体意见
+    by: str = ""
+    at: datetime | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.achievements.strip() or self.problems.strip() or self.opinion.strip())
+
+
+class FrozenReportFacts(_Record):
+    """What a signed revision's report prints, copied at signing (封存): the center's facts, the
+    team, the standard copy and the report number. A locked revision's report is built from
+    this copy, so editing the center afterwards cannot change it."""
+
+    center: HealthCenter
+    team: list[TeamMember] = Field(default_factory=list)
+    standard_id: str
+    standard_version: str
+    standard_sha256: str = ""  # of the exact standard copy file the inspection used
+    report_id: str = ""
+    photo_numbers: dict[str, str] = Field(default_factory=dict)  # evidence id -> P-001
+    frozen_at: datetime = Field(default_factory=utc_now)
 
 
 class Inspection(_Record):
@@ -119,6 +182,11 @@ class Inspection(_Record):
     prerequisites: dict[str, bool | None] = Field(default_factory=dict)  # 前置条件 id -> met
     keep_gps: bool = False
     current_clause: str = ""  # where the inspector left off
+    time_zone: str = "Asia/Shanghai"  # every date a person reads is shown in this zone (clock.py)
+    stage: EvaluationStage = EvaluationStage.COUNTY  # 评价阶段
+    reviewing_body: str = ""  # 评审单位, e.g. 某某县卫生健康局 (empty: from the center's county)
+    assessment: OverallAssessment = Field(default_factory=OverallAssessment)  # 总体评价
+    frozen: FrozenReportFacts | None = None  # set at signing; cleared by a new revision
     # The review chain (inspect_app/review_chain.py): which layer this is, of which round
     # (评价轮次), the clauses a sampled re-check rates (recorded when it starts; empty = all),
     # and whether the inspector may see the self-ratings before rating (round option).
@@ -152,6 +220,7 @@ class EvidenceRecord(_Record):
     caption: str = ""
     deleted: bool = False
     deleted_reason: str = ""
+    number: str = ""  # 照片编号 P-001 …: given at attach, per inspection, never reused or changed
 
 
 class Signature(_Record):
@@ -172,6 +241,9 @@ class AuditEntry(_Record):
     at: datetime = Field(default_factory=utc_now)
     actor: str
     device: str = ""
+    # The paired browser the change came through when the app serves other devices (pairing):
+    # "平板A (pd-1a2b3c4d)"; "" on loopback, where the device is this machine.
+    client: str = ""
     inspection_id: str = ""
     action: str  # e.g. "rate_item", "remove_evidence", "new_revision"
     key: str = ""  # e.g. "2.2.3.1/C-2"

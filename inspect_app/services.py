@@ -27,12 +27,15 @@ from inspect_app.inspection import (
     EvidenceRecord,
     EvidenceTarget,
     Finding,
+    FrozenReportFacts,
     HealthCenter,
     Inspection,
     InspectionStatus,
     ItemRating,
+    OverallAssessment,
     ItemResult,
     Signature,
+    Stage,
     TeamMember,
     TeamRole,
     utc_now,
@@ -165,13 +168,18 @@ def list_centers(ws: Workspace) -> list[HealthCenter]:
 
 def add_center(ws: Workspace, name: str, *, actor: str, code: str = "", county: str = "",
                type: CenterType | str = CenterType.TOWNSHIP, director: str = "",
-               small_institution: bool = False) -> HealthCenter:
+               small_institution: bool = False, **facts: Any) -> HealthCenter:
+    """`facts`: the optional cover facts (address, registration_code, population_served, beds,
+    medical_staff, contact); see HealthCenter."""
     name = name.strip()
     if not name:
         raise UserError("请填写机构名称。", "Enter the health center's name.")
+    unknown = set(facts) - _CENTER_FACTS
+    if unknown:
+        raise ValueError(f"unknown center fields: {sorted(unknown)}")
     center = HealthCenter(id=new_id(), name=name, code=code.strip(), county=county.strip(),
                           type=CenterType(type), director=director.strip(),
-                          small_institution=small_institution)
+                          small_institution=small_institution, **facts)
     with ws.store.write(CENTERS, create=True) as tx:
         if any(c.name == center.name and c.county == center.county for c in tx.centers()):
             raise UserError(f"机构“{name}”已存在。", f"Health center '{name}' already exists.")
@@ -180,7 +188,8 @@ def add_center(ws: Workspace, name: str, *, actor: str, code: str = "", county: 
     return center
 
 
-_CENTER_FIELDS = {"name", "code", "county", "type", "director", "small_institution"}
+_CENTER_FACTS = {"address", "registration_code", "population_served", "beds", "medical_staff", "contact"}
+_CENTER_FIELDS = {"name", "code", "county", "type", "director", "small_institution"} | _CENTER_FACTS
 
 
 def edit_center(ws: Workspace, center_id: str, *, actor: str, **changes: Any) -> HealthCenter:
@@ -248,10 +257,10 @@ def team_with_roles(team: list[TeamMember] | list[str], inspector: str) -> list[
                             f"{name}: the center's director is not on the team; they sign at the end.")
         if name in seen:  # the same person twice: keep one, as leader if either entry says so
             if member.role is TeamRole.LEADER:
-                members[seen[name]] = TeamMember(name=name, role=TeamRole.LEADER)
+                members[seen[name]] = members[seen[name]].model_copy(update={"role": TeamRole.LEADER})
             continue
         seen[name] = len(members)
-        members.append(TeamMember(name=name, role=member.role))
+        members.append(TeamMember(name=name, role=member.role, unit=member.unit.strip(), title=member.title.strip()))
     leaders = [m.name for m in members if m.role is TeamRole.LEADER]
     if len(leaders) > 1:
         raise UserError(f"评审组长只能有一位（现为：{'、'.join(leaders)}）。",
@@ -260,14 +269,18 @@ def team_with_roles(team: list[TeamMember] | list[str], inspector: str) -> list[
         members.append(TeamMember(name=inspector, role=TeamRole.EXPERT))
         seen[inspector] = len(members) - 1
     if not leaders:
-        members[seen[inspector]] = TeamMember(name=inspector, role=TeamRole.LEADER)
+        members[seen[inspector]] = members[seen[inspector]].model_copy(update={"role": TeamRole.LEADER})
     return members
 
 
 def start_inspection(ws: Workspace, center_id: str, standard: Standard | StandardInfo | str,
-                     team: list[TeamMember] | list[str], inspector: str, *, keep_gps: bool = False) -> Inspection:
+                     team: list[TeamMember] | list[str], inspector: str, *, keep_gps: bool = False,
+                     stage: Stage | str = Stage.COUNTY, round_id: str = "", sample: list[str] | None = None,
+                     sample_rule: str = "", show_self_ratings: bool = False) -> Inspection:
     """A new inspection. keep_gps: this inspection's photos keep their location (GPS) in the
-    derivative shown and put in the report; off by default (the GPS-free JPEG is used)."""
+    derivative shown and put in the report; off by default (the GPS-free JPEG is used).
+    stage/round_id/sample: its place in the review chain (review_chain.start_stage draws the
+    sample and names the round; a plain start is a county review outside any round)."""
     center = get_center(ws, center_id)
     if isinstance(standard, StandardInfo):
         standard = load_standard(ws, standard.path)
@@ -281,19 +294,26 @@ def start_inspection(ws: Workspace, center_id: str, standard: Standard | Standar
         atomic_write_bytes(copy, standard.model_dump_json().encode("utf-8"))
     ws._standards[(standard.id, version)] = standard
     inspection = Inspection(id=new_id(), center_id=center.id, standard_id=standard.id,
-                            standard_version=version, team=members, inspector=inspector, keep_gps=bool(keep_gps))
+                            standard_version=version, team=members, inspector=inspector, keep_gps=bool(keep_gps),
+                            stage=Stage(stage), round_id=round_id, sample=list(sample or []),
+                            sample_rule=sample_rule, show_self_ratings=bool(show_self_ratings))
     with ws.store.write(inspection.id, create=True) as tx:
         tx.put_inspection(inspection)
         tx.audit(actor=inspector, action="start_inspection", inspection_id=inspection.id,
                  new={"center_id": center.id, "standard_id": standard.id, "standard_version": version,
-                      "team": [m.model_dump(mode="json") for m in members], "keep_gps": inspection.keep_gps})
+                      "team": [m.model_dump(mode="json") for m in members], "keep_gps": inspection.keep_gps,
+                      "stage": inspection.stage.value, "round_id": round_id, "sample": inspection.sample,
+                      "sample_rule": sample_rule})
     return inspection
 
 
 def list_inspections(ws: Workspace, status: InspectionStatus | str | None = None,
-                     center_id: str | None = None) -> list[Inspection]:
-    """Newest first; reads the small index plus the few recently written files."""
+                     center_id: str | None = None, *, include_self: bool = False) -> list[Inspection]:
+    """Newest first; reads the small index plus the few recently written files. Centers'
+    self-assessments pulled for comparison (stage self) are left out unless include_self."""
     out = ws.store.list_inspections()
+    if not include_self:
+        out = [i for i in out if i.stage is not Stage.SELF]
     if status is not None:
         out = [i for i in out if i.status == InspectionStatus(status)]
     if center_id is not None:
@@ -385,6 +405,9 @@ class _Edit(Protocol):
 def _edit(ws: Workspace, inspection_id: str, change: _Edit, *allowed: InspectionStatus) -> Any:
     with ws.store.write(inspection_id) as tx:
         inspection = tx.inspection()
+        if inspection.stage is Stage.SELF:
+            raise UserError("机构自评由机构在中心网页上填写，平板上只能查看。",
+                            "A center's self-assessment is filled in on the hub pages; a tablet only reads it.")
         _refuse_unless(inspection, *(allowed or (S.DRAFT,)))
         return change(tx, inspection, standard_for(ws, inspection))
 
@@ -595,7 +618,7 @@ def attach_evidence(ws: Workspace, inspection_id: str, photo: IngestedPhoto, *, 
             target=EvidenceTarget(clause_number=clause_number, item_code=item_code),
             sha256=photo.sha256, original_name=getattr(photo, "original_name", "") or "",
             width=photo.width, height=photo.height, captured_at=getattr(photo, "captured_at", None),
-            added_by=who, caption=caption.strip(),
+            added_by=who, caption=caption.strip(), number=next_photo_number(tx.evidence()),
         )
         tx.put_evidence(record)
         tx.audit(actor=who, action="attach_evidence", inspection_id=inspection.id,
@@ -603,6 +626,17 @@ def attach_evidence(ws: Workspace, inspection_id: str, photo: IngestedPhoto, *, 
         return record
 
     return _edit(ws, inspection_id, change)
+
+
+def next_photo_number(records: list[EvidenceRecord]) -> str:
+    """照片编号 for a photo attached now: one above every number this inspection has given,
+    removed photos included (a number is never reused), P-001 first."""
+    highest = len([r for r in records if not r.number])  # records from before numbers existed
+    for r in records:
+        digits = r.number.removeprefix("P-").split("-")[0]
+        if digits.isdigit():
+            highest = max(highest, int(digits))
+    return f"P-{highest + 1:03d}"
 
 
 def remove_evidence(ws: Workspace, inspection_id: str, evidence_id: str, reason: str, *,
@@ -656,11 +690,14 @@ def add_signature(ws: Workspace, inspection_id: str, signer: str, role: TeamRole
     return _edit(ws, inspection_id, change, S.SUBMITTED)
 
 
-def missing_ratings(standard: Standard, findings: dict[str, Finding]) -> list[str]:
-    """'clause/item' of every item rated by hand that has no result yet."""
+def missing_ratings(standard: Standard, findings: dict[str, Finding],
+                    sample: list[str] | None = None) -> list[str]:
+    """'clause/item' of every item rated by hand that has no result yet (of the sampled
+    clauses only, for a re-check on a sample)."""
     out = []
+    chosen = set(sample or ())
     for clause in standard.clauses():
-        if clause.derived is not None:
+        if clause.derived is not None or (chosen and clause.number not in chosen):
             continue
         items = findings[clause.number].items if clause.number in findings else {}
         for item in clause.items:
@@ -681,7 +718,7 @@ def _set_status(tx: InspectionTx, inspection: Inspection, status: InspectionStat
 def submit(ws: Workspace, inspection_id: str, *, actor: str | None = None) -> Inspection:
     """提交: every hand-rated item has a result and every prerequisite an answer."""
     def change(tx: InspectionTx, inspection: Inspection, standard: Standard) -> Inspection:
-        missing = missing_ratings(standard, tx.findings())
+        missing = missing_ratings(standard, tx.findings(), inspection.sample)
         if missing:
             shown = "、".join(missing[:5]) + ("…" if len(missing) > 5 else "")
             raise UserError(f"还有 {len(missing)} 个评价要点未评分（{shown}），不能提交。",
@@ -717,17 +754,38 @@ def sign(ws: Workspace, inspection_id: str, *, actor: str | None = None) -> Insp
             zh = {"leader": "评审组长", "director": "被评机构负责人"}
             raise UserError(f"还缺少签名：{'、'.join(zh[r.value] for r in lacking)}。",
                             f"Missing signatures: {', '.join(r.value for r in lacking)}.")
-        return _set_status(tx, inspection, S.SIGNED, _actor(actor, inspection), finished_on=utc_now())
+        return _set_status(tx, inspection, S.SIGNED, _actor(actor, inspection), finished_on=utc_now(),
+                           frozen=_report_facts(ws, tx, inspection, center))
 
+    center = get_center(ws, get_inspection(ws, inspection_id).center_id)
     return _edit(ws, inspection_id, change, S.SUBMITTED)
 
 
 def lock(ws: Workspace, inspection_id: str, *, actor: str | None = None) -> Inspection:
     """锁定: the signed revision is final (e.g. its report went to the bureau)."""
     def change(tx: InspectionTx, inspection: Inspection, standard: Standard) -> Inspection:
-        return _set_status(tx, inspection, S.LOCKED, _actor(actor, inspection))
+        # signed on another tablet and synced here: freeze what this device holds now
+        frozen = inspection.frozen or _report_facts(ws, tx, inspection, center)
+        return _set_status(tx, inspection, S.LOCKED, _actor(actor, inspection), frozen=frozen)
 
+    center = get_center(ws, get_inspection(ws, inspection_id).center_id)
     return _edit(ws, inspection_id, change, S.SIGNED)
+
+
+def _report_facts(ws: Workspace, tx: InspectionTx, inspection: Inspection, center: HealthCenter) -> FrozenReportFacts:
+    """封存: the copy of everything the signed revision's report prints besides its findings
+    (which the revision already owns): the center's facts, the team, the exact standard copy
+    (its SHA-256), the report number and the photos' numbers."""
+    from inspect_app.report.content import report_id as report_number  # pure: the one numbering rule
+
+    copy = standard_copy_path(ws, inspection.standard_id, inspection.standard_version)
+    sha = hashlib.sha256(copy.read_bytes()).hexdigest() if copy.is_file() else ""
+    report_id = report_number(inspection)
+    return FrozenReportFacts(
+        center=center, team=list(inspection.team), standard_id=inspection.standard_id,
+        standard_version=inspection.standard_version, standard_sha256=sha, report_id=report_id,
+        photo_numbers={e.id: e.number for e in tx.evidence() if e.number},
+    )
 
 
 def new_revision(ws: Workspace, inspection_id: str, reason: str, *, actor: str | None = None) -> Inspection:
@@ -739,10 +797,117 @@ def new_revision(ws: Workspace, inspection_id: str, reason: str, *, actor: str |
     def change(tx: InspectionTx, inspection: Inspection, standard: Standard) -> Inspection:
         tx.freeze_revision()
         new = inspection.model_copy(update={"status": S.DRAFT, "revision": inspection.revision + 1,
-                                            "revision_reason": reason, "finished_on": None})
+                                            "revision_reason": reason, "finished_on": None, "frozen": None})
         tx.put_inspection(new)
         tx.audit(actor=_actor(actor, inspection), action="new_revision", inspection_id=inspection.id,
                  key="revision", old=inspection.revision, new=new.revision, reason=reason)
         return new
 
     return _edit(ws, inspection_id, change, S.SIGNED, S.LOCKED)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the bureau's report prints besides the ratings
+
+
+def set_overall_assessment(ws: Workspace, inspection_id: str, *, achievements: str | None = None,
+                           problems: str | None = None, opinion: str | None = None,
+                           actor: str | None = None) -> Inspection:
+    """总体评价 (主要成效 / 主要问题 / 总体意见), written by the team leader; printed after the
+    verdict. None leaves a part as it is; draft revisions only."""
+    def change(tx: InspectionTx, inspection: Inspection, standard: Standard) -> Inspection:
+        who = _actor(actor, inspection)
+        leaders = [m.name for m in inspection.team if m.role is TeamRole.LEADER]
+        if leaders and who not in leaders:
+            raise UserError(f"总体评价由评审组长（{'、'.join(leaders)}）填写。",
+                            f"The overall assessment is written by the team leader ({', '.join(leaders)}).")
+        old = inspection.assessment
+        parts = {"achievements": achievements, "problems": problems, "opinion": opinion}
+        update = {k: v.strip() for k, v in parts.items() if v is not None}
+        for k, v in update.items():
+            if len(v) > ASSESSMENT_LIMIT:
+                raise UserError(f"总体评价每部分最多 {ASSESSMENT_LIMIT} 字（现 {len(v)} 字）。",
+                                f"Each part of the overall assessment holds at most {ASSESSMENT_LIMIT} characters "
+                                f"(now {len(v)}).")
+        if all(getattr(old, k) == v for k, v in update.items()):
+            return inspection
+        new_assessment = OverallAssessment(**{**old.model_dump(), **update, "by": who, "at": utc_now()})
+        inspection = inspection.model_copy(update={"assessment": new_assessment})
+        tx.put_inspection(inspection)
+        tx.audit(actor=who, action="set_overall_assessment", inspection_id=inspection.id, key="assessment",
+                 old={k: getattr(old, k) for k in update}, new=update)
+        return inspection
+
+    return _edit(ws, inspection_id, change)
+
+
+ASSESSMENT_LIMIT = 2000
+
+
+def set_rectification_details(ws: Workspace, inspection_id: str, clause_number: str, item_code: str, *,
+                              due: str | None = None, department: str | None = None,
+                              actor: str | None = None) -> Finding:
+    """整改时限 and 责任科室 of one problem (item_code "" = the clause as a whole); None leaves a
+    value as it is, "" removes it."""
+    def change(tx: InspectionTx, inspection: Inspection, standard: Standard) -> Finding:
+        clause = _clause(standard, clause_number)
+        if item_code:
+            _item(clause, item_code)
+        who = _actor(actor, inspection)
+        finding = _finding(tx, inspection, clause_number)
+        update = {}
+        for field_name, value in (("rectification_due", due), ("rectification_dept", department)):
+            if value is None:
+                continue
+            current = dict(getattr(finding, field_name))
+            if current.get(item_code, "") == value.strip():
+                continue
+            tx.audit(actor=who, action=f"set_{field_name}", inspection_id=inspection.id,
+                     key=f"{clause_number}/{item_code}" if item_code else clause_number,
+                     old=current.get(item_code, ""), new=value.strip())
+            current.pop(item_code, None)
+            if value.strip():
+                current[item_code] = value.strip()
+            update[field_name] = current
+        if not update:
+            return finding
+        return _save_finding(tx, finding.model_copy(update=update), who)
+
+    return _edit(ws, inspection_id, change)
+
+
+def set_evaluation_facts(ws: Workspace, inspection_id: str, *, stage: str | None = None,
+                         reviewing_body: str | None = None, time_zone: str | None = None,
+                         team: list[TeamMember] | None = None, actor: str | None = None) -> Inspection:
+    """评价阶段, 评审单位, the inspection's time zone, and the team's work units and titles
+    (`team`: members matched by name; only unit and title are taken). Draft revisions only."""
+    from inspect_app.inspection import EvaluationStage
+
+    def change(tx: InspectionTx, inspection: Inspection, standard: Standard) -> Inspection:
+        update: dict[str, Any] = {}
+        if stage is not None:
+            try:
+                update["stage"] = EvaluationStage(stage)
+            except ValueError:
+                raise UserError(f"未知的评价阶段 {stage}。", f"Unknown evaluation stage {stage}.") from None
+        if reviewing_body is not None:
+            update["reviewing_body"] = reviewing_body.strip()
+        if time_zone is not None:
+            update["time_zone"] = time_zone.strip() or "Asia/Shanghai"
+        if team is not None:
+            given = {m.name.strip(): m for m in team}
+            update["team"] = [m.model_copy(update={"unit": given[m.name].unit.strip(),
+                                                   "title": given[m.name].title.strip()})
+                              if m.name in given else m for m in inspection.team]
+        changed = {k: v for k, v in update.items() if getattr(inspection, k) != v}
+        if not changed:
+            return inspection
+        new = inspection.model_copy(update=changed)
+        tx.put_inspection(new)
+        dump = lambda v: [m.model_dump(mode="json") for m in v] if k == "team" else getattr(v, "value", v)  # noqa: E731
+        for k, v in changed.items():
+            tx.audit(actor=_actor(actor, inspection), action="set_evaluation_facts", inspection_id=inspection.id,
+                     key=k, old=dump(getattr(inspection, k)), new=dump(v))
+        return new
+
+    return _edit(ws, inspection_id, change)

@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from inspect_app import paths, services
+from inspect_app.clock import inspection_date_text
 from inspect_app.errors import UserError
 from inspect_app.hub.ledger import InspectionEntry, Ledger
 from inspect_app.inspection import (
@@ -215,7 +216,7 @@ def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
                "last_inspection": "", "verdict": "", "below_c": 0}
         if entry:
             snap = snapshot(entry.id, ledger.state(entry.id))
-            row["last_inspection"] = snap.inspection.started_on.date().isoformat()
+            row["last_inspection"] = inspection_date_text(snap.inspection)  # its zone (clock.py)
             standard = standard_of(ledger, snap, data_dir)
             if standard is not None:
                 score = score_snapshot(standard, snap)

@@ -37,6 +37,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from inspect_app.clock import local_compact_date, zone_of
 from inspect_app.inspection import (
     EvidenceRecord,
     Finding,
@@ -144,6 +145,11 @@ class ReportContent:
         return self.input.inspection
 
     @property
+    def zone(self) -> str:
+        """The inspection's time zone: every date on every page is shown in it (clock.py)."""
+        return zone_of(self.inspection)
+
+    @property
     def locked(self) -> bool:
         return self.inspection.status is InspectionStatus.LOCKED
 
@@ -204,9 +210,15 @@ def _with_hash(content: ReportContent, raw: bytes) -> ReportContent:
 
 
 def report_id(inspection: Inspection) -> str:
-    """Short, stable, readable off paper: JCR-<start date>-<6 hex of the inspection id>-R<revision>."""
+    """Short, stable, readable off paper: JCR-<start date>-<6 hex of the inspection id>-R<revision>.
+
+    The date is the start date in the inspection's zone (clock.py), the one the cover prints.
+    A signed revision keeps the number it was given at signing (Inspection.frozen)."""
+    frozen = getattr(inspection, "frozen", None)
+    if frozen is not None and frozen.report_id:
+        return frozen.report_id
     tag = hashlib.sha256(inspection.id.encode("utf-8")).hexdigest()[:6].upper()
-    return f"JCR-{_utc(inspection.started_on):%Y%m%d}-{tag}-R{inspection.revision}"
+    return f"JCR-{local_compact_date(inspection.started_on, zone_of(inspection))}-{tag}-R{inspection.revision}"
 
 
 def creation_date(inspection: Inspection, signatures: Sequence[Signature] = ()) -> datetime:
@@ -307,6 +319,7 @@ def content_document(content: ReportContent) -> dict[str, Any]:
         "inspection": {
             "id": inspection.id, "revision": inspection.revision, "revision_reason": inspection.revision_reason,
             "status": inspection.status.value, "started_on": _iso(inspection.started_on),
+            "time_zone": zone_of(inspection),
             "finished_on": _iso(inspection.finished_on),
             "team": [{"name": m.name, "role": m.role.value} for m in inspection.team],
             "prerequisites": {k: v for k, v in sorted(inspection.prerequisites.items())},

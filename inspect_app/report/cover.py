@@ -50,7 +50,7 @@ def draw_qr(pdf: ReportPDF, payload: str, x: float, y: float, size: float) -> No
 
 def _inspection_dates(content: ReportContent) -> str:
     ins = content.inspection
-    start, end = fmt_date(ins.started_on), fmt_date(ins.finished_on)
+    start, end = fmt_date(ins.started_on, content.zone), fmt_date(ins.finished_on, content.zone)
     return start if not end or end == start else f"{start} 至 {end}"
 
 
@@ -58,7 +58,7 @@ def _earlier_revision_rows(content: ReportContent) -> list[tuple[str, str]]:
     """修订记录: each earlier signed revision with the reason the following one was opened."""
     rows = []
     for note in content.input.earlier_revisions:
-        signed = f"，{fmt_date(note.finished_on)} 签署" if note.finished_on else ""
+        signed = f"，{fmt_date(note.finished_on, content.zone)} 签署" if note.finished_on else ""
         reason = f"（{note.reason}）" if note.reason else "（初次评审）"
         rows.append(("修订记录", f"第 {note.revision} 版{reason}{signed}，已由本版取代"))
     return rows

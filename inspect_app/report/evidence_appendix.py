@@ -70,7 +70,7 @@ def _draw_photo(pdf: ReportPDF, content: ReportContent, photo: Photo, x: float, 
         pdf.cell(w, 3.6, clip(f"{photo.number}　{where}", 40))
         pdf.set_xy(x, y + h + 4.8)
         pdf.set_font(FONT, size=6.5)
-        pdf.cell(w, 3.2, clip(f"{fmt_time(photo.when)}　{who}", 44))
+        pdf.cell(w, 3.2, clip(f"{fmt_time(photo.when, content.zone)}　{who}", 44))
         if record.caption:
             pdf.set_xy(x, y + h + 8.2)
             pdf.cell(w, 3.2, clip(record.caption, 30))

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 
 from fpdf import FPDF, FontFace
 from fpdf.enums import TableCellFillMode, WrapMode, XPos, YPos
 
 from inspect_app import paths
+from inspect_app.clock import local_date_text, local_time_text
 
 FONT = "NotoSansSC"
 MARGIN = 15.0
@@ -222,22 +223,13 @@ def clip(text: str, limit: int = MAX_CELL_CHARS, more: str = "…") -> str:
     return text if len(text) <= limit else text[: limit - 1] + more
 
 
-# Reports are read in China: times are stored in UTC and printed in Beijing time (UTC+8).
-BEIJING = timezone(timedelta(hours=8), "北京时间")
+def fmt_date(when: datetime | None, zone: str | None = None) -> str:
+    """A date as people read it: in the inspection's zone (clock.py; Asia/Shanghai by default)."""
+    return local_date_text(when, zone)
 
 
-def local(when: datetime) -> datetime:
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(BEIJING)
-
-
-def fmt_date(when: datetime | None) -> str:
-    return "" if when is None else f"{local(when):%Y-%m-%d}"
-
-
-def fmt_time(when: datetime | None) -> str:
-    return "" if when is None else f"{local(when):%Y-%m-%d %H:%M}"
+def fmt_time(when: datetime | None, zone: str | None = None) -> str:
+    return local_time_text(when, zone)
 
 
 Cell = "str | tuple[str, tuple[int, int, int]]"

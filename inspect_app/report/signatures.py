@@ -59,7 +59,7 @@ def _signature_table(pdf: ReportPDF, content: ReportContent, sigs: list[Signatur
                 pdf.add_page()
             y = pdf.get_y()
             x = MARGIN
-            values = (ROLE_ZH[sig.role], sig.signer, None, fmt_time(sig.signed_at))
+            values = (ROLE_ZH[sig.role], sig.signer, None, fmt_time(sig.signed_at, content.zone))
             for (title, w), value in zip(cols, values):
                 pdf.rect(x, y, w, row_h)
                 if value is None:
@@ -109,7 +109,7 @@ def _seal_block(pdf: ReportPDF, content: ReportContent, sigs: list[Signature]) -
                 pdf.set_xy(MARGIN + 110, y + 6)
                 pdf.cell(14, 6, "日期：")
                 pdf.set_xy(MARGIN + 124, y + 6)
-                pdf.cell(40, 6, fmt_date(sig.signed_at) if sig else "")
+                pdf.cell(40, 6, fmt_date(sig.signed_at, content.zone) if sig else "")
             pdf.line(MARGIN + 124, y + 12.5, MARGIN + 160, y + 12.5)
             pdf.set_y(y + 16)
 

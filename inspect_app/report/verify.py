@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import re
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from inspect_app.clock import DEFAULT_ZONE, local_time_text
 from inspect_app.report.builder import HASH_KEYWORD
 from inspect_app.report.content import CONTENT_ATTACHMENT
 from inspect_app.report.signing import SigningConfig, trusted_certificates
@@ -144,6 +146,15 @@ def _content_checks(result: Verification, reader: PdfFileReader, expected: str |
             result.notes.append(("与给定的校验值（纸质件/二维码）一致。", "Matches the given hash (printed copy / QR code)."))
 
 
+def _report_zone(raw: bytes) -> str:
+    """The inspection's time zone named in the embedded content (clock.py), else the default."""
+    try:
+        data = read_embedded_content(raw)
+        return str(json.loads(data)["inspection"].get("time_zone") or DEFAULT_ZONE) if data else DEFAULT_ZONE
+    except Exception:  # noqa: BLE001 - a damaged file is reported elsewhere; dates still print
+        return DEFAULT_ZONE
+
+
 def verify_report(path: Path | str | bytes, *, expected_hash: str | None = None, data_dir: Path | None = None,
                   signing: SigningConfig | None = None, extra_trust=()) -> Verification:
     """Check a report PDF. `path` may be the bytes themselves."""
@@ -178,7 +189,7 @@ def verify_report(path: Path | str | bytes, *, expected_hash: str | None = None,
     result.intact = bool(status.intact)
     result.signer = _subject(status.signing_cert) if status.signing_cert is not None else ""
     if status.signer_reported_dt is not None:
-        result.signed_at = status.signer_reported_dt.isoformat(timespec="seconds")
+        result.signed_at = local_time_text(status.signer_reported_dt, _report_zone(raw))  # the report's zone
     result.trusted = bool(status.trusted)
     result.covers_whole_file = status.coverage is SignatureCoverageLevel.ENTIRE_FILE
     if not status.intact:

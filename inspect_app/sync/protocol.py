@@ -54,6 +54,7 @@ SEALED_STATUSES = ("signed", "locked")
 # belong to one device and never travel.
 SHARED_INSPECTION_FIELDS = (
     "center_id", "standard_id", "standard_version", "team", "started_on", "finished_on",
+    "time_zone", "stage", "reviewing_body", "assessment",  # set in draft, before status seals it
     "status", "revision", "revision_reason", "assignments", "prerequisites", "keep_gps",
 )
 

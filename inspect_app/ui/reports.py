@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
+from inspect_app.clock import local
 from inspect_app import services
 from inspect_app.errors import UserError
 from inspect_app.inspection import InspectionStatus
@@ -77,7 +78,7 @@ def new_export_folder(data_dir: Path, now: datetime | None = None) -> Path:
     """<data>/exports/<YYYYMMDD-HHMMSS>[-n]/, created empty (never an earlier export's folder)."""
     root = Path(data_dir) / EXPORTS
     root.mkdir(parents=True, exist_ok=True)
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    stamp = (now or local(datetime.now(timezone.utc))).strftime("%Y%m%d-%H%M%S")  # clock.py zone
     for n in range(1000):
         folder = root / (stamp if n == 0 else f"{stamp}-{n}")
         try:

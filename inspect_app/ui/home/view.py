@@ -6,6 +6,7 @@ import asyncio
 
 import flet as ft
 
+from inspect_app.clock import inspection_date_text
 from inspect_app import services
 from inspect_app.errors import UserError
 from inspect_app.inspection import CenterType, HealthCenter, InspectionStatus, TeamRole
@@ -72,7 +73,7 @@ class HomeScreen:
         t = self.app.t
         center = self.center_names.get(insp.center_id, insp.center_id)
         std = self.standard_titles.get(insp.standard_id, insp.standard_id)
-        when = insp.started_on.astimezone().strftime("%Y-%m-%d")
+        when = inspection_date_text(insp)  # the inspection's zone (clock.py)
         action = t("resume") if insp.status is InspectionStatus.DRAFT else t("open")
         team = "、".join(m.name + (f"（{t('leader')}）" if m.role is TeamRole.LEADER else "") for m in insp.team)
         return card(
@@ -165,7 +166,7 @@ class HomeScreen:
         boxes = []
         for insp in locked:
             center = self.center_names.get(insp.center_id, insp.center_id)
-            when = insp.started_on.astimezone().strftime("%Y-%m-%d")
+            when = inspection_date_text(insp)  # the inspection's zone (clock.py)
             rev = f" · R{insp.revision}" if insp.revision > 1 else ""
             boxes.append(ft.Checkbox(label=f"{center} · {when}{rev}", value=True, data=insp.id,
                                      on_change=lambda ev: None))
