@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from inspect_app.standard import text as tx
+from inspect_app.standard.coverage import coverage_of
 from inspect_app.standard.defaults import default_prerequisites, default_verdict_rules
 from inspect_app.standard.import_report import Conflict, Counts, Duplicate, ImportReport
 from inspect_app.standard.importer import ImportResult, method_kinds
@@ -221,5 +222,7 @@ def import_checklist(
         verdict_rules=default_verdict_rules(StandardKind.CHECKLIST),
         chapters=chapters,
     )
+    # A checklist holds the norms as written; nothing says it is part of a larger edition.
+    standard = standard.model_copy(update={"coverage": coverage_of(standard, extent="complete")})
     report.counts = Counts.of(standard)
     return ImportResult(standard, report)

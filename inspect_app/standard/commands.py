@@ -29,6 +29,8 @@ def register(sub) -> None:
     imp.add_argument("--edition", default="", help="版本，如 2018年版")
     imp.add_argument("--checklist", action="store_true", help="按岗位规范检查表导入 / checklist of norms by post")
     imp.add_argument("--titles", help="缺失章节标题的已知标题表：township、community 或 JSON 文件")
+    imp.add_argument("--edition-clauses", type=int, default=None,
+                     help="本版条款总数（默认取自 --titles 表：township 100、community 90）/ clauses of the whole edition")
     imp.add_argument("--lang", choices=("zh", "en"), default="zh")
     imp.set_defaults(func=run_import)
 
@@ -44,7 +46,7 @@ def register(sub) -> None:
 
 def run_import(args) -> int:
     from inspect_app.standard.checklist import import_checklist
-    from inspect_app.standard.defaults import known_titles
+    from inspect_app.standard.defaults import known_edition_clauses, known_titles
     from inspect_app.standard.importer import import_guide
     from inspect_app.standard.validate import check_standard
 
@@ -59,7 +61,8 @@ def run_import(args) -> int:
         if args.checklist:
             result = import_checklist(text, **options)
         else:
-            result = import_guide(text, titles=known_titles(args.titles), **options)
+            edition_clauses = args.edition_clauses or known_edition_clauses(args.titles)
+            result = import_guide(text, titles=known_titles(args.titles), edition_clauses=edition_clauses, **options)
         save_standard(result.standard, args.out)
     except UserError as err:
         print(err.message(args.lang))
@@ -75,6 +78,7 @@ def run_import(args) -> int:
 
 
 def run_check(args) -> int:
+    from inspect_app.standard.coverage import coverage_text, missing_levels
     from inspect_app.standard.import_report import Counts
     from inspect_app.standard.validate import check_file, errors
 
@@ -87,11 +91,19 @@ def run_check(args) -> int:
         return 1
     c = Counts.of(standard)
     lv = c.items_by_level
+    vetoes = sum(1 for p in standard.prerequisites if p.veto) + sum(1 for cl in standard.clauses() for i in cl.items if i.veto)
     print(
         f"{args.file}：通过校验 / valid — {standard.title} {standard.edition}\n"
-        f"  章 {c.chapters}，节 {c.sections}，条款 {c.clauses}（推荐 {c.recommended_clauses}），"
-        f"条目 {c.items}（C {lv['C']}，B {lv['B']}，A {lv['A']}），提示 {len(problems)}"
+        f"  章 {c.chapters}，节 {c.sections}，条款 {c.clauses}（推荐 {c.recommended_clauses}，未归位 {c.unplaced_clauses}），"
+        f"条目 {c.items}（C {lv['C']}，B {lv['B']}，A {lv['A']}），否决项 {vetoes}，提示 {len(problems)}\n"
+        f"  覆盖范围 / coverage: {coverage_text(standard, 'zh')} / {coverage_text(standard, 'en')}"
     )
+    if missing_levels(standard):
+        names = "、".join(lv.value for lv in missing_levels(standard))
+        print(f"  评定规则需要 {names} 级条目，本文件没有：这些比例将判为“以本文本无法评定” / "
+              f"the verdict rules need {names} items this file lacks: those shares are not assessable with it")
+    if standard.placements:
+        print(f"  归位记录 / placement history: {len(standard.placements)}")
     return 0
 
 

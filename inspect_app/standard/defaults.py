@@ -47,3 +47,11 @@ def known_titles(name_or_path: str | None) -> dict[str, str]:
         )
     data = json.loads(path.read_text(encoding="utf-8"))
     return {str(k): str(v) for k, v in data.get("titles", data).items() if not str(k).startswith("_")}
+
+
+def known_edition_clauses(name: str | None) -> int | None:
+    """How many clauses the whole edition of a packaged title table has (township 100, community 90)."""
+    tables = _package_json("known_titles.json")
+    if name and name in tables and not name.startswith("_"):
+        return tables[name].get("edition_clauses")
+    return None

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from inspect_app.standard import text as tx
+from inspect_app.standard.coverage import coverage_of
 from inspect_app.standard.defaults import default_prerequisites, default_verdict_rules
 from inspect_app.standard.derived import parse_derived
 from inspect_app.standard.import_report import (
@@ -428,12 +429,15 @@ def import_guide(
     edition: str = "",
     source: str = "",
     titles: Mapping[str, str] | None = None,
+    edition_clauses: int | None = None,
 ) -> ImportResult:
     """Parse an evaluation guide's text into a graded Standard and say what was done with every line.
 
     `titles` gives chapter/section titles by number ("1", "1.2") for headings missing from the text
     (see defaults.known_titles); each use is reported. Verdict rules and prerequisites are the
     packaged defaults (default_rules.json), to be edited in the resulting file when they differ.
+    `edition_clauses` is how many clauses the whole edition has, where known: the file's coverage
+    (complete or excerpt) is recorded from it and from the item levels seen.
     """
     lines = text.splitlines()
     report = ImportReport(source=source, marker_count=len(tx.ITEM_MARKER.findall(text)))
@@ -450,6 +454,7 @@ def import_guide(
         verdict_rules=default_verdict_rules(StandardKind.GRADED),
         chapters=chapters,
     )
+    standard = standard.model_copy(update={"coverage": coverage_of(standard, edition_clauses=edition_clauses)})
     report.counts = Counts.of(standard)
     return ImportResult(standard, report)
 
@@ -480,7 +485,7 @@ def _build_tree(reader: _Reader, titles: dict[str, str], report: ImportReport) -
         elif number == UNPLACED_SECTION:
             title, line, intro = UNPLACED_TITLE, None, ""
         else:
-            title, line, intro = _missing_title(number, titles, report, f"{number}"), None, ""
+            title, line, intro = _missing_title(number, titles, report), None, ""
         if not sections[number]:
             report.note(f"小节 {number} {title} 没有条款", f"section {number} has no clauses", line)
         chapter_sections.setdefault(number.split(".")[0], []).append(
@@ -493,12 +498,14 @@ def _build_tree(reader: _Reader, titles: dict[str, str], report: ImportReport) -
         elif number == UNPLACED_CHAPTER:
             title, line = "未归位条目", None
         else:
-            title, line = _missing_title(number, titles, report, f"第{number}章"), None
+            title, line = _missing_title(number, titles, report), None
         chapters.append(Chapter(number=number, title=title, sections=tuple(chapter_sections.get(number, ())), source_line=line))
     return tuple(chapters)
 
 
-def _missing_title(number: str, titles: dict[str, str], report: ImportReport, placeholder: str) -> str:
+def _missing_title(number: str, titles: dict[str, str], report: ImportReport) -> str:
+    """A title the text lost: from the known-title table, else left empty for the bureau to set
+    (`standard place FILE --section N --title …`); never a placeholder shown as a title."""
     level = "章" if "." not in number else "小节"
     if number in titles:
         report.note(
@@ -507,10 +514,10 @@ def _missing_title(number: str, titles: dict[str, str], report: ImportReport, pl
         )
         return titles[number]
     report.note(
-        f"原文缺少{level} {number} 的标题，暂用占位“{placeholder}”，请补充",
-        f"heading of {number} missing from the text; placeholder '{placeholder}' used, please fill in",
+        f"原文缺少{level} {number} 的标题，标题留空：请用 standard place 文件 --section {number} --title … 补充",
+        f"heading of {number} missing from the text; title left empty: set it with standard place FILE --section {number} --title ...",
     )
-    return placeholder
+    return ""
 
 
 def _clause(number: str, reader: _Reader, drafts: list[_ItemDraft], report: ImportReport) -> Clause:

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: coverage, vetoes, placement history (version 1 files read unchanged)
 
 
 class ItemLevel(StrEnum):
@@ -60,6 +60,12 @@ class DerivedRule(_Model):
     stated_count: int | None = Field(None, description="the 'N 条' the text names, if any")
 
 
+class Veto(_Model):
+    """否决项 / 一票否决: failing this item or prerequisite means no tier is reached, whatever the shares."""
+
+    reason: str = Field(description="why it vetoes, as the edition states it, e.g. 发生重大医疗安全事故实行一票否决")
+
+
 class Item(_Model):
     """A tiered requirement of a clause: 【C-1】, 【B-2】, 【A-1】 or a bare 【C】."""
 
@@ -70,6 +76,7 @@ class Item(_Model):
     method: str = Field("", description="评价方式方法 text as written")
     method_kinds: tuple[MethodKind, ...] = ()
     derived: DerivedRule | None = None
+    veto: Veto | None = Field(None, description="否决项: not met → no tier is reached")
     source_line: int | None = Field(None, description="line in the imported text")
 
 
@@ -111,6 +118,7 @@ class Prerequisite(_Model):
     id: str
     text: str
     method: str = ""
+    veto: Veto | None = Field(None, description="一票否决: named as a veto, with its reason, when it fails")
 
 
 class TierRule(_Model):
@@ -139,6 +147,28 @@ class VerdictRules(_Model):
     tiers: tuple[Tier, ...] = Field(description="best first; the verdict is the first tier reached")
 
 
+class Coverage(_Model):
+    """How much of its edition a file holds (完整版 / 节选): the verdict is honest about an excerpt."""
+
+    extent: Literal["complete", "excerpt"]
+    clauses: int = Field(description="placed clauses this file holds")
+    edition_clauses: int | None = Field(None, description="clauses of the whole edition, where known (township: 100)")
+    levels: tuple[ItemLevel, ...] = Field(description="item levels the file holds, C before B before A")
+    note: str = ""
+
+
+class Placement(_Model):
+    """One edit of the bureau's placement (归位) history: what moved where, kept in the file for review."""
+
+    action: Literal["move_item", "set_title"]
+    item: str = Field("", description="'0.0.1/C-2' as it was before the move")
+    to: str = Field("", description="clause the item moved to, or the section/chapter whose title was set")
+    title: str = ""
+    created_clause: bool = False
+    at: str = Field("", description="ISO time of the edit")
+    by: str = ""
+
+
 class Standard(_Model):
     format_version: int = FORMAT_VERSION
     id: str
@@ -146,9 +176,11 @@ class Standard(_Model):
     edition: str = ""
     kind: StandardKind = StandardKind.GRADED
     source: str = Field("", description="where the text came from")
+    coverage: Coverage | None = Field(None, description="complete or excerpt; None: not recorded (older files)")
     prerequisites: tuple[Prerequisite, ...] = ()
     verdict_rules: VerdictRules
     chapters: tuple[Chapter, ...] = ()
+    placements: tuple[Placement, ...] = Field((), description="归位 history: items moved, titles set")
 
     def clauses(self) -> list[Clause]:
         return [c for ch in self.chapters for s in ch.sections for c in s.clauses]
@@ -161,6 +193,29 @@ class Standard(_Model):
 
     def item_count(self) -> int:
         return sum(len(c.items) for c in self.clauses())
+
+    def levels_held(self) -> tuple[ItemLevel, ...]:
+        """Item levels of the placed clauses (what the verdict can judge)."""
+        held = {i.level for c in self.clauses() if not c.unplaced for i in c.items}
+        return tuple(lv for lv in ItemLevel if lv in held)
+
+    @property
+    def is_excerpt(self) -> bool:
+        return self.coverage is not None and self.coverage.extent == "excerpt"
+
+    def assessable(self) -> "Standard":
+        """The standard as inspectors rate it: unplaced clauses (items the importer met before any
+        heading, 未归位) are the bureau's to place and are left out, with a chapter they leave empty."""
+        if not any(c.unplaced for c in self.clauses()):
+            return self
+        chapters = []
+        for ch in self.chapters:
+            sections = tuple(s.model_copy(update={"clauses": tuple(c for c in s.clauses if not c.unplaced)})
+                             for s in ch.sections)
+            sections = tuple(s for s, old in zip(sections, ch.sections) if s.clauses or not old.clauses)
+            if sections or not ch.sections:
+                chapters.append(ch.model_copy(update={"sections": sections}))
+        return self.model_copy(update={"chapters": tuple(chapters)})
 
 
 ItemCode = str

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from inspect_app import paths
 from inspect_app.standard.checklist import import_checklist
-from inspect_app.standard.defaults import known_titles
+from inspect_app.standard.defaults import known_edition_clauses, known_titles
 from inspect_app.standard.importer import ImportResult, import_guide
 from inspect_app.standard.loader import SCHEMA_FILE_NAME, dumps_standard, schema_text, write_text_atomically
 
@@ -50,7 +50,9 @@ def build(spec: ShippedStandard, seeds_dir: Path) -> ImportResult:
     options = dict(spec.options, source=spec.seed)
     if spec.checklist:
         return import_checklist(text, **options)
-    options["titles"] = known_titles(options.pop("titles", None))
+    table = options.pop("titles", None)
+    options["titles"] = known_titles(table)
+    options["edition_clauses"] = known_edition_clauses(table)
     return import_guide(text, **options)
 
 

@@ -41,7 +41,15 @@ def check_standard(standard: Standard) -> list[Problem]:
 
     seen: dict[str, Clause] = {}
     for chapter in standard.chapters:
+        if not chapter.title.strip() and not _all_unplaced(chapter.sections):
+            add(Problem(f"章 {chapter.number}", f"缺少章标题：请用 standard place 文件 --section {chapter.number} --title … 补充",
+                        f"chapter title missing: set it with standard place FILE --section {chapter.number} --title ...",
+                        chapter.source_line, "warning"))
         for section in chapter.sections:
+            if not section.title.strip() and not _all_unplaced((section,)):
+                add(Problem(f"小节 {section.number}", f"缺少小节标题：请用 standard place 文件 --section {section.number} --title … 补充",
+                            f"section title missing: set it with standard place FILE --section {section.number} --title ...",
+                            section.source_line, "warning"))
             if not _under(section.number, chapter.number):
                 add(Problem(f"小节 {section.number}", f"编号不在所属章 {chapter.number} 之下",
                             f"number is not under its chapter {chapter.number}", section.source_line))
@@ -56,8 +64,11 @@ def check_standard(standard: Standard) -> list[Problem]:
                     add(Problem(where, f"编号不在所属小节 {section.number} 之下",
                                 f"number is not under its section {section.number}", clause.source_line))
                 if clause.unplaced:
-                    add(Problem(where, "未归位条款：导入时无法确定位置，请重新编号", "unplaced clause: renumber it",
-                                clause.source_line, "warning"))
+                    codes = "、".join(i.code for i in clause.items)
+                    add(Problem(where, f"未归位条款（条目 {codes}）：不参与评审和计分，请用 standard place 文件 --item "
+                                f"{clause.number}/{clause.items[0].code if clause.items else 'C-1'} --to 条款号 归位",
+                                "unplaced clause: not rated or scored until placed with standard place FILE --item "
+                                f"{clause.number}/CODE --to CLAUSE", clause.source_line, "warning"))
                 if not clause.items and clause.derived is None:
                     add(Problem(where, "条款没有条目", "clause has no items", clause.source_line, "warning"))
                 _check_items(clause, add)
@@ -69,7 +80,56 @@ def check_standard(standard: Standard) -> list[Problem]:
     for cycle in _derived_cycles(clauses):
         add(Problem(f"条款 {cycle[0]}", "依据关系成环：" + " → ".join(cycle), "derived rules form a cycle: " + " -> ".join(cycle)))
     _check_tiers(standard, add)
+    _check_vetoes(standard, add)
+    _check_coverage(standard, add)
     return problems
+
+
+def _all_unplaced(sections) -> bool:
+    clauses = [c for s in sections for c in s.clauses]
+    return bool(clauses) and all(c.unplaced for c in clauses)
+
+
+def _check_vetoes(standard: Standard, add) -> None:
+    """A veto (否决项) must say why; one on an unplaced item cannot act until the item is placed."""
+    for p in standard.prerequisites:
+        if p.veto is not None and not p.veto.reason.strip():
+            add(Problem(f"前置条件 {p.id}", "否决项缺少否决理由", "veto without a reason"))
+    for clause in standard.clauses():
+        for item in clause.items:
+            if item.veto is None:
+                continue
+            where = f"条款 {clause.number} 【{item.code}】"
+            if not item.veto.reason.strip():
+                add(Problem(where, "否决项缺少否决理由", "veto without a reason", item.source_line))
+            if clause.unplaced:
+                add(Problem(where, "否决项在未归位条款中，归位前不起作用", "veto on an unplaced item has no effect until placed",
+                            item.source_line, "warning"))
+
+
+def _check_coverage(standard: Standard, add) -> None:
+    """The recorded coverage must match what the file holds, or the verdict's honesty is a lie."""
+    cov = standard.coverage
+    if cov is None:
+        add(Problem("覆盖范围", "文件未记录覆盖范围（完整版/节选），按完整版处理；请重新导入或补充 coverage",
+                    "coverage not recorded (complete/excerpt): read as complete; re-import or add coverage",
+                    None, "warning"))
+        return
+    placed = sum(1 for c in standard.clauses() if not c.unplaced)
+    if cov.clauses != placed:
+        add(Problem("覆盖范围", f"记录的条款数 {cov.clauses} 与文件实际的已归位条款数 {placed} 不符",
+                    f"coverage says {cov.clauses} clauses, the file holds {placed} placed clauses"))
+    if tuple(cov.levels) != standard.levels_held():
+        held = "、".join(lv.value for lv in standard.levels_held()) or "无"
+        add(Problem("覆盖范围", f"记录的条目级别 {'、'.join(lv.value for lv in cov.levels) or '无'} 与文件实际的 {held} 不符",
+                    f"coverage levels {[lv.value for lv in cov.levels]} differ from the file's {held}"))
+    if cov.edition_clauses is not None:
+        if cov.clauses > cov.edition_clauses:
+            add(Problem("覆盖范围", f"条款数 {cov.clauses} 多于本版总数 {cov.edition_clauses}",
+                        f"{cov.clauses} clauses is more than the edition's {cov.edition_clauses}"))
+        elif cov.extent == "complete" and cov.clauses < cov.edition_clauses:
+            add(Problem("覆盖范围", f"标为完整版，但只含本版 {cov.edition_clauses} 条中的 {cov.clauses} 条",
+                        f"marked complete but holds {cov.clauses} of {cov.edition_clauses} clauses"))
 
 
 def _check_items(clause: Clause, add) -> None:

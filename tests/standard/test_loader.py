@@ -33,7 +33,7 @@ def test_save_then_load_gives_the_same_standard_and_the_same_bytes(tmp_path):
 def test_file_is_pretty_utf8_with_chinese_kept_readable(tmp_path):
     text = save_standard(standard(clause("1.1.1")), tmp_path / "s.json").read_text(encoding="utf-8")
     assert "测试标准" in text and "\\u" not in text
-    assert text.startswith('{\n  "format_version": 1,') and text.endswith("}\n")
+    assert text.startswith(f'{{\n  "format_version": {FORMAT_VERSION},') and text.endswith("}\n")
 
 
 def test_min_percent_is_written_in_level_order_whatever_order_it_was_built_in():
@@ -51,8 +51,17 @@ def test_newer_format_version_is_refused_in_both_languages():
     data["format_version"] = FORMAT_VERSION + 1
     with pytest.raises(UserError) as err:
         loads_standard(json.dumps(data), name="new.json")
-    assert "格式版本为 2" in err.value.zh and "升级" in err.value.zh
-    assert "format version 2" in err.value.en
+    assert f"格式版本为 {FORMAT_VERSION + 1}" in err.value.zh and "升级" in err.value.zh
+    assert f"format version {FORMAT_VERSION + 1}" in err.value.en
+
+
+def test_a_version_1_file_still_loads_without_coverage_vetoes_or_history():
+    data = json.loads(dumps_standard(standard(clause("1.1.1"))))
+    data["format_version"] = 1
+    for key in ("coverage", "placements"):
+        del data[key]
+    std = loads_standard(json.dumps(data), name="old.json")
+    assert std.coverage is None and std.placements == () and not std.is_excerpt
 
 
 def test_missing_format_version_is_refused():

@@ -91,14 +91,14 @@ def test_township_structure(township):
     assert [(ch.number, ch.title) for ch in std.chapters] == [
         ("0", "未归位条目"), ("1", "功能任务和资源配置"), ("2", "基本医疗和公共卫生服务")]
     assert [(s.number, s.title) for ch in std.chapters for s in ch.sections] == [
-        ("0.0", "未归位条目（请重新编号）"), ("1.2", "科室设置"), ("2.1", "2.1"),
+        ("0.0", "未归位条目（请重新编号）"), ("1.2", "科室设置"), ("2.1", ""),  # a lost title is left empty, never a placeholder
         ("2.2.3", "公共卫生服务"), ("2.2.4", "计划生育技术服务")]
     assert len(std.clauses()) == 19
     assert [c.number for c in std.chapters[2].sections[1].clauses] == [f"2.2.3.{n}" for n in range(1, 15)]
     assert std.clause("2.2.3.8").title == "2型糖尿病患者健康管理"
     assert std.clause("2.2.3.2").intro.count("生活习惯") == 1  # page break inside a word, rejoined
     notes = " ".join(n.zh for n in result.report.notes)
-    assert "小节 2.1 的标题，暂用占位" in notes and "采用已知标题表：科室设置" in notes
+    assert "小节 2.1 的标题，标题留空" in notes and "采用已知标题表：科室设置" in notes
 
 
 def test_unplaced_items_and_their_derived_rules(township):
