@@ -88,23 +88,6 @@ class TeamRole(StrEnum):
     DIRECTOR = "director"  # 被评机构负责人
 
 
-class Stage(StrEnum):
-    """评价阶段: which layer of the review chain an inspection is (see docs/review-chain.md)."""
-
-    SELF = "self"  # 机构自评: the center rates itself on the hub pages
-    COUNTY = "county"  # 县级审核: the county team's tablet walk-through
-    CITY = "city"  # 市级复核
-    PROVINCE = "province"  # 省级评价
-
-    @property
-    def zh(self) -> str:
-        return STAGE_ZH[self]
-
-
-STAGE_ZH = {Stage.SELF: "机构自评", Stage.COUNTY: "县级审核", Stage.CITY: "市级复核", Stage.PROVINCE: "省级评价"}
-STAGE_ORDER = (Stage.SELF, Stage.COUNTY, Stage.CITY, Stage.PROVINCE)
-
-
 class TeamMember(_Record):
     name: str
     role: TeamRole = TeamRole.EXPERT
@@ -129,10 +112,12 @@ class EvaluationStage(StrEnum):
         return STAGE_EN[self]
 
 
-STAGE_ZH = {EvaluationStage.SELF: "自评", EvaluationStage.COUNTY: "县级审核",
+STAGE_ZH = {EvaluationStage.SELF: "机构自评", EvaluationStage.COUNTY: "县级审核",
             EvaluationStage.CITY: "市级复核", EvaluationStage.PROVINCE: "省级评价"}
 STAGE_EN = {EvaluationStage.SELF: "self-assessment", EvaluationStage.COUNTY: "county review",
             EvaluationStage.CITY: "city re-check", EvaluationStage.PROVINCE: "provincial evaluation"}
+Stage = EvaluationStage  # the review chain's short name for it (docs/review-chain.md)
+STAGE_ORDER = (Stage.SELF, Stage.COUNTY, Stage.CITY, Stage.PROVINCE)  # a round's stages in order
 
 
 class OverallAssessment(_Record):
@@ -183,14 +168,13 @@ class Inspection(_Record):
     keep_gps: bool = False
     current_clause: str = ""  # where the inspector left off
     time_zone: str = "Asia/Shanghai"  # every date a person reads is shown in this zone (clock.py)
-    stage: EvaluationStage = EvaluationStage.COUNTY  # 评价阶段
+    stage: EvaluationStage = EvaluationStage.COUNTY  # 评价阶段 (the layer of the review chain)
     reviewing_body: str = ""  # 评审单位, e.g. 某某县卫生健康局 (empty: from the center's county)
     assessment: OverallAssessment = Field(default_factory=OverallAssessment)  # 总体评价
     frozen: FrozenReportFacts | None = None  # set at signing; cleared by a new revision
     # The review chain (inspect_app/review_chain.py): which layer this is, of which round
     # (评价轮次), the clauses a sampled re-check rates (recorded when it starts; empty = all),
     # and whether the inspector may see the self-ratings before rating (round option).
-    stage: Stage = Stage.COUNTY
     round_id: str = ""
     sample: list[str] = Field(default_factory=list)
     sample_rule: str = ""  # how the sample was drawn, e.g. "seed=42;share=0.3;recommended"
