@@ -36,7 +36,7 @@ def mount_web(api: FastAPI, hub):
     """Add the download routes and the Flet app to `api`; returns the ASGI app to serve."""
     import flet_web.fastapi as flet_fastapi
 
-    from inspect_app.ui.server import OFFLINE_SHIMS_JS, InjectShims
+    from inspect_app.webshell import OFFLINE_SHIMS_JS, InjectShims
 
     link_key = secrets.token_bytes(32)
 

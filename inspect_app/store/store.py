@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import secrets
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -49,6 +50,10 @@ ACTIVE_MAX = 8
 SEQ_GAP_AFTER_REPAIR = 1000  # skip ahead after a repair so a lost save's numbers are never reused
 CENTERS = "centers"
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+# The paired browser a change comes through ("平板A (pd-1a2b3c4d)"), set per request/session by
+# the app's pairing gate (inspect_app/ui/pairing.py); "" when the app runs on loopback only.
+audit_client: ContextVar[str] = ContextVar("audit_client", default="")
 
 
 def new_id() -> str:
@@ -126,8 +131,10 @@ class Tx:
               new: object = None, reason: str = "", inspection_id: str = "") -> AuditEntry:
         entry = AuditEntry(id=new_id(), actor=actor, device=self.store.device_id,
                            inspection_id=inspection_id, action=action, key=key,
-                           old=old, new=new, reason=reason)
+                           old=old, new=new, reason=reason, client=audit_client.get())
         doc = entry.model_dump(mode="json")
+        if not doc.get("client"):
+            doc.pop("client", None)  # entries made on loopback stay as they were
         doc["seq"] = self.next_seq()
         self._append("audit", doc)
         return entry

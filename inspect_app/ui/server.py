@@ -12,10 +12,11 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI, HTTPException
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse
 
 from inspect_app import paths
 from inspect_app.evidence import MAX_INPUT_BYTES
+from inspect_app.webshell import SHIM_PATH, InjectShims, shim_response
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8550
@@ -82,10 +83,9 @@ def build_asgi_app(data_dir: Path, standards_dir: Path | None = None):
             raise HTTPException(status_code=404)
         return FileResponse(path, media_type=media_type(path), filename=f"{stamp}-{name}")
 
-    @outer.get("/offline-shims.js")
+    @outer.get(SHIM_PATH)
     async def offline_shims():
-        return Response(OFFLINE_SHIMS_JS, media_type="application/javascript",
-                        headers={"Cache-Control": "no-cache"})
+        return shim_response()
 
     outer.mount("/", flet_fastapi.app(
         main,
@@ -112,67 +112,30 @@ def clear_uploads(upload_dir: Path) -> None:
                 pass
 
 
-# The Flet web client registers the Rive animation runtime, which fetches rive_native.js from
-# cdn.jsdelivr.net on start-up even with no_cdn (URL hard-coded in main.dart.js). We use no
-# Rive animation. Offline that fetch fails and the runtime waits forever; this shim keeps the
-# same outcome (a RiveNative that never resolves) without a request leaving the machine.
-OFFLINE_SHIMS_JS = """
-(function () {
-  var RIVE_CDN = "https://cdn.jsdelivr.net/npm/@rive-app/";
-  var desc = Object.getOwnPropertyDescriptor(HTMLScriptElement.prototype, "src");
-  Object.defineProperty(HTMLScriptElement.prototype, "src", {
-    configurable: true,
-    get: function () { return desc.get.call(this); },
-    set: function (value) {
-      if (String(value).indexOf(RIVE_CDN) === 0) { value = "/offline-shims.js?rive"; }
-      desc.set.call(this, value);
-    }
-  });
-  window.RiveNative = function () { return new Promise(function () {}); };
-})();
-"""
-
-_SHIM_TAG = b'<script src="/offline-shims.js"></script>'
-
-
-class InjectShims:
-    """ASGI wrapper: add the offline shim to the top of every HTML page the app serves."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        start: dict = {}
-        body = bytearray()
-
-        async def capture(message):
-            if message["type"] == "http.response.start":
-                headers = dict(message.get("headers") or [])
-                if not headers.get(b"content-type", b"").startswith(b"text/html"):
-                    start["passthrough"] = True
-                    return await send(message)
-                start["message"] = message
-                return None
-            if start.get("passthrough"):
-                return await send(message)
-            body.extend(message.get("body", b""))
-            if message.get("more_body"):
-                return None
-            patched = bytes(body).replace(b"<head>", b"<head>\n  " + _SHIM_TAG, 1)
-            first = start["message"]
-            headers = [(k, v) for k, v in first.get("headers", []) if k.lower() != b"content-length"]
-            headers.append((b"content-length", str(len(patched)).encode()))
-            await send({**first, "headers": headers})
-            await send({"type": "http.response.body", "body": patched})
-
-        await self.app(scope, receive, capture)
-
-
 def serve(data_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          standards_dir: Path | None = None) -> None:
-    url = f"http://{host}:{port}/"
+          standards_dir: Path | None = None, tls: bool = False) -> None:
+    """Serve the app. Bound beyond loopback, every device pairs first (inspect_app/ui/pairing.py);
+    with tls, over https with the self-signed certificate of <data>/tls/ (inspect_app/ui/tls.py)."""
+    from inspect_app.ui import pairing
+
+    data_dir.mkdir(parents=True, exist_ok=True)
     app = build_asgi_app(data_dir, standards_dir)
-    print(f"基层行现场评审 Jiceng Inspect: {url}  (data: {data_dir})", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", ws="websockets-sansio")
+    bases = pairing.base_urls(host, port, tls)
+    ssl: dict = {}
+    fingerprint = ""
+    if tls:
+        from inspect_app.ui.tls import ensure_certificate
+
+        files = ensure_certificate(data_dir, [b.split("://", 1)[1].rsplit(":", 1)[0].strip("[]") for b in bases])
+        ssl = {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}
+        fingerprint = files.fingerprint
+    scheme = "https" if tls else "http"
+    local = f"{scheme}://127.0.0.1:{port}" if host in ("0.0.0.0", "::") else bases[0]
+    print(f"基层行现场评审 Jiceng Inspect: {bases[0]}/  (data: {data_dir})", flush=True)
+    if fingerprint:
+        print(f"  证书指纹 TLS fingerprint (SHA-256): {fingerprint}", flush=True)
+    if not pairing.is_loopback_bind(host):
+        store = pairing.PairingStore(data_dir)
+        pairing.announce(store, bases, fingerprint=fingerprint, local_base=local)
+        app = pairing.PairingGate(app, store, bases=bases, tls=tls, fingerprint=fingerprint)
+    uvicorn.run(app, host=host, port=port, log_level="warning", ws="websockets-sansio", **ssl)
