@@ -50,12 +50,15 @@ class InspectionEntry:
     revision: int
     status: str
     standard_id: str
+    stage: str = "county"  # 评价阶段 (inspection.EvaluationStage value)
+    round_id: str = ""
 
     @staticmethod
     def of(row: dict) -> "InspectionEntry":
         return InspectionEntry(row["id"], row.get("center_id", ""), tuple(row.get("team", [])),
                                row.get("creator", ""), int(row.get("max_seq", 0)), tuple(row.get("sealed", [])),
-                               int(row.get("revision", 1)), row.get("status", "draft"), row.get("standard_id", ""))
+                               int(row.get("revision", 1)), row.get("status", "draft"), row.get("standard_id", ""),
+                               row.get("stage", "county") or "county", row.get("round_id", ""))
 
 
 # ---------------------------------------------------------------- access rules
@@ -74,6 +77,15 @@ def may_read(account: Account, entry: InspectionEntry | None) -> bool:
     if account.role is Role.INSPECTOR:
         return on_team(account, entry)
     return False
+
+
+def may_read_self_assessment(account: Account, entry: InspectionEntry | None,
+                             entries: Iterable[InspectionEntry]) -> bool:
+    """An inspector reads a center's submitted self-assessment (机构自评) when they are on the
+    team of a review of that center: their tablet compares with it, offline, on site."""
+    if entry is None or account.role is not Role.INSPECTOR or entry.stage != "self" or not entry.sealed:
+        return False
+    return any(e.center_id == entry.center_id and e.stage != "self" and on_team(account, e) for e in entries)
 
 
 def may_write(account: Account, entry: InspectionEntry | None) -> bool:
@@ -128,14 +140,15 @@ class Ledger:
         doc = self.files.index.load() or {}
         for iid in doc.get("blobs", {}).get(sha, []):
             entry = self.entry(iid)
-            if may_read(account, entry):
+            if may_read(account, entry) or may_read_self_assessment(account, entry, self.entries()):
                 return True
             if account.role is Role.CLINIC and entry and entry.sealed and may_read_report(account, entry, max(entry.sealed)):
                 return True
         return False
 
     def readable_entries(self, account: Account) -> list[InspectionEntry]:
-        return [e for e in self.entries() if may_read(account, e)]
+        entries = self.entries()
+        return [e for e in entries if may_read(account, e) or may_read_self_assessment(account, e, entries)]
 
     # -- push --------------------------------------------------------------------------------
     def push(self, account: Account | None, ops: Iterable[Op], trusted: bool = False) -> PushResult:
@@ -246,6 +259,8 @@ class Ledger:
             "center_id": value("inspection.center_id", ""),
             "team": [m.get("name", "") for m in team if isinstance(m, dict) and m.get("role") != "director"],
             "standard_id": value("inspection.standard_id", ""),
+            "stage": value("inspection.stage", "county"),
+            "round_id": value("inspection.round_id", ""),
             "status": value("inspection.status", "draft"),
             "revision": int(value("inspection.revision", 1)),
             "sealed": sorted(sealed),

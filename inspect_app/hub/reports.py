@@ -79,6 +79,8 @@ def snapshot(inspection_id: str, state: dict[str, KeyValue]) -> Snapshot:
                 finding(clause).items[code] = ItemRating.model_validate(value)
             elif head == "note":
                 finding(rest).note = str(value or "")
+            elif head == "reason":
+                finding(rest).disagreement_reason = str(value or "")
             elif head == "advice":
                 clause, code = rest.split("/")
                 finding(clause).rectification[code] = str(value or "")

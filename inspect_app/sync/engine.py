@@ -133,6 +133,8 @@ class SyncEngine:
             revision, snap = self.local.snapshot(inspection_id)
         except Exception:
             return 0  # not readable as an inspection (yet): the store reports it, sync skips it
+        if snap.get("inspection.stage") == "self":
+            return 0  # a center's self-assessment is written on the hub only; tablets read it
         log = self._log(inspection_id)
         shadow = log["shadow"]
         changed = [k for k, v in snap.items() if shadow.get(k, _MISSING) != v]

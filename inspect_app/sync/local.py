@@ -134,6 +134,8 @@ class LocalSide:
                 out[f"item/{number}/{code}"] = rating.model_dump(mode="json")
             if finding.note:
                 out[f"note/{number}"] = finding.note
+            if finding.disagreement_reason:
+                out[f"reason/{number}"] = finding.disagreement_reason
             for code, advice in finding.rectification.items():
                 out[f"advice/{number}/{code or CLAUSE_WIDE}"] = advice
         for record in evidence:
@@ -188,6 +190,8 @@ class LocalSide:
                     findings[number] = f.model_copy(update={"items": {**f.items, code: ItemRating.model_validate(value)}})
                 elif head == "note":
                     findings[rest] = finding(rest).model_copy(update={"note": str(value or "")})
+                elif head == "reason":
+                    findings[rest] = finding(rest).model_copy(update={"disagreement_reason": str(value or "")})
                 elif head == "advice":
                     number, code = rest.split("/")
                     code = "" if code == CLAUSE_WIDE else code

@@ -8,6 +8,7 @@ same key and merge without asking:
     center                             the HealthCenter record the inspection is about
     item/<clause>/<item code>          an ItemRating (the rating of one item)
     note/<clause>                      the clause note
+    reason/<clause>                    why the level differs from the self-assessment's (差异说明)
     advice/<clause>/<item code>        整改建议 written by the inspector
     evidence/<evidence id>             an EvidenceRecord (the photo itself travels as a blob)
     signature/<revision>/<role>/<who>  a Signature
@@ -56,6 +57,7 @@ SHARED_INSPECTION_FIELDS = (
     "center_id", "standard_id", "standard_version", "team", "started_on", "finished_on",
     "time_zone", "stage", "reviewing_body", "assessment",  # set in draft, before status seals it
     "status", "revision", "revision_reason", "assignments", "prerequisites", "keep_gps",
+    "round_id", "sample", "sample_rule", "show_self_ratings",  # the review chain (docs/review-chain.md)
 )
 
 # For these keys two values that differ only in who/when are the same answer, not a conflict.
@@ -63,7 +65,7 @@ _BOOKKEEPING = ("rated_by", "rated_at", "updated_by", "updated_at", "by", "at")
 
 # Keys whose disappearance on a tablet is sent as a tombstone (value None). Evidence and the
 # audit trail never disappear (a missing one means a damaged file, not a decision).
-REMOVABLE_PREFIXES = ("signature/", "note/", "advice/")
+REMOVABLE_PREFIXES = ("signature/", "note/", "advice/", "reason/")
 
 # File names a blob op may name inside <data>/reports or <data>/standards.
 BLOB_FILE = re.compile(r"^[A-Za-z0-9_\-]{1,120}\.(pdf|json)$")
@@ -163,7 +165,7 @@ def valid_key(key: str) -> bool:
         return True
     parts = rest.split("/") if rest else []
     expected = {"item": 2, "note": 1, "advice": 2, "evidence": 1, "signature": 3, "audit": 1,
-                "revision": 1, "response": 2, "report": 1}
+                "revision": 1, "response": 2, "report": 1, "reason": 1}
     return head in expected and len(parts) == expected[head] and all(p and len(p) <= 200 for p in parts)
 
 
