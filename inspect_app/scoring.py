@@ -281,6 +281,7 @@ def score_clauses(
     ratings: Mapping[str, Mapping[str, ItemRating | ItemResult]],
 ) -> dict[str, ClauseScore]:
     """Score every clause, sources before the clauses derived from them."""
+    standard = standard.assessable()  # unplaced items (未归位) are the bureau's to place: never scored
     levels: dict[str, ClauseLevel] = {}
     scores: dict[str, ClauseScore] = {}
     for clause in derivation_order(standard):
@@ -346,7 +347,7 @@ class GroupSummary:
 
 
 def _summarise(number: str, title: str, clauses: list[Clause], scores: Mapping[str, ClauseScore]) -> GroupSummary:
-    mine = [scores[c.number] for c in clauses]
+    mine = [scores[c.number] for c in clauses if c.number in scores]  # unplaced clauses have no score
     return GroupSummary(
         number=number, title=title,
         basic=LevelCounts.of([s for s in mine if s.kind is ClauseKind.BASIC]),
@@ -373,6 +374,15 @@ class TierCheck:
     tier: Tier
     reached: bool
     reasons: tuple[Reason, ...]
+    # Levels a rule needs that the standard file does not hold (an excerpt, 节选): those shares cannot
+    # be judged with this text. A tier with such a rule and no share below its threshold is not
+    # assessable, not failed.
+    not_assessable: tuple[ItemLevel, ...] = ()
+    failed: bool = False  # a share that can be judged is below its threshold
+
+    @property
+    def assessable(self) -> bool:
+        return self.reached or self.failed or not self.not_assessable
 
 
 @dataclass(frozen=True)
@@ -384,23 +394,51 @@ class Verdict:
     failed_prerequisites: tuple[str, ...] = ()
     provisional: bool = False  # clauses still incomplete: the verdict may change
     reasons: tuple[Reason, ...] = ()
+    excerpt: bool = False  # judged against an excerpt (节选) of the edition: say so wherever it is shown
+    failed_vetoes: tuple[str, ...] = ()  # "P2" or "2.2.3.1/C-1": a 否决项 not met, no tier whatever the shares
+
+    @property
+    def assessable(self) -> bool:
+        """False when no tier is reached and the text cannot decide the lowest one (an excerpt
+        without the levels its rules need): the honest answer is "not assessable", not "failed"."""
+        if self.tier is not None or self.failed_prerequisites or self.failed_vetoes or not self.checks:
+            return True
+        return self.checks[-1].assessable
 
     def name(self, lang: str = "zh") -> str:
         if self.tier is None:
+            if not self.assessable:
+                return "not assessable with this text" if lang == "en" else "以本文本无法评定"
             return "not reached" if lang == "en" else "未达标"
         return (self.tier.name_en or self.tier.name) if lang == "en" else self.tier.name
+
+    def label(self, lang: str = "zh") -> str:
+        """The name with what it stands on: 以本文本无法评定（依据节选）, 未达标（暂定）."""
+        marks = []
+        if self.excerpt:
+            marks.append("against an excerpt" if lang == "en" else "依据节选")
+        if self.provisional:
+            marks.append("provisional" if lang == "en" else "暂定")
+        if not marks:
+            return self.name(lang)
+        return f"{self.name(lang)} ({', '.join(marks)})" if lang == "en" else f"{self.name(lang)}（{'，'.join(marks)}）"
 
     def explain(self, lang: str = "zh") -> str:
         return _join(self.reasons, lang)
 
 
+def percent_text(have: float) -> str:
+    """The one way a share is printed (verdict reasons, report cover and summary, manifests):
+    one decimal, rounded down, so a share below a threshold never reads as reaching it
+    (94.74 → "94.7", never "95"); a whole number without ".0" (95.0 → "95")."""
+    tenths = int(have * 10 + 1e-9)
+    return f"{tenths // 10}" if tenths % 10 == 0 else f"{tenths / 10:.1f}"
+
+
 def format_percent_below(have: float, need: float) -> str:
     """A share that missed its threshold, never printed as reaching it: 94.7 % must not read
-    "95% < 95%". Whole numbers when that is honest, else one decimal, rounded down."""
-    whole = f"{have:.0f}"
-    if float(whole) < need:
-        return whole
-    return f"{int(have * 10) / 10:.1f}"
+    "95% < 95%". The same text as everywhere else (percent_text)."""
+    return percent_text(have)
 
 
 def _not_reached_zh(name: str) -> str:
@@ -408,25 +446,37 @@ def _not_reached_zh(name: str) -> str:
     return f"未{name}" if name.startswith("达") else f"未达{name}"
 
 
-def check_tier(tier: Tier, totals: Mapping[ClauseKind, LevelCounts]) -> TierCheck:
-    """Compare each rule's thresholds with the shares of applicable clauses at or above each level."""
+def check_tier(tier: Tier, totals: Mapping[ClauseKind, LevelCounts],
+               missing_levels: tuple[ItemLevel, ...] = ()) -> TierCheck:
+    """Compare each rule's thresholds with the shares of applicable clauses at or above each level.
+
+    `missing_levels` are levels the standard file does not hold (an excerpt): a share of them is
+    not assessable with this text rather than failed; the shares that can be judged are then given
+    with their thresholds, met or not."""
     kind_zh = {ClauseKind.BASIC: "基本条款", ClauseKind.RECOMMENDED: "推荐条款"}
     kind_en = {ClauseKind.BASIC: "basic clauses", ClauseKind.RECOMMENDED: "recommended clauses"}
     reasons: list[Reason] = []
     reached = True
+    unjudged: list[ItemLevel] = []
     for rule in tier.rules:
         counts = totals[rule.clause_kind]
         if counts.applicable == 0:
             reasons.append(Reason(f"{tier.name}：无适用的{kind_zh[rule.clause_kind]}，此项不计",
                                   f"{tier.name_en or tier.name}: no applicable {kind_en[rule.clause_kind]}, rule skipped"))
             continue
+        blind = [lv for lv in LEVELS_LOW_TO_HIGH if lv in missing_levels and rule.min_percent.get(lv, 0) > 0]
         for level in LEVELS_LOW_TO_HIGH:
-            if level not in rule.min_percent:
+            if level not in rule.min_percent or level in blind:
                 continue
             need = rule.min_percent[level]
             have = counts.percent_at_least(level)
             above = "" if level is ItemLevel.A else "及以上"
             above_en = "" if level is ItemLevel.A else " or above"
+            if blind and have + 1e-9 >= need:  # the judged part of an excerpt's rule, against its threshold
+                reasons.append(Reason(
+                    f"{tier.name}：{kind_zh[rule.clause_kind]}{level.value}级{above} {percent_text(have)}% ≥ {need:g}%，符合",
+                    f"{tier.name_en or tier.name}: {kind_en[rule.clause_kind]} at {level.value}{above_en} "
+                    f"{percent_text(have)}% ≥ {need:g}%, met"))
             if have + 1e-9 < need:
                 reached = False
                 shown = format_percent_below(have, need)
@@ -434,9 +484,21 @@ def check_tier(tier: Tier, totals: Mapping[ClauseKind, LevelCounts]) -> TierChec
                     f"{_not_reached_zh(tier.name)}：{kind_zh[rule.clause_kind]}{level.value}级{above} {shown}% < {need:g}%",
                     f"{tier.name_en or tier.name} not reached: {kind_en[rule.clause_kind]} at {level.value}"
                     f"{above_en} {shown}% < {need:g}%"))
+        if blind:
+            unjudged.extend(lv for lv in blind if lv not in unjudged)
+            names = "、".join(f"{lv.value}级{'' if lv is ItemLevel.A else '及以上'}" for lv in blind)
+            names_en = ", ".join(lv.value for lv in blind)
+            reasons.append(Reason(
+                f"{tier.name}：{kind_zh[rule.clause_kind]}{names}的比例以本文本无法评定"
+                f"（本标准文件不含{'、'.join(lv.value for lv in blind)}级条目）",
+                f"{tier.name_en or tier.name}: the {kind_en[rule.clause_kind]} shares at {names_en} are not assessable "
+                f"with this text (the standard file holds no {names_en} items)"))
+    failed = not reached
+    if unjudged:
+        reached = False
     if reached:
         reasons.insert(0, Reason(f"达到{tier.name}", f"{tier.name_en or tier.name} reached"))
-    return TierCheck(tier=tier, reached=reached, reasons=tuple(reasons))
+    return TierCheck(tier=tier, reached=reached, reasons=tuple(reasons), not_assessable=tuple(unjudged), failed=failed)
 
 
 @dataclass(frozen=True)
@@ -461,37 +523,64 @@ def verdict(
     prerequisites: Mapping[str, bool | None] | None = None,
     *,
     small_institution: bool = False,
+    failed_items: tuple[tuple[Clause, Item], ...] = (),
 ) -> Verdict:
-    """The best tier whose every rule is met, after the prerequisites (前置条件).
+    """The best tier whose every rule is met, after the prerequisites (前置条件) and vetoes (否决项).
 
     Tiers marked `small_institutions_only` (合格标准) count only for a small institution.
+    `failed_items` are the items not met (clause, item): one marked as a veto means no tier.
+    Against a file without the levels a rule needs (an excerpt), those shares are not assessable;
+    the verdict says when it stands on an excerpt.
     """
+    from inspect_app.standard.coverage import coverage_text, missing_levels
+
     prerequisites = prerequisites or {}
     failed = tuple(p.id for p in standard.prerequisites if prerequisites.get(p.id) is False)
     unchecked = [p.id for p in standard.prerequisites if prerequisites.get(p.id) is None]
     tiers = [t for t in standard.verdict_rules.tiers if small_institution or not t.small_institutions_only]
-    checks = tuple(check_tier(t, totals) for t in tiers)
+    missing = missing_levels(standard)
+    checks = tuple(check_tier(t, totals, missing) for t in tiers)
     incomplete = sum(c.incomplete for c in totals.values())
     provisional = incomplete > 0 or bool(unchecked)
+    excerpt = standard.is_excerpt
     notes: list[Reason] = []
+    if excerpt:
+        notes.append(Reason(f"依据节选文本评定（{coverage_text(standard, 'zh')}）",
+                            f"judged against an excerpt ({coverage_text(standard, 'en')})"))
+    vetoes: list[tuple[str, Reason]] = []
+    for p in standard.prerequisites:
+        if p.veto is not None and p.id in failed:
+            vetoes.append((p.id, Reason(f"一票否决：前置条件 {p.id} 不符合（{p.text}）：{p.veto.reason}",
+                                        f"veto: prerequisite {p.id} not met ({p.text}): {p.veto.reason}")))
+    for clause, item in failed_items:
+        if item.veto is not None:
+            vetoes.append((f"{clause.number}/{item.code}", Reason(
+                f"一票否决：条款 {clause.number} 【{item.code}】 不符合（{item.requirement}）：{item.veto.reason}",
+                f"veto: clause {clause.number} [{item.code}] not met ({item.requirement}): {item.veto.reason}")))
     if incomplete:
         notes.append(Reason(f"尚有 {incomplete} 个条款未完成评审，结论为暂定",
                             f"{incomplete} clause(s) not finished: the verdict is provisional"))
     if unchecked:
         notes.append(Reason(f"前置条件未核查：{'、'.join(unchecked)}", f"prerequisites not checked: {', '.join(unchecked)}"))
+    if vetoes:
+        return Verdict(tier=None, checks=checks, failed_prerequisites=failed, provisional=provisional,
+                       excerpt=excerpt, failed_vetoes=tuple(k for k, _ in vetoes),
+                       reasons=(*(r for _, r in vetoes), *notes))
     if failed:
         texts = [p.text for p in standard.prerequisites if p.id in failed]
         return Verdict(tier=None, checks=checks, failed_prerequisites=failed, provisional=provisional,
-                       reasons=(Reason(f"前置条件不符合：{'；'.join(texts)}",
-                                       f"prerequisite(s) not met: {', '.join(failed)}"), *notes))
+                       excerpt=excerpt, reasons=(Reason(f"前置条件不符合：{'；'.join(texts)}",
+                                                        f"prerequisite(s) not met: {', '.join(failed)}"), *notes))
     for index, check in enumerate(checks):
         if check.reached:
             # Say what was reached, then why each better tier was missed.
             missed = tuple(r for better in checks[:index] for r in better.reasons)
-            return Verdict(tier=check.tier, checks=checks, provisional=provisional,
+            return Verdict(tier=check.tier, checks=checks, provisional=provisional, excerpt=excerpt,
                            reasons=(*check.reasons, *missed, *notes))
     last = checks[-1].reasons if checks else ()
-    return Verdict(tier=None, checks=checks, provisional=provisional, reasons=(*last, *notes))
+    if checks and not checks[-1].assessable:  # for every tier: which shares cannot be judged, and why
+        last = tuple(r for c in checks for r in c.reasons)
+    return Verdict(tier=None, checks=checks, provisional=provisional, excerpt=excerpt, reasons=(*last, *notes))
 
 
 def score_inspection(
@@ -516,7 +605,9 @@ def assemble_score(
     *,
     small_institution: bool = False,
 ) -> InspectionScore:
-    """Summaries and verdict from clause scores already made (cheap: counts over the clauses)."""
+    """Summaries and verdict from clause scores already made (cheap: counts over the clauses).
+    Unplaced clauses (未归位) are left out of everything until the bureau places them."""
+    standard = standard.assessable()
     scores = {c.number: scores[c.number] for c in standard.clauses()}
     all_scores = list(scores.values())
     totals = {
@@ -529,7 +620,8 @@ def assemble_score(
         sections=section_summaries(standard, scores),
         basic=totals[ClauseKind.BASIC],
         recommended=totals[ClauseKind.RECOMMENDED],
-        verdict=verdict(standard, totals, prerequisites, small_institution=small_institution),
+        verdict=verdict(standard, totals, prerequisites, small_institution=small_institution,
+                        failed_items=_not_met_items(standard, scores)),
         rated_items=sum(s.rated for s in all_scores),
         total_items=sum(s.total for s in all_scores),
     )
@@ -566,6 +658,7 @@ def rescore(
 ) -> InspectionScore:
     """Incremental score_inspection: only the changed clauses and those derived from them are
     scored again; the same result as scoring everything (a property test checks it)."""
+    standard = standard.assessable()
     todo = dependents(standard, changed)
     scores = dict(previous.clauses)
     levels = {n: s.level for n, s in scores.items()}
@@ -577,6 +670,15 @@ def rescore(
         scores[clause.number] = score
         levels[clause.number] = score.level
     return assemble_score(standard, scores, prerequisites, small_institution=small_institution)
+
+
+def _not_met_items(standard: Standard, scores: Mapping[str, ClauseScore]) -> tuple[tuple[Clause, Item], ...]:
+    """Items not met (derived ones included), for the vetoes (否决项) among them."""
+    out = []
+    for clause in standard.clauses():
+        not_met = set(scores[clause.number].not_met_items) if clause.number in scores else set()
+        out.extend((clause, i) for i in clause.items if i.code in not_met)
+    return tuple(out)
 
 
 # ---------------------------------------------------------------- checklist standards
@@ -642,7 +744,9 @@ def deficiencies(standard: Standard, scores: Mapping[str, ClauseScore]) -> list[
     for chapter in standard.chapters:
         for section in chapter.sections:
             for clause in section.clauses:
-                score = scores[clause.number]
+                score = scores.get(clause.number)
+                if score is None:  # unplaced: not rated
+                    continue
                 by_code = {i.code: i for i in clause.items}
                 for code in score.not_met_items:
                     item = by_code.get(code)
@@ -664,7 +768,7 @@ def _number_key(number: str) -> tuple:
 
 __all__ = [
     "ClauseLevel", "ClauseScore", "Deficiency", "GroupSummary", "InspectionScore", "LevelCounts",
-    "PostCompliance", "Reason", "TierCheck", "Verdict", "chapter_summaries", "check_tier", "clause_level", "format_percent_below",
+    "PostCompliance", "Reason", "TierCheck", "Verdict", "chapter_summaries", "check_tier", "clause_level", "format_percent_below", "percent_text",
     "deficiencies", "derived_met", "derivation_order", "item_results", "level_name", "post_compliance",
     "assemble_score", "dependents", "rescore", "score_clauses", "score_inspection", "section_summaries", "verdict",
 ]

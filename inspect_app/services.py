@@ -152,7 +152,8 @@ def standard_for(ws: Workspace, inspection: Inspection) -> Standard:
                 f"{inspection.standard_version}) was not found.",
             )
         ws._standards[key] = std
-    return std
+    # Unplaced items (未归位) are the bureau's to place (`standard place`): not rated, scored or shown.
+    return std.assessable()
 
 
 # ---------------------------------------------------------------------------------------------

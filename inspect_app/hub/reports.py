@@ -132,8 +132,9 @@ def standard_of(ledger: Ledger, snap: Snapshot, data_dir: Path | None = None) ->
         found = _blob_standard(str(ledger.files.blob_path(sha)), sha, str(ref.get("id", "")),
                                str(ref.get("version", "")))
         if found is not None:
-            return found
-    return find_standard(snap.inspection.standard_id, data_dir)
+            return found.assessable()  # unplaced items (未归位) are not rated, scored or shown
+    found = find_standard(snap.inspection.standard_id, data_dir)
+    return found.assessable() if found is not None else None
 
 
 def find_standard(standard_id: str, data_dir: Path | None = None) -> Standard | None:

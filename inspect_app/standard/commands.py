@@ -3,6 +3,8 @@
     python main.py standard import TEXT_FILE --out standards/NAME.json [--id ID --title T --edition E]
                                    [--checklist] [--titles township|community|FILE.json]
     python main.py standard check FILE.json
+    python main.py standard place FILE.json --item 0.0.1/C-2 --to 1.1.1 [--title T] [--code C-3]
+    python main.py standard place FILE.json --section 2.1 --title T
     python main.py standard list [DIR]
 """
 
@@ -38,6 +40,19 @@ def register(sub) -> None:
     chk.add_argument("file", type=Path)
     chk.add_argument("--lang", choices=("zh", "en"), default="zh")
     chk.set_defaults(func=run_check)
+
+    plc = cmds.add_parser("place", help="归位未归位条目、补充标题 / place unplaced items, set lost titles")
+    plc.add_argument("file", type=Path)
+    what = plc.add_mutually_exclusive_group(required=True)
+    what.add_argument("--item", help="要移动的条目，如 0.0.1/C-2 / the item to move")
+    what.add_argument("--section", help="要设置标题的小节或章，如 2.1 / section or chapter whose title to set")
+    plc.add_argument("--to", help="目标条款号，如 1.1.1 / target clause")
+    plc.add_argument("--title", help="新建条款的标题，或小节/章的标题 / title of a new clause, or of the section")
+    plc.add_argument("--code", help="目标条款已有同号条目时的新编号 / new item code when the target has one")
+    plc.add_argument("--recommended", action="store_true", help="新建的条款为推荐条款★ / a new clause is recommended")
+    plc.add_argument("--by", default="", help="操作人 / who made the edit (kept in the history)")
+    plc.add_argument("--lang", choices=("zh", "en"), default="zh")
+    plc.set_defaults(func=run_place)
 
     lst = cmds.add_parser("list", help="列出文件夹中的标准 / list standards in a folder")
     lst.add_argument("dir", type=Path, nargs="?", default=paths.STANDARDS_DIR)
@@ -103,7 +118,44 @@ def run_check(args) -> int:
         print(f"  评定规则需要 {names} 级条目，本文件没有：这些比例将判为“以本文本无法评定” / "
               f"the verdict rules need {names} items this file lacks: those shares are not assessable with it")
     if standard.placements:
+        from inspect_app.standard.placement import placement_text
+
         print(f"  归位记录 / placement history: {len(standard.placements)}")
+        for p in standard.placements:
+            print("    " + placement_text(p, args.lang))
+    return 0
+
+
+def run_place(args) -> int:
+    """Move an item or set a title, re-validate, and write only a file that still passes."""
+    from inspect_app.standard.coverage import coverage_text
+    from inspect_app.standard.loader import load_standard
+    from inspect_app.standard.placement import place_item, placement_text, set_title
+    from inspect_app.standard.validate import check_standard, errors
+
+    try:
+        standard = load_standard(args.file)
+        if args.item:
+            if not args.to:
+                raise UserError("移动条目需要 --to 目标条款号。", "Moving an item needs --to CLAUSE.")
+            placed = place_item(standard, args.item, args.to, title=args.title, code=args.code,
+                                recommended=args.recommended, by=args.by)
+        else:
+            if not args.title:
+                raise UserError("设置标题需要 --title。", "Setting a title needs --title.")
+            placed = set_title(standard, args.section, args.title, by=args.by)
+    except UserError as err:
+        print(err.message(args.lang))
+        return 1
+    problems = check_standard(placed)
+    for p in problems:
+        print("  " + (p.text() if args.lang == "zh" else f"{p.where}: {p.en}"))
+    if errors(problems):
+        print("修改后的文件未通过校验，未写入 / the edited file does not pass the check; not written")
+        return 1
+    save_standard(placed, args.file)
+    print(placement_text(placed.placements[-1], args.lang))
+    print(f"{'已写入' if args.lang == 'zh' else 'written'}: {args.file} — {coverage_text(placed, args.lang)}")
     return 0
 
 
