@@ -14,6 +14,8 @@ from inspect_app.errors import UserError
 from inspect_app.hub.ledger import Forbidden
 from inspect_app.hub.routes import ROUTERS
 from inspect_app.hub.routes.deps import error
+from inspect_app.hub.store import StoreUnavailable
+from inspect_app.hub import trust_routes
 from inspect_app.hub.service import (  # noqa: F401 - the hub's use cases, importable from here as before
     Hub,
     ResponseRequest,
@@ -24,8 +26,8 @@ from inspect_app.hub.service import (  # noqa: F401 - the hub's use cases, impor
 )
 
 
-def create_app(data_dir: Path, *, web: bool = True):
-    hub = Hub(data_dir)
+def create_app(data_dir: Path, *, web: bool = True, store=None):
+    hub = Hub(data_dir, store)
     api = FastAPI(title="Jiceng Inspect hub", docs_url=None, redoc_url=None, openapi_url=None)
     api.state.hub = hub
 
@@ -37,8 +39,15 @@ def create_app(data_dir: Path, *, web: bool = True):
     async def _user_error(_: Request, err: UserError):
         return error(400, err)
 
+    @api.exception_handler(StoreUnavailable)
+    async def _store_down(_: Request, err: StoreUnavailable):
+        # The database or the object store did not answer: nothing was half-written; retry.
+        return error(503, err, store=err.what)
+
     for router in ROUTERS:
         api.include_router(router)
+    api.include_router(trust_routes.router)  # county CA (made now on first start), enrollment, RFC 3161 TSA
+    trust_routes.trust_of(hub)
 
     @api.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
     def no_such_api(rest: str):

@@ -1,6 +1,9 @@
 """`python main.py hub …`: start the county hub, manage its accounts, import sync bundles.
 
     python main.py --data hubdata hub [--host 127.0.0.1 --port 8600]
+    python main.py --data hubdata hub --database postgresql://USER@HOST/DB --blobs "s3://BUCKET?endpoint=http://HOST:PORT" --workers 4
+    python main.py --data hubdata hub --config hub.toml          (database, blobs, workers, host, port)
+    python main.py hub migrate --from hubdata --to postgresql://… --blobs s3://…
     python main.py --data hubdata hub user add NAME --role admin|inspector|clinic [--center ID] [--display-name 张三]
     python main.py --data hubdata hub user list
     python main.py --data hubdata hub user revoke NAME [--token ID] [--disable]
@@ -23,8 +26,17 @@ DEFAULT_PORT = 8600
 def register(sub) -> None:
     """Add this area's sub-commands to the main parser."""
     hub = sub.add_parser("hub", help="县级中心：同步、机构查阅、卫健局总览 (the county hub)")
-    hub.add_argument("--host", default=DEFAULT_HOST, help="address to listen on (default 127.0.0.1)")
-    hub.add_argument("--port", type=int, default=DEFAULT_PORT, help="port (default 8600)")
+    hub.add_argument("--host", default=None, help="address to listen on (default 127.0.0.1)")
+    hub.add_argument("--port", type=int, default=None, help="port (default 8600)")
+    hub.add_argument("--database", default=None,
+                     help="postgresql://… : records in PostgreSQL, shared by several hub processes "
+                          "(default: the data folder; env JICENG_HUB_DATABASE)")
+    hub.add_argument("--blobs", default=None,
+                     help="s3://BUCKET?endpoint=http://HOST:PORT : photos and PDFs in an S3-compatible store "
+                          "(default: the data folder; env JICENG_HUB_BLOBS)")
+    hub.add_argument("--workers", type=int, default=None,
+                     help="hub processes on this port (needs --database; env JICENG_HUB_WORKERS)")
+    hub.add_argument("--config", default=None, help="TOML file with the same keys (env JICENG_HUB_CONFIG)")
     hub.set_defaults(func=_serve)
     hub_sub = hub.add_subparsers(dest="hub_command", metavar="ACTION")
 
@@ -49,23 +61,72 @@ def register(sub) -> None:
     imp.add_argument("bundle")
     imp.set_defaults(func=_import)
 
+    from inspect_app.hub.trust_commands import register as register_ca  # 县级根证书: hub ca init|import|show
+
+    register_ca(hub_sub)
+
+    mig = hub_sub.add_parser("migrate", help="迁移到共享存储 (move a county hub folder into PostgreSQL + S3)")
+    mig.add_argument("--from", dest="source", required=True, help="the county hub's data folder")
+    mig.add_argument("--to", dest="target", required=True, help="postgresql://…")
+    mig.add_argument("--blobs", dest="target_blobs", default="", help="s3://BUCKET?endpoint=… (default: keep "
+                     "blobs in the folder)")
+    mig.set_defaults(func=_migrate)
+
+
+def _config(args):
+    from inspect_app.hub.store import resolve
+
+    try:
+        return resolve(args.database, args.blobs, args.workers, args.config, args.host, args.port)
+    except (ValueError, OSError) as err:
+        raise UserError(f"中心存储配置有误：{err}", f"The hub's storage settings are wrong: {err}") from err
+
 
 def _hub(args):
     from inspect_app.hub.app import Hub
+    from inspect_app.hub.store import open_store
 
-    return Hub(paths.data_dir(args.data))
+    cfg = _config(args)
+    data = paths.data_dir(args.data)
+    return Hub(data, open_store(data, cfg.database, cfg.blobs))
+
+
+def app_from_env():
+    """The ASGI app of one hub worker process (uvicorn --workers imports this by name): the
+    settings travel in the environment, the state lives in the shared stores."""
+    from inspect_app.hub.app import create_app
+    from inspect_app.hub.store import open_store
+
+    data = paths.data_dir(os.environ["JICENG_HUB_DATA"])
+    store = open_store(data, os.environ.get("JICENG_HUB_DATABASE", ""), os.environ.get("JICENG_HUB_BLOBS", ""))
+    return create_app(data, store=store)
 
 
 def _serve(args) -> int:
     import uvicorn
 
     from inspect_app.hub.app import create_app
+    from inspect_app.hub.store import open_store
 
+    try:
+        cfg = _config(args)
+    except UserError as err:
+        print(f"{err.zh} {err.en}", file=sys.stderr)
+        return 2
+    host, port = cfg.host or DEFAULT_HOST, cfg.port or DEFAULT_PORT
     data = paths.data_dir(args.data)
-    app = create_app(data)
-    print(f"基层行县级中心 Jiceng hub: http://{args.host}:{args.port}/  (data: {data})", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=os.environ.get("JICENG_HUB_LOG", "warning"),
-                ws="websockets-sansio")
+    log_level = os.environ.get("JICENG_HUB_LOG", "warning")
+    store = open_store(data, cfg.database, cfg.blobs)  # also applies the database's migrations, once
+    print(f"基层行县级中心 Jiceng hub: http://{host}:{port}/  (data: {data}; {store.describe}"
+          f"{f'; {cfg.workers} workers' if cfg.workers > 1 else ''})", flush=True)
+    if cfg.workers > 1:
+        store.close()
+        os.environ.update({"JICENG_HUB_DATA": str(data), "JICENG_HUB_DATABASE": cfg.database,
+                           "JICENG_HUB_BLOBS": cfg.blobs})
+        uvicorn.run("inspect_app.hub.commands:app_from_env", factory=True, workers=cfg.workers, host=host,
+                    port=port, log_level=log_level, ws="websockets-sansio")
+        return 0
+    uvicorn.run(create_app(data, store=store), host=host, port=port, log_level=log_level, ws="websockets-sansio")
     return 0
 
 
@@ -104,6 +165,17 @@ def _user_revoke(args) -> int:
         return 2
     print(f"已撤销 {count} 个令牌。 Revoked {count} token(s).")
     return 0
+
+
+def _migrate(args) -> int:
+    from inspect_app.hub.store.migrate import migrate_folder
+
+    try:
+        ok = migrate_folder(paths.data_dir(args.source), args.target, args.target_blobs, out=print)
+    except UserError as err:
+        print(f"{err.zh} {err.en}", file=sys.stderr)
+        return 2
+    return 0 if ok else 1
 
 
 def _import(args) -> int:

@@ -1,4 +1,6 @@
-"""Build the unsigned report PDF from a `ReportInput`, one page kind after another.
+"""Build the unsigned report PDF from a `ReportInput`, one page kind after another: cover, table of
+contents (with the PDF's bookmarks), overview and verdict, summary, clauses, problem list,
+signatures and seals, evidence appendix.
 
 Deterministic: the creation date comes from the inspection, every list is sorted, the file id is
 derived from the bytes; building the same revision twice gives byte-identical PDFs.
@@ -14,6 +16,8 @@ from inspect_app.report.cover import draw_cover, qr_payload
 from inspect_app.report.deficiencies import draw_deficiencies
 from inspect_app.report.evidence_appendix import draw_evidence_appendix
 from inspect_app.report.layout import ReportPDF
+from inspect_app.report.overview import draw_overview
+from inspect_app.report.toc import render_toc, toc_pages
 from inspect_app.report.signatures import draw_signatures
 from inspect_app.report.summary import draw_summary
 
@@ -25,6 +29,7 @@ HASH_KEYWORD = "content-sha256:"
 class BuiltReport:
     pdf: bytes
     content: ReportContent
+    stamp: object = None  # signatures.StampBox: where the signature's visible stamp goes
 
     @property
     def report_id(self) -> str:
@@ -50,12 +55,15 @@ def build_report(data: ReportInput | ReportContent) -> BuiltReport:
                    desc="报告内容（规范化 JSON），其 SHA-256 即封面所印校验值", compress=True)
 
     draw_cover(pdf, content)
+    pdf.add_page()
+    pdf.reserve_toc(render_toc, pages=toc_pages(content))
+    draw_overview(pdf, content)
     draw_summary(pdf, content)
     draw_clauses(pdf, content)
     draw_deficiencies(pdf, content)
     draw_signatures(pdf, content)
     draw_evidence_appendix(pdf, content)
-    return BuiltReport(pdf=bytes(pdf.output()), content=content)
+    return BuiltReport(pdf=bytes(pdf.output()), content=content, stamp=getattr(pdf, "signature_stamp", None))
 
 
 __all__ = ["BuiltReport", "HASH_KEYWORD", "build_report"]

@@ -3,8 +3,10 @@
     report build INSPECTION_ID [--out FILE] [--draft] [--rebuild] [--pkcs12 FILE --passphrase P]
         A locked inspection: build, sign (PAdES) and keep <data>/reports/<report id>.pdf.
         --draft: an unsigned report of any inspection (header says 草稿).
-    report verify FILE.pdf [--hash SHA256]
-        Valid/invalid and why; --hash checks the value printed on paper or read from the QR code.
+    report verify FILE.pdf [--hash SHA256] [--trust CERT.pem]
+        Every signature with pyHanko's validator, against the roots this data folder knows plus
+        --trust. Exit 0: intact and signed by a trusted signer; 1: changed or broken; 3: intact
+        but untrusted (2: a usage error). --hash checks the value from paper or the QR code.
     report export --out DIR [--inspection ID ...]
         Signed PDFs of the chosen inspections (default: all locked), manifest.csv/json, one zip.
 """
@@ -78,11 +80,20 @@ def cmd_verify(args) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise UserError(f"找不到文件 {path}。", f"File not found: {path}.")
+    extra = []
+    for pem in getattr(args, "trust", None) or []:
+        from inspect_app.trust.roots import load_pem_file
+
+        try:
+            extra.extend(load_pem_file(Path(pem)))
+        except (OSError, ValueError) as exc:
+            raise UserError(f"无法读取信任证书 {pem}（需 PEM 格式）：{exc}",
+                            f"Cannot read the trusted certificate {pem} (PEM needed): {exc}") from exc
     result = verify_report(path, expected_hash=args.hash, data_dir=paths.data_dir(args.data),
-                           signing=_signing(args))
+                           signing=_signing(args), extra_trust=extra)
     for line in result.lines(_lang(args)):
         print(line)
-    return 0 if result.valid else 1
+    return int(result.code)  # 0 valid and trusted, 1 changed or broken, 3 intact but untrusted
 
 
 def cmd_export(args) -> int:
@@ -140,6 +151,8 @@ def register(sub) -> None:
     verify = actions.add_parser("verify", help="核验报告签章与内容校验值 / verify signature and content hash")
     verify.add_argument("file", help="report PDF")
     verify.add_argument("--hash", help="content SHA-256 from a printed copy or its QR code")
+    verify.add_argument("--trust", action="append", metavar="CERT.pem",
+                        help="also trust this root certificate (repeatable) / 另行信任的根证书")
     common(verify)
     verify.set_defaults(func=_guard(cmd_verify))
 

@@ -25,7 +25,7 @@ from inspect_app.errors import UserError
 from inspect_app.inspection import Inspection, InspectionStatus
 from inspect_app.report.builder import BuiltReport, build_report
 from inspect_app.report.content import report_id as make_report_id
-from inspect_app.report.signing import ReportSigner, SigningConfig, get_signer, require_locked, sign_pdf
+from inspect_app.report.signing import ReportSigner, SigningConfig, get_signer, require_locked, sign_report
 from inspect_app.report.source import report_input
 from inspect_app.report.verify import read_embedded_content
 
@@ -121,13 +121,23 @@ def signed_report(ws: services.Workspace, inspection_id: str, *, signing: Signin
         _, content_sha = report_content(path)
         return SignedReport(path=path, report_id=rid, content_sha256=content_sha, created=False)
     built = build_report(report_input(ws, inspection_id, gaps, burn_captions=burn_captions))
+    if path.is_file():  # --rebuild: a locked revision's content never changes
+        _, stored_sha = report_content(path)
+        if stored_sha != built.content_sha256:
+            raise UserError(
+                f"报告 {rid} 已签章，重新生成的内容与已签章报告不同（{stored_sha[:12]}… ≠ {built.content_sha256[:12]}…），"
+                "已拒绝覆盖。如需更改，请创建新修订版并说明原因。",
+                f"Report {rid} is signed and a rebuild gives different content ({stored_sha[:12]}… ≠ "
+                f"{built.content_sha256[:12]}…): refused. To change it, open a new revision with a reason.")
     signer = signer or get_signer(ws.data_dir, signing)
     center = built.content.center
-    signed = sign_pdf(built.pdf, signer, location=center.county or center.name,
-                      reason=f"优质服务基层行现场评审报告 {rid}")
-    _write_atomic(path, signed)
+    signed = sign_report(built.pdf, signer, location=center.county or center.name,
+                         reason=f"优质服务基层行现场评审报告 {rid}", stamp=built.stamp,
+                         zone=getattr(inspection, "time_zone", None))
+    _write_atomic(path, signed.pdf)
+    notes = [(signer.notice("zh"), signer.notice("en")), *signed.notes]
     return SignedReport(path=path, report_id=rid, content_sha256=built.content_sha256, created=True,
-                        signer_notice=(signer.notice("zh"), signer.notice("en")))
+                        signer_notice=(" ".join(n[0] for n in notes), " ".join(n[1] for n in notes)))
 
 
 # ---------------------------------------------------------------- manifest and bundle

@@ -4,11 +4,13 @@ times, then the signature-and-seal block of a Chinese evaluation report (评审�
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 
 from inspect_app.inspection import Signature, TeamRole
 from inspect_app.report.content import ROLE_ZH, ReportContent
+from inspect_app.report.cover import draw_seal_pair
 from inspect_app.report.layout import (
-    FONT, INK, MARGIN, MUTED, RULE, ReportPDF, fmt_date, fmt_time,
+    INK, MARGIN, MUTED, RULE, ReportPDF, fmt_time,
 )
 
 SIG_W, SIG_H = 42.0, 16.0
@@ -28,48 +30,15 @@ def _draw_signature_image(pdf: ReportPDF, content: ReportContent, sig: Signature
 
 def draw_signatures(pdf: ReportPDF, content: ReportContent) -> None:
     pdf.add_page()
-    pdf.page_title("四、评审组及被评机构签字")
+    pdf.page_title("五、签字盖章")
     ins = content.inspection
     current = [s for s in content.signatures if s.revision == ins.revision]
-    pdf.para(f"以下签名于平板电脑上手写采集，对应评审记录第 {ins.revision} 版。", 8.5, MUTED, h=4.4)
-    pdf.ln(2)
-    if current:
-        _signature_table(pdf, content, current)
-    else:
+    pdf.para(f"以下签名于平板电脑上手写采集，对应评审记录第 {ins.revision} 版；时间为签名时间。", 8.5, MUTED, h=4.4)
+    if not current:
         pdf.para("尚无手写签名。", 9)
-    pdf.ln(6)
+    pdf.ln(2)
     _seal_block(pdf, content, current)
-
-
-def _signature_table(pdf: ReportPDF, content: ReportContent, sigs: list[Signature]) -> None:
-    row_h = SIG_H + 4
-    cols = (("角色", 34), ("姓名", 34), ("签名", SIG_W + 8), ("签名时间", pdf.epw - 68 - SIG_W - 8))
-    with pdf.local_context():
-        pdf.set_font(FONT, size=8.5)
-        pdf.set_fill_color(229, 236, 244)
-        pdf.set_draw_color(*RULE)
-        x = MARGIN
-        for title, w in cols:
-            pdf.set_xy(x, pdf.get_y())
-            pdf.cell(w, 6, title, border=1, fill=True, align="C")
-            x += w
-        pdf.ln(6)
-        for sig in sigs:
-            if pdf.get_y() + row_h > pdf.page_break_trigger:
-                pdf.add_page()
-            y = pdf.get_y()
-            x = MARGIN
-            values = (ROLE_ZH[sig.role], sig.signer, None, fmt_time(sig.signed_at, content.zone))
-            for (title, w), value in zip(cols, values):
-                pdf.rect(x, y, w, row_h)
-                if value is None:
-                    _draw_signature_image(pdf, content, sig, x + 4, y + 2)
-                else:
-                    pdf.set_xy(x, y)
-                    pdf.set_text_color(*INK)
-                    pdf.cell(w, row_h, value, align="C")
-                x += w
-            pdf.set_y(y + row_h)
+    reserve_stamp(pdf)
 
 
 def _seal_block(pdf: ReportPDF, content: ReportContent, sigs: list[Signature]) -> None:
@@ -86,7 +55,7 @@ def _seal_block(pdf: ReportPDF, content: ReportContent, sigs: list[Signature]) -
              (TeamRole.DIRECTOR, directors or [""])]
     block_h = 14 * sum(len(n) for _, n in lines) + 60
     pdf.keep_space(min(block_h, pdf.page_break_trigger - 30))
-    pdf.heading("签字盖章", 11)
+    pdf.heading("签字确认", 11, level=1)
     pdf.para("评审组对以上评审结果负责；被评机构负责人签字确认已知悉评审结果及问题清单。", 8.5, MUTED, h=4.4)
     pdf.ln(3)
     for role, names in lines:
@@ -107,32 +76,46 @@ def _seal_block(pdf: ReportPDF, content: ReportContent, sigs: list[Signature]) -
             pdf.line(MARGIN + 32, y + 12.5, MARGIN + 104, y + 12.5)
             with pdf.style(10, INK):
                 pdf.set_xy(MARGIN + 110, y + 6)
-                pdf.cell(14, 6, "日期：")
+                pdf.cell(14, 6, "时间：")
                 pdf.set_xy(MARGIN + 124, y + 6)
-                pdf.cell(40, 6, fmt_date(sig.signed_at, content.zone) if sig else "")
+                pdf.cell(40, 6, fmt_time(sig.signed_at, content.zone) if sig else "")
             pdf.line(MARGIN + 124, y + 12.5, MARGIN + 160, y + 12.5)
             pdf.set_y(y + 16)
 
-    # Room for the seal: a dashed circle where the center stamps its 公章.
+    # Room for the seals: the reviewing body's beside the center's, names wrapped inside each half.
     pdf.ln(4)
-    pdf.keep_space(50)
-    y = pdf.get_y()
-    cx, r = pdf.w - MARGIN - 32, 21
+    pdf.keep_space(52)
+    draw_seal_pair(pdf, content, pdf.get_y(), radius=16)
+    pdf.ln(2)
+
+
+# 电子签章: the box the digital signature's visible stamp fills (report/signing.py puts a signature
+# field there when it signs; a draft shows the empty, labelled box). Owned by the trust work (issue 10).
+STAMP_W, STAMP_H = 110.0, 30.0
+
+
+@dataclass(frozen=True)
+class StampBox:
+    page: int  # 0-based page index
+    box: tuple[float, float, float, float]  # PDF points, origin bottom left: x1, y1, x2, y2
+
+
+def reserve_stamp(pdf: ReportPDF) -> StampBox:
+    """Reserve the stamp's box below the seal block and record it as `pdf.signature_stamp`."""
+    pdf.keep_space(STAMP_H + 10)
+    with pdf.style(9, MUTED):
+        pdf.set_xy(MARGIN, pdf.get_y() + 2)
+        pdf.cell(60, 5, "电子签章（数字签名）：")
+    y = pdf.get_y() + 6
     with pdf.local_context():
         pdf.set_draw_color(*RULE)
-        pdf.set_line_width(0.3)
-        pdf.set_dash_pattern(dash=1.5, gap=1.5)
-        pdf.circle(cx, y + r + 2, r)
-        pdf.set_dash_pattern()
-    with pdf.style(9, MUTED):
-        pdf.set_xy(cx - r, y + r)
-        pdf.cell(2 * r, 5, "（被评机构公章）", align="C")
-    with pdf.style(10, INK):
-        pdf.set_xy(MARGIN, y + 10)
-        pdf.cell(80, 6, f"被评机构：{content.center.name}")
-        pdf.set_xy(MARGIN, y + 20)
-        pdf.cell(80, 6, "盖章日期：　　　　年　　月　　日")
-    pdf.set_y(y + 2 * r + 8)
+        pdf.set_line_width(0.2)
+        pdf.rect(MARGIN, y, STAMP_W, STAMP_H)
+    k, h = pdf.k, pdf.h
+    stamp = StampBox(page=pdf.page_no() - 1,
+                     box=(MARGIN * k, (h - y - STAMP_H) * k, (MARGIN + STAMP_W) * k, (h - y) * k))
+    pdf.signature_stamp = stamp
+    pdf.set_y(y + STAMP_H + 4)
+    return stamp
 
-
-__all__ = ["draw_signatures"]
+__all__ = ["STAMP_H", "STAMP_W", "StampBox", "draw_signatures", "reserve_stamp"]

@@ -84,10 +84,20 @@ def test_appended_bytes_are_reported(built, data_dir):
     assert not result.valid
 
 
-def test_unsigned_report_is_not_valid(built, data_dir):
-    result = verify_report(built.pdf, data_dir=data_dir)
-    assert not result.valid and not result.signed
+def test_unsigned_draft_is_not_valid(tmp_path, data_dir):
+    draft = build_report(synthetic_input(tmp_path, status=InspectionStatus.SIGNED))
+    result = verify_report(draft.pdf, data_dir=data_dir)
+    assert not result.valid and not result.signed and result.code == 1
+    assert result.problem_codes == ["unsigned"]
     assert any("没有数字签名" in zh for zh, _ in result.problems)
+
+
+def test_unsigned_final_report_reads_as_signature_removed(built, data_dir):
+    """A locked revision's report is only ever handed out signed: without a signature it is a
+    report whose signature was stripped, not a draft."""
+    result = verify_report(built.pdf, data_dir=data_dir)
+    assert not result.valid and not result.signed and result.code == 1
+    assert "signature_removed" in result.problem_codes
 
 
 def test_expected_hash_from_paper(built, data_dir):
@@ -103,8 +113,10 @@ def test_other_devices_key_is_intact_but_not_trusted(built, tmp_path):
     other = local_signer(tmp_path / "other-device")
     signed = sign_pdf(built.pdf, other)
     result = verify_report(signed, data_dir=tmp_path / "this-device")
-    assert result.intact and not result.trusted and result.valid
-    assert any("信任" in zh for zh, _ in result.notes)
+    # intact, but another device's self-signed key is not trusted here: exit 3, never "valid"
+    assert result.intact and not result.trusted and not result.valid and result.code == 3
+    assert result.problem_codes == ["untrusted"]
+    assert any("信任" in zh for zh, _ in result.problems)
 
 
 def _pkcs12(path: Path, passphrase: bytes) -> x509.Certificate:

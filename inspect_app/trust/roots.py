@@ -1,0 +1,77 @@
+"""Which roots a data folder trusts when it verifies a report (`report verify --data DIR`):
+
+- the county root the tablet received when it enrolled (`signing/roots/*.pem`);
+- on a hub's data folder, the hub's own county root (`hub/trust.json`);
+- certificates put by hand into `signing/trusted/*.pem`, and `--trust CERT.pem`;
+- this device's own self-signed certificate (`signing/local-cert.pem`): a report it signed
+  itself before it ever met a hub verifies here, and says that it is 本机自签.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+
+from inspect_app.trust.ca import fingerprint
+from inspect_app.trust.device import enrolled_roots, folder
+
+HUB_TRUST_FILE = Path("hub") / "trust.json"
+LOCAL_CERT = "local-cert.pem"
+TRUSTED_DIR = "trusted"
+
+
+@dataclass(frozen=True)
+class TrustRoot:
+    cert: x509.Certificate
+    kind: str  # "county" | "local" | "trusted"
+
+    @property
+    def sha256(self) -> str:
+        return fingerprint(self.cert)
+
+
+def hub_root(data_dir: Path) -> x509.Certificate | None:
+    """The hub's county root certificate, read from its trust file (no key is loaded)."""
+    path = Path(data_dir) / HUB_TRUST_FILE
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+        return x509.load_pem_x509_certificate(doc["ca"]["root"].encode("ascii"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def load_pem_file(path: Path) -> list[x509.Certificate]:
+    return list(x509.load_pem_x509_certificates(Path(path).read_bytes()))
+
+
+def known_roots(data_dir: Path | None, extra: list[x509.Certificate] = ()) -> list[TrustRoot]:
+    found: list[TrustRoot] = []
+    if data_dir is not None:
+        for cert in enrolled_roots(data_dir):
+            found.append(TrustRoot(cert, "county"))
+        root = hub_root(data_dir)
+        if root is not None:
+            found.append(TrustRoot(root, "county"))
+        base = folder(data_dir)
+        local = base / LOCAL_CERT
+        if local.is_file():
+            try:
+                found.append(TrustRoot(x509.load_pem_x509_certificate(local.read_bytes()), "local"))
+            except ValueError:
+                pass
+        for path in sorted((base / TRUSTED_DIR).glob("*.pem")):
+            try:
+                found.extend(TrustRoot(c, "trusted") for c in load_pem_file(path))
+            except ValueError:
+                continue
+    found.extend(TrustRoot(c, "trusted") for c in extra)
+    unique: dict[str, TrustRoot] = {}
+    for r in found:
+        unique.setdefault(r.sha256, r)
+    return list(unique.values())
+
+
+__all__ = ["HUB_TRUST_FILE", "TrustRoot", "hub_root", "known_roots", "load_pem_file"]
