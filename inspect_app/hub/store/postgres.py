@@ -1,0 +1,306 @@
+"""The PostgreSQL implementation of the hub's records (ledger, accounts, upload leases), for a
+city or a province: several hub processes share one database and keep nothing of their own.
+
+Connections come from a small pool per process; a connection that failed (the server
+restarted, the network dropped) is thrown away and the request answers StoreUnavailable
+(HTTP 503) instead of hanging; the next request connects afresh.
+
+Pull cursor (why no op is ever skipped): every push takes its hub_seq numbers from the single
+row `hub_counters.hub_seq` with SELECT … FOR UPDATE, as the last step before it commits. The
+row lock is held until that transaction commits, so a second push cannot take a number until
+the first has committed: hub_seq order is commit order. A pull reads `top` (the counter's
+committed value) before it reads ops, and hands out at most up to `top`; everything at or
+below it is committed, so a cursor never passes an op that becomes visible later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+from collections.abc import Iterable
+from contextlib import contextmanager
+from importlib import resources
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from inspect_app.hub.store.base import AccountStore, LedgerStore, LedgerTx, StoreUnavailable, UploadLeases
+
+CONNECT_TIMEOUT = 5
+STATEMENT_TIMEOUT_MS = 30_000
+
+
+class Pool:
+    def __init__(self, dsn: str, size: int = 8) -> None:
+        self.dsn = dsn
+        self.size = size
+        self._idle: queue.LifoQueue[psycopg.Connection] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
+
+    def _connect(self) -> psycopg.Connection:
+        return psycopg.connect(self.dsn, connect_timeout=CONNECT_TIMEOUT, autocommit=False,
+                               options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}")
+
+    @contextmanager
+    def connection(self):
+        """A connection in a transaction: committed when the block ends, rolled back on error."""
+        if not self._slots.acquire(timeout=60):
+            raise StoreUnavailable("database", "no free connection")
+        conn = None
+        try:
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                pass
+            try:
+                if conn is None or conn.closed:
+                    conn = self._connect()
+                yield conn
+                conn.commit()
+            except psycopg.OperationalError as err:
+                if conn is not None:
+                    conn.close()  # broken (server restarted, network gone): never reused
+                conn = None
+                raise StoreUnavailable("database", str(err).strip()[:200]) from err
+            except BaseException:
+                if conn is not None and not conn.closed:
+                    try:
+                        conn.rollback()
+                    except psycopg.Error:
+                        conn.close()
+                raise
+            finally:
+                if conn is not None and not conn.closed:
+                    self._idle.put(conn)
+        finally:
+            self._slots.release()
+
+    def close(self) -> None:
+        while True:
+            try:
+                self._idle.get_nowait().close()
+            except queue.Empty:
+                return
+
+
+def migrate(pool: Pool) -> list[str]:
+    """Apply the repository's migrations (migrations/NNN_*.sql) not yet applied, in order,
+    under an advisory lock so several processes starting at once apply each exactly once."""
+    files = sorted((f for f in resources.files("inspect_app.hub.store").joinpath("migrations").iterdir()
+                    if f.name.endswith(".sql")), key=lambda f: f.name)
+    applied = []
+    with pool.connection() as conn:
+        conn.execute("SELECT pg_advisory_xact_lock(4242001)")
+        conn.execute("CREATE TABLE IF NOT EXISTS hub_schema (version text PRIMARY KEY, sha256 text NOT NULL, "
+                     "applied timestamptz NOT NULL DEFAULT now())")
+        done = {r[0] for r in conn.execute("SELECT version FROM hub_schema")}
+        for f in files:
+            version = f.name.split("_", 1)[0]
+            if version in done:
+                continue
+            sql = f.read_text(encoding="utf-8")
+            conn.execute(sql)
+            conn.execute("INSERT INTO hub_schema (version, sha256) VALUES (%s, %s)",
+                         (version, hashlib.sha256(sql.encode()).hexdigest()))
+            applied.append(f.name)
+    return applied
+
+
+# ---------------------------------------------------------------- ledger
+
+
+class _PgTx(LedgerTx):
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+        self._ops: dict[str, dict[str, dict]] = {}
+        self._rows: dict[str, dict | None] = {}
+
+    def row(self, inspection_id):
+        if inspection_id not in self._rows:
+            found = self.conn.execute("SELECT row FROM hub_inspections WHERE id = %s", (inspection_id,)).fetchone()
+            self._rows[inspection_id] = found[0] if found else None
+        row = self._rows[inspection_id]
+        return dict(row) if row else None
+
+    def ops(self, inspection_id):
+        if inspection_id not in self._ops:
+            self._ops[inspection_id] = {r[0]: r[1] for r in self.conn.execute(
+                "SELECT op_id, body FROM hub_ops WHERE inspection_id = %s", (inspection_id,))}
+        return self._ops[inspection_id]
+
+    def append(self, inspection_id, ops):
+        if not ops:
+            return []
+        # The one counter row, locked until this transaction commits: see the module docstring.
+        (top,) = self.conn.execute("SELECT value FROM hub_counters WHERE name = 'hub_seq' FOR UPDATE").fetchone()
+        seqs = list(range(top + 1, top + 1 + len(ops)))
+        rows = []
+        stored = self.ops(inspection_id)
+        for op, seq in zip(ops, seqs):
+            op["hub_seq"] = seq
+            oid = f"{op['device']}:{op['seq']}"
+            stored[oid] = op
+            rows.append((seq, inspection_id, oid, op["device"], Jsonb(op)))
+        with self.conn.cursor() as cur:
+            cur.executemany("INSERT INTO hub_ops (hub_seq, inspection_id, op_id, device, body) "
+                            "VALUES (%s, %s, %s, %s, %s)", rows)
+        self.conn.execute("UPDATE hub_counters SET value = %s WHERE name = 'hub_seq'", (seqs[-1],))
+        return seqs
+
+    def put_row(self, inspection_id, row):
+        self._rows[inspection_id] = row
+        self.conn.execute("INSERT INTO hub_inspections (id, max_seq, row) VALUES (%s, %s, %s) "
+                          "ON CONFLICT (id) DO UPDATE SET max_seq = EXCLUDED.max_seq, row = EXCLUDED.row",
+                          (inspection_id, int(row.get("max_seq", 0)), Jsonb(row)))
+
+    def put_center(self, center_id, value):
+        self.conn.execute("INSERT INTO hub_centers (id, value) VALUES (%s, %s) "
+                          "ON CONFLICT (id) DO UPDATE SET value = EXCLUDED.value", (center_id, Jsonb(value)))
+
+    def add_blob_holder(self, sha, inspection_id):
+        self.conn.execute("INSERT INTO hub_blob_holders (sha, inspection_id) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                          (sha, inspection_id))
+
+    def next_counter(self, name):
+        return self.conn.execute("UPDATE hub_counters SET value = value + 1 WHERE name = %s RETURNING value",
+                                 (name,)).fetchone()[0]
+
+
+class PgLedger(LedgerStore):
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+
+    @contextmanager
+    def transaction(self, inspection_ids: Iterable[str]):
+        with self.pool.connection() as conn:
+            # Pushes to the same inspection take turns (sorted: no deadlock between two pushes).
+            for iid in sorted(set(inspection_ids)):
+                conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7))", (iid,))
+            yield _PgTx(conn)
+
+    def row(self, inspection_id):
+        with self.pool.connection() as conn:
+            found = conn.execute("SELECT row FROM hub_inspections WHERE id = %s", (inspection_id,)).fetchone()
+        return found[0] if found else None
+
+    def rows(self):
+        with self.pool.connection() as conn:
+            return [r[0] for r in conn.execute("SELECT row FROM hub_inspections")]
+
+    def centers(self):
+        with self.pool.connection() as conn:
+            return {r[0]: r[1] for r in conn.execute("SELECT id, value FROM hub_centers")}
+
+    def ops(self, inspection_id):
+        with self.pool.connection() as conn:
+            return [r[0] for r in conn.execute("SELECT body FROM hub_ops WHERE inspection_id = %s ORDER BY hub_seq",
+                                               (inspection_id,))]
+
+    def top(self):
+        with self.pool.connection() as conn:
+            return conn.execute("SELECT value FROM hub_counters WHERE name = 'hub_seq'").fetchone()[0]
+
+    def ops_since(self, inspection_ids, since, exclude_device, limit, upto=None):
+        if not inspection_ids:
+            return []
+        with self.pool.connection() as conn:
+            return [r[0] for r in conn.execute(
+                "SELECT body FROM hub_ops WHERE inspection_id = ANY(%s) AND hub_seq > %s AND hub_seq <= %s "
+                "AND device <> %s ORDER BY hub_seq LIMIT %s",
+                (list(inspection_ids), since, upto if upto is not None else 2**62, exclude_device, limit))]
+
+    def blob_holders(self, sha):
+        with self.pool.connection() as conn:
+            return [r[0] for r in conn.execute("SELECT inspection_id FROM hub_blob_holders WHERE sha = %s", (sha,))]
+
+    def put_score(self, inspection_id, at_seq, score):
+        with self.pool.connection() as conn:
+            conn.execute("UPDATE hub_inspections SET row = jsonb_set(row, '{score}', %s) "
+                         "WHERE id = %s AND max_seq = %s", (Jsonb(score), inspection_id, at_seq))
+
+    def counts(self):
+        with self.pool.connection() as conn:
+            one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+            return {"inspections": one("SELECT count(*) FROM hub_inspections"),
+                    "ops": one("SELECT count(*) FROM hub_ops"),
+                    "centers": one("SELECT count(*) FROM hub_centers"),
+                    "blob_refs": one("SELECT count(*) FROM hub_blob_holders")}
+
+
+# ---------------------------------------------------------------- accounts
+
+
+class PgAccounts(AccountStore):
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+
+    def user(self, username):
+        with self.pool.connection() as conn:
+            found = conn.execute("SELECT row FROM hub_users WHERE username = %s", (username,)).fetchone()
+        return found[0] if found else None
+
+    def users(self):
+        with self.pool.connection() as conn:
+            return [r[0] for r in conn.execute("SELECT row FROM hub_users ORDER BY username")]
+
+    def add_user(self, row):
+        with self.pool.connection() as conn:
+            cur = conn.execute("INSERT INTO hub_users (username, row) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                               (row["username"], Jsonb(row)))
+            return cur.rowcount == 1
+
+    def update_user(self, username, changes):
+        with self.pool.connection() as conn:
+            conn.execute("UPDATE hub_users SET row = row || %s WHERE username = %s", (Jsonb(changes), username))
+
+    def token(self, token_id):
+        with self.pool.connection() as conn:
+            found = conn.execute("SELECT row FROM hub_tokens WHERE id = %s", (token_id,)).fetchone()
+        return found[0] if found else None
+
+    def tokens(self):
+        with self.pool.connection() as conn:
+            return [r[0] for r in conn.execute("SELECT row FROM hub_tokens")]
+
+    def add_token(self, row):
+        with self.pool.connection() as conn:
+            conn.execute("INSERT INTO hub_tokens (id, username, row) VALUES (%s, %s, %s)",
+                         (row["id"], row["user"], Jsonb(row)))
+
+    def revoke_tokens(self, username, token_id, at):
+        with self.pool.connection() as conn:
+            cur = conn.execute(
+                "UPDATE hub_tokens SET row = row || jsonb_build_object('revoked', true, 'revoked_at', %s::text) "
+                "WHERE username = %s AND NOT (row->>'revoked')::boolean AND (%s::text IS NULL OR id = %s::text)",
+                (at, username, token_id, token_id))
+            return cur.rowcount
+
+    def secret(self, name, make):
+        with self.pool.connection() as conn:
+            conn.execute("INSERT INTO hub_secrets (name, value) VALUES (%s, %s) ON CONFLICT DO NOTHING", (name, make))
+            return bytes(conn.execute("SELECT value FROM hub_secrets WHERE name = %s", (name,)).fetchone()[0])
+
+
+class PgLeases(UploadLeases):
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+
+    def claim(self, shas, seconds=300):
+        if not shas:
+            return True
+        try:
+            with self.pool.connection() as conn:
+                conn.execute("DELETE FROM hub_upload_leases WHERE expires < now()")
+                with conn.cursor() as cur:
+                    cur.executemany("INSERT INTO hub_upload_leases (sha, expires) "
+                                    "VALUES (%s, now() + make_interval(secs => %s))",
+                                    [(s, seconds) for s in shas])
+            return True
+        except psycopg.errors.UniqueViolation:
+            return False  # another request (in any hub process) is writing one of them
+
+    def release(self, shas):
+        if shas:
+            with self.pool.connection() as conn:
+                conn.execute("DELETE FROM hub_upload_leases WHERE sha = ANY(%s)", (list(shas),))
