@@ -25,7 +25,7 @@ from inspect_app.inspection import (
     TeamMember,
     utc_now,
 )
-from inspect_app.rounds import SampleRule, draw_sample, round_id
+from inspect_app.rounds import SampleRule, draw_sample, round_id, self_assessment_id
 from inspect_app.scoring import ClauseLevel, clause_level, score_clauses
 from inspect_app.standard.model import Standard
 
@@ -51,11 +51,6 @@ def start_stage(ws: services.Workspace, center_id: str, standard, team: list[Tea
         ws, center_id, standard, team, inspector, keep_gps=keep_gps, stage=stage,
         round_id=round_id(center_id, standard.id, year), sample=chosen,
         sample_rule=sample.text() if sample else "", show_self_ratings=show_self_ratings)
-
-
-def self_assessment_id(round_id_: str) -> str:
-    """The hub names a round's self-assessment after the round (hub/self_assessment.py)."""
-    return f"self-{round_id_}"
 
 
 def self_assessment(ws: services.Workspace, inspection: Inspection) -> services.InspectionSnapshot | None:

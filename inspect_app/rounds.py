@@ -26,6 +26,18 @@ def round_id(center_id: str, standard_id: str, year: int) -> str:
     return f"r{int(year)}-{digest}"
 
 
+def round_year(round_id_: str) -> str:
+    """The year a round id names ("" when it is not one)."""
+    head = round_id_.split("-", 1)[0]
+    return head[1:] if head.startswith("r") and head[1:].isdigit() else ""
+
+
+def self_assessment_id(round_id_: str) -> str:
+    """The id of a round's self-assessment (机构自评): the hub names it after the round, so a
+    tablet finds the one of its own round without asking."""
+    return f"self-{round_id_}"
+
+
 def stage_rank(stage: Stage | str) -> int:
     return STAGE_ORDER.index(Stage(stage))
 
@@ -78,4 +90,4 @@ def draw_sample(standard: Standard, rule: SampleRule) -> list[str]:
     return [c.number for c in clauses if c.number in chosen]
 
 
-__all__ = ["SampleRule", "draw_sample", "round_id", "stage_rank"]
+__all__ = ["SampleRule", "draw_sample", "round_id", "round_year", "self_assessment_id", "stage_rank"]

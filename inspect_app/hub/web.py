@@ -156,13 +156,22 @@ class HubPages:
         acct = self.account
         rows = []
         for entry in self.hub.ledger.entries():
-            if entry.sealed and may_read_report(acct, entry, max(entry.sealed)):
+            if entry.sealed and entry.stage != "self" and may_read_report(acct, entry, max(entry.sealed)):
                 rows.append(entry)
         if not rows:
-            self.show(self.header(), ft.Text("暂无已签署的评审报告。"))
+            self.show(self.header(), self.self_assessment_button(), ft.Text("暂无已签署的评审报告。"))
             return
         latest = max(rows, key=lambda e: e.max_seq)
         self.show_report(latest.id, max(latest.sealed))
+
+    def self_assessment_button(self) -> ft.Control:
+        """机构自评 (hub/self_assessment.py): the clinic rates its own center on these pages."""
+        from inspect_app.hub.self_assessment import SelfAssessmentPage
+
+        if getattr(self, "self_page", None) is None:
+            self.self_page = SelfAssessmentPage(self)
+        return ft.FilledButton(content=ft.Text("机构自评"), icon=ft.Icons.FACT_CHECK,
+                               on_click=lambda _: self.self_page.show())
 
     def show_report(self, inspection_id: str, revision: int) -> None:
         acct = self.account
@@ -176,6 +185,8 @@ class HubPages:
         controls: list[ft.Control] = [self.header()]
         if acct.role is Role.ADMIN:
             controls.append(ft.TextButton("← 返回全县概览", on_click=lambda _: self.show_bureau()))
+        else:
+            controls.append(self.self_assessment_button())
         controls += [
             ft.Text(f"{center.get('name', '')} 评审报告", size=24, weight=ft.FontWeight.BOLD),
             ft.Text(f"正在查看：第 {revision} 版" + ("（已签署）" if any(r["revision"] == revision and r["signed"]

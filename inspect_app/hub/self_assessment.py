@@ -1,0 +1,478 @@
+"""机构自评 on the hub: a clinic rates its own center, item by item, on the hub's web pages.
+
+The self-assessment is an ordinary inspection (stage `self`) held as ops in the hub's ledger,
+written by the hub (device `hub`) on the clinic's behalf, so it syncs to the tablets like any
+inspection. Its id is named after the round (`self-<round id>`). Submitting sets its status
+to signed, which seals the revision: later changes are refused, as for a signed revision.
+
+Use cases first (plain functions the pages call), then the page (`SelfAssessmentPage`),
+which works from a 390 px phone up. The door's rule for these ops is `door_rule`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
+import flet as ft
+
+from inspect_app import paths, services
+from inspect_app.clock import local, local_date_text
+from inspect_app.errors import UserError
+from inspect_app.hub.accounts import Account, Role
+from inspect_app.hub.reports import find_standard, score_snapshot, snapshot
+from inspect_app.inspection import (
+    EvidenceRecord,
+    EvidenceTarget,
+    Inspection,
+    ItemRating,
+    ItemResult,
+    Stage,
+    TeamMember,
+    TeamRole,
+    utc_now,
+)
+from inspect_app.rounds import round_id, round_year, self_assessment_id
+from inspect_app.scoring import level_name
+from inspect_app.standard.loader import list_standards
+from inspect_app.standard.model import Standard, StandardKind
+from inspect_app.store import new_id
+from inspect_app.sync.protocol import SHARED_INSPECTION_FIELDS, Op, Rejection
+
+PREFIX = self_assessment_id("")
+RESULT_ZH = {ItemResult.MET: "符合", ItemResult.NOT_MET: "不符合", ItemResult.NA: "不适用"}
+
+
+# ---------------------------------------------------------------- the door's rule
+
+
+def door_rule(account: Account | None, op: Op, facts, *, from_hub: bool) -> Rejection | None | bool:
+    """policy.rule_problem asks this first. True: not a self-assessment op, the usual rules
+    apply. None: allowed. A Rejection: refused. Only the hub's pages, for a clinic account of
+    the center, write a self-assessment; nobody writes a self-assessment once submitted, and
+    no tablet marks its own inspection as one."""
+    staged = facts.live("inspection.stage")
+    stage = staged[0].value if staged else None
+    is_self = stage == Stage.SELF.value or (op.key == "inspection.stage" and op.value == Stage.SELF.value)
+    if not is_self:
+        return True
+    clinic = from_hub and account is not None and account.role is Role.CLINIC and bool(account.center_id)
+    if not clinic or not op.inspection_id.startswith(PREFIX):
+        return _refused(op, "只有被评机构本身能在中心网页上填写机构自评，已拒收。",
+                        "only the center itself writes its self-assessment, on the hub's pages; refused.")
+    center = op.value if op.key == "inspection.center_id" else facts.center_id
+    if not center and op.key == "inspection.stage":
+        return None  # the first op of a new self-assessment; its center comes next
+    if center != account.center_id:
+        return _refused(op, "不是本机构的自评，已拒收。", "is not this center's self-assessment; refused.")
+    if op.revision in facts.sealed or any(s > op.revision for s in facts.sealed):
+        return _refused(op, "机构自评已提交，内容已冻结，不能再修改。", "the self-assessment was submitted and is frozen.")
+    if op.key == "inspection.status" and op.value not in ("draft", "signed"):
+        return _refused(op, "机构自评只能保存或提交。", "a self-assessment is either a draft or submitted.")
+    head = op.key.partition("/")[0]
+    if not (op.key.startswith("inspection.") or head in ("item", "note", "evidence", "center")):
+        return _refused(op, "不是机构自评可写的内容，已拒收。", "is not part of a self-assessment; refused.")
+    return None
+
+
+def _refused(op: Op, zh: str, en: str) -> Rejection:
+    return Rejection(id=op.id, code="not_yours", zh=f"变更 {op.id}（{op.key}）{zh}", en=f"Change {op.id} ({op.key}) {en}")
+
+
+# ---------------------------------------------------------------- use cases
+
+
+def hub_standards(data_dir: Path) -> list[tuple[str, str]]:
+    """(id, title) of the graded standards this hub holds (shipped, and <data>/standards)."""
+    seen: dict[str, str] = {}
+    for folder in (paths.STANDARDS_DIR, Path(data_dir) / "standards"):
+        if folder.is_dir():
+            for info in list_standards(folder):
+                std = find_standard(info.id, data_dir)
+                if std is not None and std.kind is StandardKind.GRADED:
+                    seen.setdefault(info.id, f"{std.title} {std.edition}".strip())
+    return sorted(seen.items())
+
+
+def _mine(hub, account: Account, inspection_id: str) -> None:
+    entry = hub.ledger.entry(inspection_id)
+    if (account.role is not Role.CLINIC or entry is None or entry.stage != Stage.SELF.value
+            or entry.center_id != account.center_id):
+        from inspect_app.hub.ledger import Forbidden
+
+        raise Forbidden()
+
+
+def _write(hub, account: Account, inspection_id: str, key: str, value) -> None:
+    state = hub.ledger.state(inspection_id)
+    supersedes = state[key].head_ids if key in state else []
+    hub.ledger.append_hub_op(inspection_id, 1, key, value, account.username, supersedes, account=account)
+
+
+def current(hub, account: Account) -> str | None:
+    """The clinic's latest self-assessment on this hub (by round year), or None."""
+    mine = [e for e in hub.ledger.entries() if e.stage == Stage.SELF.value and e.center_id == account.center_id]
+    return max(mine, key=lambda e: (e.round_id, e.max_seq)).id if mine else None
+
+
+def start(hub, account: Account, standard_id: str, year: int | None = None) -> str:
+    """Open the center's self-assessment of the round (center, standard, year); the same
+    round gives the same one back."""
+    if account.role is not Role.CLINIC or not account.center_id:
+        raise UserError("只有机构账号可以填写机构自评。", "Only a clinic account fills in a self-assessment.")
+    standard = find_standard(standard_id, hub.data_dir)
+    if standard is None:
+        raise UserError(f"中心没有评价标准 {standard_id}。", f"The hub has no standard {standard_id}.")
+    year = year or local(utc_now()).year
+    rid = round_id(account.center_id, standard.id, year)
+    iid = self_assessment_id(rid)
+    if hub.ledger.entry(iid) is not None:
+        return iid
+    inspection = Inspection(id=iid, center_id=account.center_id, standard_id=standard.id,
+                            standard_version=services.standard_version(standard),
+                            team=[TeamMember(name=account.name or account.username, role=TeamRole.LEADER)],
+                            inspector=account.name, stage=Stage.SELF, round_id=rid)
+    header = inspection.model_dump(mode="json")
+    # the stage first (the door then knows what this is), then the center, then the rest
+    order = ["stage", "center_id"] + [f for f in SHARED_INSPECTION_FIELDS if f not in ("stage", "center_id")]
+    for name in order:
+        if name in header:
+            _write(hub, account, iid, f"inspection.{name}", header[name])
+    center = hub.ledger.centers().get(account.center_id)
+    if isinstance(center, dict):
+        _write(hub, account, iid, "center", center)
+    return iid
+
+
+@dataclass(frozen=True)
+class Progress:
+    rated: int
+    total: int
+    verdict: str
+    provisional: bool
+    submitted: bool
+    missing: list[str]
+    finished_on: str
+
+
+def view(hub, inspection_id: str):
+    """(snapshot, standard, score) of a self-assessment as the hub holds it."""
+    snap = snapshot(inspection_id, hub.ledger.state(inspection_id))
+    standard = find_standard(snap.inspection.standard_id, hub.data_dir)
+    if standard is None:
+        raise UserError("中心缺少本次自评使用的评价标准。", "The hub lacks the standard of this self-assessment.")
+    return snap, standard, score_snapshot(standard, snap)
+
+
+def progress(hub, inspection_id: str) -> Progress:
+    snap, standard, score = view(hub, inspection_id)
+    missing = services.missing_ratings(standard, snap.findings)
+    return Progress(total=len(missing) + sum(1 for f in snap.findings.values() for r in f.items.values()
+                                             if r.result is not ItemResult.UNRATED),
+                    rated=sum(1 for f in snap.findings.values() for r in f.items.values()
+                              if r.result is not ItemResult.UNRATED),
+                    verdict=score.verdict.name("zh"), provisional=score.verdict.provisional,
+                    submitted=snap.inspection.status.value in ("signed", "locked"), missing=missing,
+                    finished_on=local_date_text(snap.inspection.finished_on) if snap.inspection.finished_on else "")
+
+
+def _item(standard: Standard, clause_number: str, code: str):
+    try:
+        clause = standard.clause(clause_number)
+    except KeyError:
+        raise UserError(f"评价标准中没有条款 {clause_number}。", f"The standard has no clause {clause_number}.") from None
+    for item in clause.items:
+        if item.code == code and item.derived is None and clause.derived is None:
+            return item
+    raise UserError(f"条款 {clause_number} 中没有可评的要点 {code}。", f"Clause {clause_number} has no item {code} to rate.")
+
+
+def rate(hub, account: Account, inspection_id: str, clause_number: str, code: str, result: str,
+         na_reason: str = "") -> ItemRating:
+    """符合 / 不符合 / 不适用 (with a reason) for one item."""
+    _mine(hub, account, inspection_id)
+    snap, standard, _ = view(hub, inspection_id)
+    _item(standard, clause_number, code)
+    result = ItemResult(result)
+    na_reason = na_reason.strip()
+    if result is ItemResult.NA and not na_reason:
+        raise UserError("选择“不适用”时必须填写原因。", "Give a reason when marking an item not applicable.")
+    old = snap.findings[clause_number].items.get(code, ItemRating()) if clause_number in snap.findings else ItemRating()
+    new = old.model_copy(update={"result": result, "na_reason": na_reason if result is ItemResult.NA else "",
+                                 "rated_by": account.name or account.username, "rated_at": utc_now()})
+    _write(hub, account, inspection_id, f"item/{clause_number}/{code}", new.model_dump(mode="json"))
+    return new
+
+
+def set_note(hub, account: Account, inspection_id: str, clause_number: str, code: str, note: str) -> None:
+    _mine(hub, account, inspection_id)
+    snap, standard, _ = view(hub, inspection_id)
+    _item(standard, clause_number, code)
+    old = snap.findings[clause_number].items.get(code, ItemRating()) if clause_number in snap.findings else ItemRating()
+    if old.note == note.strip():
+        return
+    _write(hub, account, inspection_id, f"item/{clause_number}/{code}",
+           old.model_copy(update={"note": note.strip()}).model_dump(mode="json"))
+
+
+def set_prerequisite(hub, account: Account, inspection_id: str, prerequisite_id: str, met: bool) -> None:
+    _mine(hub, account, inspection_id)
+    snap, standard, _ = view(hub, inspection_id)
+    if prerequisite_id not in {p.id for p in standard.prerequisites}:
+        raise UserError(f"评价标准中没有前置条件 {prerequisite_id}。", f"No prerequisite {prerequisite_id}.")
+    _write(hub, account, inspection_id, "inspection.prerequisites",
+           {**snap.inspection.prerequisites, prerequisite_id: bool(met)})
+
+
+def add_photo(hub, account: Account, inspection_id: str, clause_number: str, code: str, data: bytes,
+              name: str = "") -> EvidenceRecord:
+    """佐证照片 of one item: ingested like a tablet's photo, kept as a blob for the tablets."""
+    from inspect_app.hub.service import ingest_clinic_photo
+
+    _mine(hub, account, inspection_id)
+    _, standard, _ = view(hub, inspection_id)
+    _item(standard, clause_number, code)
+    info = ingest_clinic_photo(hub, data, name)
+    record = EvidenceRecord(id=new_id(), inspection_id=inspection_id,
+                            target=EvidenceTarget(clause_number=clause_number, item_code=code),
+                            sha256=info["sha256"], original_name=info["name"] or name, width=info["width"],
+                            height=info["height"], added_by=account.name or account.username)
+    _write(hub, account, inspection_id, f"evidence/{record.id}", record.model_dump(mode="json"))
+    return record
+
+
+def submit(hub, account: Account, inspection_id: str) -> None:
+    """提交: every item rated and every prerequisite answered; then frozen (signed)."""
+    _mine(hub, account, inspection_id)
+    snap, standard, _ = view(hub, inspection_id)
+    missing = services.missing_ratings(standard, snap.findings)
+    if missing:
+        shown = "、".join(missing[:5]) + ("…" if len(missing) > 5 else "")
+        raise UserError(f"还有 {len(missing)} 个评价要点未自评（{shown}），不能提交。",
+                        f"{len(missing)} items are not rated yet ({shown}); cannot submit.")
+    open_ = [p.id for p in standard.prerequisites if snap.inspection.prerequisites.get(p.id) is None]
+    if open_:
+        raise UserError(f"前置条件未填写：{'、'.join(open_)}。", f"Prerequisites not answered: {', '.join(open_)}.")
+    _write(hub, account, inspection_id, "inspection.finished_on", utc_now().isoformat())
+    _write(hub, account, inspection_id, "inspection.status", "signed")
+
+
+# ---------------------------------------------------------------- the page
+
+
+class SelfAssessmentPage:
+    """The clinic's self-assessment, one clause at a time (a phone shows one clause well)."""
+
+    def __init__(self, pages) -> None:
+        self.pages = pages  # web.HubPages: page, hub, account, header(), show()
+        self.hub = pages.hub
+        self.clause = ""
+        self.message = ""
+        self.pickers: dict[tuple[str, str], ft.FilePicker] = {}
+
+    @property
+    def account(self) -> Account:
+        return self.pages.account
+
+    def show(self, clause: str | None = None) -> None:
+        iid = current(self.hub, self.account)
+        if iid is None:
+            self.show_start()
+            return
+        if clause is not None:
+            self.clause = clause
+        self.render(iid)
+
+    def show_start(self) -> None:
+        choices = hub_standards(self.hub.data_dir)
+        pick = ft.Dropdown(label="评价标准", options=[ft.dropdown.Option(key=k, text=t) for k, t in choices],
+                           value=choices[0][0] if choices else None, width=340)
+        note = ft.Text(self.message, color=ft.Colors.RED)
+
+        async def begin(_):
+            try:
+                await asyncio.to_thread(start, self.hub, self.account, pick.value or "")
+            except UserError as err:
+                self.message = err.zh
+                self.show_start()
+                return
+            self.message = ""
+            self.show()
+
+        self.pages.show(self.pages.header(), ft.Text("机构自评", size=24, weight=ft.FontWeight.BOLD),
+                        ft.Text("按评价标准逐项自评：符合、不符合或不适用（须说明原因），可附说明和照片作为佐证。"
+                                "提交后内容冻结，随同步发给县级评审组。"),
+                        pick, ft.FilledButton(content=ft.Text("开始机构自评"), on_click=begin), note,
+                        ft.TextButton(content=ft.Text("← 返回"), on_click=lambda _: self.pages.show_clinic_home()))
+
+    def render(self, iid: str) -> None:
+        snap, standard, score = view(self.hub, iid)
+        prog = progress(self.hub, iid)
+        frozen = prog.submitted
+        clauses = [c for c in standard.clauses()]
+        if self.clause not in {c.number for c in clauses}:
+            self.clause = next((m.split("/")[0] for m in prog.missing), clauses[0].number)
+        clause = standard.clause(self.clause)
+        index = [c.number for c in clauses].index(clause.number)
+        verdict = f"{prog.verdict}{'（暂定）' if prog.provisional else ''}"
+        controls: list[ft.Control] = [
+            self.pages.header(),
+            ft.Text(f"{snap.center.name} 机构自评", size=22, weight=ft.FontWeight.BOLD),
+            ft.Text(f"{standard.title} {standard.edition} · 评价轮次 {round_year(snap.inspection.round_id)} 年", size=13,
+                    color=ft.Colors.GREY_700),
+            ft.Container(ft.Column([
+                ft.Text(f"已自评 {prog.rated} / {prog.total} 项", weight=ft.FontWeight.W_600),
+                ft.Text(f"自评结论：{verdict}", size=18, weight=ft.FontWeight.BOLD),
+            ], spacing=4), padding=10, bgcolor=ft.Colors.INDIGO_50, border_radius=8),
+        ]
+        if frozen:
+            controls.append(ft.Container(ft.Text(f"已提交（{prog.finished_on}），内容已冻结，不能再修改。",
+                                                 color=ft.Colors.GREEN_900, weight=ft.FontWeight.W_600),
+                                         padding=10, bgcolor=ft.Colors.GREEN_50, border_radius=8))
+        if standard.prerequisites:
+            controls.append(self._prerequisites(iid, standard, snap.inspection.prerequisites, frozen))
+        options = [ft.dropdown.Option(key=c.number, text=f"{c.number} {c.title}"[:40]) for c in clauses]
+        picker = ft.Dropdown(label="条款", options=options, value=clause.number, expand=True,
+                             on_select=lambda e: self.show(e.control.value))
+        controls.append(ft.Row([picker], wrap=False))
+        level = score.clauses[clause.number].level
+        controls.append(ft.Text(f"{clause.number} {clause.title}" + (" ★" if clause.is_recommended else ""),
+                                size=18, weight=ft.FontWeight.BOLD))
+        controls.append(ft.Text(f"本条款自评等级：{level_name(level)}", color=ft.Colors.TEAL_900))
+        finding = snap.findings.get(clause.number)
+        photos = [e for e in snap.live_evidence if e.target.clause_number == clause.number]
+        for item in clause.items:
+            if item.derived is not None or clause.derived is not None:
+                controls.append(ft.Text(f"【{item.code}】{item.requirement}（由其他条款结果判定）", size=13))
+                continue
+            rating = finding.items.get(item.code, ItemRating()) if finding else ItemRating()
+            controls.append(self._item_card(iid, clause.number, item, rating,
+                                            [p for p in photos if p.target.item_code == item.code], frozen))
+        controls.append(ft.Row([
+            ft.OutlinedButton(content=ft.Text("‹ 上一条"), disabled=index == 0,
+                              on_click=lambda _: self.show(clauses[index - 1].number)),
+            ft.OutlinedButton(content=ft.Text("下一条 ›"), disabled=index == len(clauses) - 1,
+                              on_click=lambda _: self.show(clauses[index + 1].number)),
+        ], wrap=True))
+        if self.message:
+            controls.append(ft.Text(self.message, color=ft.Colors.RED))
+        if not frozen:
+            controls.append(ft.FilledButton(content=ft.Text("提交机构自评"), on_click=lambda _: self._submit(iid)))
+        controls.append(ft.TextButton(content=ft.Text("← 返回评审报告"), on_click=lambda _: self.pages.show_clinic_home()))
+        self.pages.show(*controls)
+
+    def _prerequisites(self, iid: str, standard: Standard, answers: dict, frozen: bool) -> ft.Control:
+        rows: list[ft.Control] = [ft.Text("前置条件", weight=ft.FontWeight.BOLD)]
+        for p in standard.prerequisites:
+            got = answers.get(p.id)
+            rows.append(ft.Text(p.text))
+            rows.append(ft.Row([
+                self._choice(f"是 {p.id}", got is True, frozen, lambda _, p=p: self._act(iid, set_prerequisite, p.id, True),
+                             ft.Colors.GREEN_700),
+                self._choice(f"否 {p.id}", got is False, frozen, lambda _, p=p: self._act(iid, set_prerequisite, p.id, False),
+                             ft.Colors.RED_700),
+            ], wrap=True))
+        return ft.Container(ft.Column(rows, spacing=6), padding=10, border_radius=8,
+                            border=ft.Border.all(1, ft.Colors.GREY_300))
+
+    @staticmethod
+    def _choice(label: str, selected: bool, frozen: bool, on_click, color) -> ft.Control:
+        text = ft.Text(label, color=ft.Colors.WHITE if selected else color, weight=ft.FontWeight.W_600)
+        if selected:
+            return ft.FilledButton(content=text, style=ft.ButtonStyle(bgcolor=color), on_click=on_click,
+                                   disabled=frozen, height=44)
+        return ft.OutlinedButton(content=text, on_click=on_click, disabled=frozen, height=44)
+
+    def _item_card(self, iid: str, number: str, item, rating: ItemRating, photos: list[EvidenceRecord],
+                   frozen: bool) -> ft.Control:
+        tag = f"{number} {item.code}"
+        colors = {ItemResult.MET: ft.Colors.GREEN_700, ItemResult.NOT_MET: ft.Colors.RED_700,
+                  ItemResult.NA: ft.Colors.BLUE_GREY_600}
+        reason = ft.TextField(label=f"不适用原因 {tag}", value=rating.na_reason, disabled=frozen,
+                              visible=rating.result is ItemResult.NA)
+
+        def choose(result: ItemResult):
+            async def handler(_):
+                if result is ItemResult.NA and not (reason.value or "").strip():
+                    reason.visible = True
+                    self.message = f"{tag}：选择“不适用”时请先填写原因。"
+                    self.pages.page.update()
+                    return
+                await self._act_async(iid, rate, number, item.code, result.value, reason.value or "")
+            return handler
+
+        async def reason_done(_):
+            if (reason.value or "").strip() and (rating.result is ItemResult.NA or reason.visible):
+                await self._act_async(iid, rate, number, item.code, ItemResult.NA.value, reason.value or "")
+
+        reason.on_blur = reason_done
+        note = ft.TextField(label=f"自评说明 {tag}", value=rating.note, multiline=True, min_lines=1, max_lines=4,
+                            disabled=frozen)
+
+        async def note_done(_):
+            if (note.value or "").strip() != rating.note:
+                await self._act_async(iid, set_note, number, item.code, note.value or "", rerender=False)
+
+        note.on_blur = note_done
+        parts: list[ft.Control] = [
+            ft.Text(f"【{item.code}】{item.requirement}", weight=ft.FontWeight.W_500),
+        ]
+        if item.method:
+            parts.append(ft.Text(f"评价方式：{item.method}", size=12, color=ft.Colors.BLUE_GREY_700))
+        parts.append(ft.Row([self._choice(RESULT_ZH[r], rating.result is r, frozen, choose(r), colors[r])
+                             for r in RESULT_ZH], wrap=True, spacing=8))
+        parts += [reason, note]
+        thumbs = [ft.Image(src=self.hub.photos.thumbnail_bytes(p.sha256), width=96, height=72, fit=ft.BoxFit.COVER,
+                           border_radius=6) for p in photos if self.hub.photos.has(p.sha256)]
+        if thumbs:
+            parts.append(ft.Row(thumbs, wrap=True, spacing=6))
+        if photos:
+            parts.append(ft.Text(f"佐证照片 {tag}：{len(photos)} 张", size=12))
+        if not frozen:
+            key = (number, item.code)
+            if key not in self.pickers:
+                self.pickers[key] = ft.FilePicker()
+            picker = self.pickers[key]
+
+            async def picked(e):
+                for f in e.files or []:
+                    if f.bytes:
+                        await self._act_async(iid, add_photo, number, item.code, f.bytes, f.name, rerender=False)
+                self.show()
+
+            picker.on_result = picked
+            parts.append(ft.OutlinedButton(content=ft.Text(f"添加佐证照片 {tag}"), icon=ft.Icons.ADD_A_PHOTO,
+                                           action=ft.PickFiles(picker, file_type=ft.FilePickerFileType.IMAGE,
+                                                               with_data=True, allow_multiple=True)))
+        return ft.Container(ft.Column(parts, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+                            padding=12, border_radius=10, bgcolor=ft.Colors.WHITE,
+                            border=ft.Border.all(1, ft.Colors.GREY_300))
+
+    def _act(self, iid: str, fn, *args) -> None:
+        self.pages.page.run_task(self._act_async, iid, fn, *args)
+
+    async def _act_async(self, iid: str, fn, *args, rerender: bool = True) -> None:
+        try:
+            await asyncio.to_thread(fn, self.hub, self.account, iid, *args)
+            self.message = ""
+        except UserError as err:
+            self.message = err.zh
+            rerender = True
+        if rerender:
+            self.show()
+
+    def _submit(self, iid: str) -> None:
+        async def go():
+            try:
+                await asyncio.to_thread(submit, self.hub, self.account, iid)
+                self.message = ""
+            except UserError as err:
+                self.message = err.zh
+            self.show()
+
+        self.pages.page.run_task(go)
+
+
+__all__ = ["SelfAssessmentPage", "add_photo", "current", "door_rule", "hub_standards", "progress", "rate",
+           "self_assessment_id", "set_note", "set_prerequisite", "start", "submit", "view"]

@@ -1,0 +1,104 @@
+"""机构自评 on the hub (inspect_app/hub/self_assessment.py), in process on a real hub folder:
+the clinic rates, sees its provisional verdict, submits, and the submission is frozen; only
+the center itself writes it; an inspector reviewing the center reads it and its photos."""
+
+from __future__ import annotations
+
+import pytest
+
+from inspect_app.errors import UserError
+from inspect_app.hub import self_assessment as sa
+from inspect_app.hub.accounts import Role
+from inspect_app.hub.ledger import Forbidden
+from inspect_app.hub.service import Hub
+from inspect_app.sync.protocol import Op
+from tests.store.helpers import make_standard, rated_items, write_standard
+from tests.sync.photos import jpeg_bytes
+
+PASSWORD = "correct-horse-9"
+
+
+@pytest.fixture
+def hub(tmp_path):
+    data = tmp_path / "hub"
+    data.mkdir()
+    write_standard(data / "standards")
+    h = Hub(data)
+    for user, name, role, center in (("clinic1", "青山镇卫生院", Role.CLINIC, "c1"),
+                                     ("clinic2", "绿水社区", Role.CLINIC, "c2"),
+                                     ("wangfang", "王芳", Role.INSPECTOR, ""), ("zhaoqiang", "赵强", Role.INSPECTOR, "")):
+        h.accounts.add_user(user, PASSWORD, role, name, center)
+    return h
+
+
+def login(hub, user):
+    return hub.accounts.login(user, PASSWORD, "test")[1]
+
+
+def test_clinic_fills_in_submits_and_the_submission_is_frozen(hub):
+    clinic = login(hub, "clinic1")
+    iid = sa.start(hub, clinic, "test-std", 2026)
+    assert sa.start(hub, clinic, "test-std", 2026) == iid  # one per round
+    entry = hub.ledger.entry(iid)
+    assert entry.stage == "self" and entry.center_id == "c1" and entry.round_id
+    with pytest.raises(UserError) as err:
+        sa.rate(hub, clinic, iid, "1.1.1", "C-1", "na")
+    assert "原因" in err.value.zh
+    items = rated_items(make_standard())
+    sa.rate(hub, clinic, iid, "1.1.1", "C-1", "not_met")
+    sa.set_note(hub, clinic, iid, "1.1.1", "C-1", "制度未更新")
+    photo = sa.add_photo(hub, clinic, iid, "1.1.1", "C-1", jpeg_bytes(30, seed=5), "制度.jpg")
+    first = sa.progress(hub, iid)
+    assert (first.rated, first.total, first.provisional, first.submitted) == (1, len(items), True, False)
+    with pytest.raises(UserError) as err:
+        sa.submit(hub, clinic, iid)
+    assert "未自评" in err.value.zh
+    for clause, code in items[1:]:
+        sa.rate(hub, clinic, iid, clause, code, "met")
+    sa.set_prerequisite(hub, clinic, iid, "P1", True)
+    done = sa.progress(hub, iid)
+    assert done.rated == done.total and not done.provisional
+    snap, _, score = sa.view(hub, iid)
+    assert snap.findings["1.1.1"].items["C-1"].note == "制度未更新" and [e.id for e in snap.evidence] == [photo.id]
+    assert score.clauses["1.1.1"].level.value == "D"
+    sa.submit(hub, clinic, iid)
+    assert sa.progress(hub, iid).submitted and hub.ledger.entry(iid).sealed == (1,)
+    with pytest.raises(UserError) as err:
+        sa.rate(hub, clinic, iid, "1.1.1", "C-1", "met")
+    assert "冻结" in err.value.zh or "已签署" in err.value.zh
+    assert sa.view(hub, iid)[0].findings["1.1.1"].items["C-1"].result.value == "not_met"
+
+
+def test_only_the_center_itself_writes_its_self_assessment(hub):
+    clinic, other, inspector = login(hub, "clinic1"), login(hub, "clinic2"), login(hub, "wangfang")
+    iid = sa.start(hub, clinic, "test-std", 2026)
+    with pytest.raises(Forbidden):
+        sa.rate(hub, other, iid, "1.1.1", "C-1", "met")
+    # a tablet pushing into the self-assessment, or marking its own inspection as one: refused
+    pushed = hub.ledger.push(inspector, [
+        Op(device="dev-w", seq=1, inspection_id="rev1", key="inspection.stage", value="self")])
+    assert [r.code for r in pushed.rejected] == ["not_yours"]
+    with pytest.raises(Forbidden):
+        hub.ledger.push(inspector, [Op(device="dev-w", seq=2, inspection_id=iid, key="item/1.1.1/C-1",
+                                       value={"result": "met"})])
+
+
+def test_an_inspector_reviewing_the_center_reads_the_submitted_self_assessment(hub):
+    clinic = login(hub, "clinic1")
+    iid = sa.start(hub, clinic, "test-std", 2026)
+    for clause, code in rated_items(make_standard()):
+        sa.rate(hub, clinic, iid, clause, code, "met")
+    photo = sa.add_photo(hub, clinic, iid, "1.1.1", "C-1", jpeg_bytes(30, seed=6), "a.jpg")
+    sa.set_prerequisite(hub, clinic, iid, "P1", True)
+    wang, zhao = login(hub, "wangfang"), login(hub, "zhaoqiang")
+    review = [Op(device="dev-w", seq=1, inspection_id="rev1", key="inspection.center_id", value="c1"),
+              Op(device="dev-w", seq=2, inspection_id="rev1", key="inspection.team",
+                 value=[{"name": "王芳", "role": "leader"}])]
+    assert not hub.ledger.push(wang, review).rejected
+    assert iid not in [e.id for e in hub.ledger.readable_entries(wang)]  # a draft stays the center's own
+    sa.submit(hub, clinic, iid)
+    assert iid in [e.id for e in hub.ledger.readable_entries(wang)]
+    assert iid not in [e.id for e in hub.ledger.readable_entries(zhao)]  # not on a team for c1
+    assert hub.ledger.blob_readable(wang, photo.sha256) and not hub.ledger.blob_readable(zhao, photo.sha256)
+    pulled, ids = hub.ledger.pull(wang, 0)
+    assert iid in ids and any(o.key == "item/1.1.1/C-1" for o in pulled.ops if o.inspection_id == iid)
