@@ -2,6 +2,9 @@
 
     python main.py standard import TEXT_FILE --out standards/NAME.json [--id ID --title T --edition E]
                                    [--checklist] [--titles township|community|FILE.json]
+    python main.py standard import GUIDE.xlsx --out standards/NAME.json      (Excel: see standard/xlsx.py)
+    python main.py standard template --out 模板.xlsx
+    python main.py standard to-xlsx FILE.json --out FILE.xlsx
     python main.py standard check FILE.json
     python main.py standard place FILE.json --item 0.0.1/C-2 --to 1.1.1 [--title T] [--code C-3]
     python main.py standard place FILE.json --section 2.1 --title T
@@ -41,6 +44,15 @@ def register(sub) -> None:
     chk.add_argument("--lang", choices=("zh", "en"), default="zh")
     chk.set_defaults(func=run_check)
 
+    tpl = cmds.add_parser("template", help="生成 Excel 标准模板 / write the Excel standard template")
+    tpl.add_argument("--out", type=Path, required=True, help="模板.xlsx")
+    tpl.set_defaults(func=run_template)
+
+    exp = cmds.add_parser("to-xlsx", help="把标准文件导出为 Excel / write a standard file as .xlsx")
+    exp.add_argument("file", type=Path)
+    exp.add_argument("--out", type=Path, required=True)
+    exp.set_defaults(func=run_to_xlsx)
+
     plc = cmds.add_parser("place", help="归位未归位条目、补充标题 / place unplaced items, set lost titles")
     plc.add_argument("file", type=Path)
     what = plc.add_mutually_exclusive_group(required=True)
@@ -65,6 +77,8 @@ def run_import(args) -> int:
     from inspect_app.standard.importer import import_guide
     from inspect_app.standard.validate import check_standard
 
+    if args.text_file.suffix.lower() in (".xlsx", ".xlsm"):
+        return _import_xlsx(args)
     try:
         text = _read_text(args.text_file)
         options = dict(
@@ -84,6 +98,33 @@ def run_import(args) -> int:
         return 1
     print(result.report.to_text(args.lang), end="")
     problems = check_standard(result.standard)
+    if problems:
+        print("\n校验 / check:")
+        for p in problems:
+            print("  " + p.text())
+    print(f"\n{'已写入' if args.lang == 'zh' else 'written'}: {args.out}")
+    return 0
+
+
+def _import_xlsx(args) -> int:
+    from inspect_app.standard.validate import check_standard
+    from inspect_app.standard.xlsx import read_standard_xlsx
+
+    try:
+        standard = read_standard_xlsx(args.text_file, standard_id=args.standard_id or args.out.stem, title=args.title or "")
+        if args.edition:
+            standard = standard.model_copy(update={"edition": args.edition})
+        save_standard(standard, args.out)
+    except UserError as err:
+        print(err.message(args.lang))
+        return 1
+    from inspect_app.standard.coverage import coverage_text
+    from inspect_app.standard.import_report import Counts
+
+    c = Counts.of(standard)
+    print(f"{'导入' if args.lang == 'zh' else 'imported'} {args.text_file.name}: 章 {c.chapters}，节 {c.sections}，"
+          f"条款 {c.clauses}，条目 {c.items} — {coverage_text(standard, args.lang)}")
+    problems = check_standard(standard)
     if problems:
         print("\n校验 / check:")
         for p in problems:
@@ -123,6 +164,29 @@ def run_check(args) -> int:
         print(f"  归位记录 / placement history: {len(standard.placements)}")
         for p in standard.placements:
             print("    " + placement_text(p, args.lang))
+    return 0
+
+
+def run_template(args) -> int:
+    from inspect_app.standard.xlsx import template_workbook
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    template_workbook().save(args.out)
+    print(f"已写入模板 / template written: {args.out}\n"
+          f"填写后导入 / then: python main.py standard import {args.out} --out standards/NAME.json")
+    return 0
+
+
+def run_to_xlsx(args) -> int:
+    from inspect_app.standard.loader import load_standard
+    from inspect_app.standard.xlsx import save_standard_xlsx
+
+    try:
+        save_standard_xlsx(load_standard(args.file), args.out)
+    except UserError as err:
+        print(err.message("zh"))
+        return 1
+    print(f"已写入 / written: {args.out}")
     return 0
 
 

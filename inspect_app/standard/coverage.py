@@ -62,7 +62,7 @@ def coverage_text(standard: Standard, lang: str = "zh") -> str:
 def load_complete_hint(lang: str = "zh") -> str:
     """How a bureau loads a complete edition (home card, report note)."""
     if lang == "en":
-        return ("Load a complete edition: python main.py standard import GUIDE.txt (or standard xlsx GUIDE.xlsx) "
+        return ("Load a complete edition: python main.py standard import GUIDE.txt (or GUIDE.xlsx) "
                 "--out standards/NAME.json, then standard check.")
-    return ("载入完整版：python main.py standard import 指南.txt（或 standard xlsx 指南.xlsx）"
+    return ("载入完整版：python main.py standard import 指南.txt（或 指南.xlsx）"
             "--out standards/名称.json，再运行 standard check。")
