@@ -11,19 +11,31 @@ from inspect_app.report.layout import (
     FONT, INK, LEVEL_COLOURS, MARGIN, MUTED, Grid, ReportPDF,
 )
 from inspect_app.scoring import ClauseLevel, level_name
-from inspect_app.standard.model import Clause
+from inspect_app.standard.model import Clause, StandardKind
 
 RESULT_COLOURS = {ItemResult.MET: LEVEL_COLOURS["A"], ItemResult.NOT_MET: LEVEL_COLOURS["D"],
                   ItemResult.NA: MUTED, ItemResult.UNRATED: MUTED}
 
 
+CHECKLIST_BADGE = {ClauseLevel.D: "不符合", ClauseLevel.INCOMPLETE: "未评", ClauseLevel.NOT_APPLICABLE: "不适用"}
+
+
+def badge_text(content: ReportContent, level: ClauseLevel) -> str:
+    """A clause's badge: its level (A 优秀 …), or for a checklist norm 符合 / 不符合 / 不适用 / 未评."""
+    if content.standard.kind is StandardKind.CHECKLIST:
+        return CHECKLIST_BADGE.get(level, "符合")
+    return level_name(level, "zh")
+
+
 def draw_clauses(pdf: ReportPDF, content: ReportContent) -> None:
     pdf.add_page()
-    pdf.page_title("二、逐条评审结果")
+    checklist = content.standard.kind is StandardKind.CHECKLIST
+    pdf.page_title("三、逐项检查结果" if checklist else "三、逐条评审结果")
+    legend = ("每条规范的检查结果：符合 / 不符合 / 不适用（附理由）。照片编号见附录“佐证照片”。" if checklist else
+              "等级：A 优秀、B 良好、C 合格、D 不合格（未达C）；★ 为推荐条款。"
+              "条目结果：符合 / 不符合 / 不适用（附理由）。照片编号见附录“佐证照片”。")
     with pdf.style(7.5, MUTED):
-        pdf.multi_cell(0, 4, "等级：A 优秀、B 良好、C 合格、D 不合格（未达C）；★ 为推荐条款。"
-                             "条目结果：符合 / 不符合 / 不适用（附理由）。照片编号见附录“佐证照片”。",
-                       wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 4, legend, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     for ci, chapter in enumerate(content.standard.chapters):
         if ci:
@@ -57,9 +69,9 @@ def _draw_clause(pdf: ReportPDF, content: ReportContent, clause: Clause) -> None
         pdf.set_text_color(*((255, 255, 255) if score.level in (ClauseLevel.A, ClauseLevel.D) else INK))
         pdf.set_font(FONT, size=8.5)
         pdf.set_xy(pdf.w - MARGIN - badge_w, y + 0.3)
-        pdf.cell(badge_w, 4.8, level_name(score.level, "zh"), align="C", fill=True)
+        pdf.cell(badge_w, 4.8, badge_text(content, score.level), align="C", fill=True)
     pdf.set_y(after_title)
-    if score.reasons:
+    if score.reasons and content.standard.kind is not StandardKind.CHECKLIST:
         pdf.para("评定理由：" + "；".join(r.zh for r in score.reasons), 8, MUTED, h=4)
 
     if clause.items:
@@ -88,6 +100,9 @@ def _draw_clause(pdf: ReportPDF, content: ReportContent, clause: Clause) -> None
     pdf.ln(1)
     if finding and finding.note:
         pdf.para("评审意见：" + finding.note, 8.5, INK, h=4.4)
+    advice = (finding.rectification.get("", "") if finding else "").strip()
+    if advice:
+        pdf.para("整改建议（本条款）：" + advice, 8.5, INK, h=4.4)
     clause_level_photos = [p.number for p in photos if not p.record.target.item_code]
     if clause_level_photos:
         pdf.para("本条款照片：" + "、".join(clause_level_photos), 8, MUTED, h=4)

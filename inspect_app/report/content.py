@@ -29,16 +29,19 @@ original file, which the appendix prints beside each one; the PAdES signature co
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from inspect_app.clock import local_compact_date, zone_of
+from inspect_app.clock import local_compact_date, local_date_text, zone_of
 from inspect_app.inspection import (
+    STAGE_ZH,
+    EvaluationStage,
     EvidenceRecord,
     Finding,
     HealthCenter,
@@ -50,6 +53,7 @@ from inspect_app.inspection import (
     TeamRole,
 )
 from inspect_app.scoring import (
+    percent_text,
     ClauseLevel,
     ClauseScore,
     Deficiency,
@@ -58,9 +62,9 @@ from inspect_app.scoring import (
     item_results,
     score_inspection,
 )
-from inspect_app.standard.model import Clause, Standard
+from inspect_app.standard.model import Clause, ItemLevel, Standard
 
-CONTENT_FORMAT = "jiceng-report-content/1"
+CONTENT_FORMAT = "jiceng-report-content/2"
 CONTENT_ATTACHMENT = "report-content.json"
 
 # sha256 of an evidence original or a signature PNG -> the JPEG derivative / PNG (path or bytes)
@@ -102,14 +106,19 @@ class ReportInput:
     images: ImageSource | None = None
     evidence_gaps: Sequence[EvidenceGap] = ()
     earlier_revisions: Sequence[RevisionNote] = ()
+    # 整改反馈: the clinic's answers to an earlier revision's problems, by (clause, item code);
+    # each a dict with plan, due, by, at, revision (the hub's response/<clause>/<item> value)
+    responses: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
+    consistency: Any = None  # consistency.Consistency against the self-assessment (report/consistency.py)
 
 
 @dataclass(frozen=True)
 class Photo:
-    """An evidence photo as the report numbers it (P-001 …)."""
+    """An evidence photo with its number (P-001 …, given when it was attached)."""
 
     number: str
     record: EvidenceRecord
+    suspect: str = ""  # why its capture time is doubtful ("" = nothing to say)
 
     @property
     def when(self) -> datetime:
@@ -169,13 +178,15 @@ class ReportContent:
 
     @staticmethod
     def of(data: ReportInput) -> "ReportContent":
+        if data.standard.assessable() is not data.standard:  # unplaced items (未归位) are never printed
+            data = dataclasses.replace(data, standard=data.standard.assessable())
         standard, inspection = data.standard, data.inspection
         ratings = {n: f.items for n, f in data.findings.items()}
         score = score_inspection(standard, ratings, inspection.prerequisites,
                                  small_institution=data.center.small_institution)
         levels = {n: s.level for n, s in score.clauses.items()}
         results = {c.number: item_results(c, ratings.get(c.number, {}), levels) for c in standard.clauses()}
-        photos, by_clause = _number_photos(standard, data.evidence)
+        photos, by_clause = _number_photos(standard, data.evidence, inspection)
         content = ReportContent(
             input=data,
             report_id=report_id(inspection),
@@ -189,6 +200,71 @@ class ReportContent:
         )
         raw = canonical_json(content_document(content))
         return _with_hash(content, raw)
+
+
+@dataclass(frozen=True)
+class PrerequisiteRow:
+    """前置条件 as the report prints it: met or not, and what that means for the verdict."""
+
+    id: str
+    text: str
+    method: str
+    met: bool | None
+    meaning: str
+
+
+def prerequisite_rows(standard: Standard, answers: Mapping[str, bool | None]) -> list[PrerequisiteRow]:
+    rows = []
+    for p in standard.prerequisites:
+        met = answers.get(p.id)
+        if met is True:
+            meaning = "符合，不影响评审结论"
+        elif met is False:
+            veto = f"（{p.veto.reason}）" if getattr(p, "veto", None) else ""
+            meaning = f"不符合：一票否决，任何达标等级均不能达到{veto}"
+        else:
+            meaning = "未核查：评审结论为暂定"
+        rows.append(PrerequisiteRow(p.id, p.text, p.method, met, meaning))
+    return rows
+
+
+def _reached(name: str) -> str:
+    return name if name.startswith("达") else f"达到{name}"
+
+
+def _missed(name: str) -> str:
+    """未达标 for a tier called 达标 (never 未达到达标), 未达到基本标准 otherwise."""
+    return f"未{name}" if name.startswith("达") else f"未达到{name}"
+
+
+def verdict_wording(score: InspectionScore) -> str:
+    """The verdict as the cover words it; the summary and the manifests use the same text."""
+    v = score.verdict
+    if v.tier is not None:
+        text = _reached(v.tier.name)
+    elif v.checks:  # the lowest tier this center could reach
+        text = _missed(v.checks[-1].tier.name)
+    else:
+        text = "未评定（标准未规定达标规则）"
+    return text + ("（暂定）" if v.provisional else "")
+
+
+def stage_text(inspection: Inspection) -> str:
+    return STAGE_ZH.get(inspection.stage, str(inspection.stage))
+
+
+def reviewing_body(inspection: Inspection, center: HealthCenter) -> str:
+    """评审单位: as entered, else the county's health bureau, else "—"."""
+    if inspection.reviewing_body.strip():
+        return inspection.reviewing_body.strip()
+    if inspection.stage is EvaluationStage.SELF:
+        return center.name
+    return f"{center.county}卫生健康局" if center.county.strip() else "—"
+
+
+def standard_document(standard: Standard) -> str:
+    """The document the evaluation follows: its title and edition, never a hash."""
+    return f"《{standard.title}》" + (f"（{standard.edition}）" if standard.edition else "")
 
 
 def _deficiency_order(standard: Standard, found: list[Deficiency]) -> list[Deficiency]:
@@ -237,18 +313,64 @@ def number_key(number: str) -> tuple:
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in number.replace("-", ".").split(".") if p)
 
 
-def _number_photos(standard: Standard, evidence: Sequence[EvidenceRecord]) -> tuple[list[Photo], dict[str, list[Photo]]]:
-    """Number live photos in report order: clause order of the standard, then item, time, hash.
-    Photos of the whole inspection (no clause) come first."""
-    position = {c.number: i for i, c in enumerate(standard.clauses())}
+# A photo taken more than this many days before the visit began or after it ended is flagged.
+SUSPECT_DAYS = 3
+
+
+def photo_numbers(evidence: Sequence[EvidenceRecord]) -> dict[str, str]:
+    """Evidence id -> 照片编号. The number stored at attach (services.next_photo_number) is kept;
+    records from before numbers were stored get the next free ones, in the order they were
+    added. Two tablets that numbered offline at once can give one number twice: the later
+    record then reads P-004-2 (and so on), so a number still names one photo."""
+    numbers: dict[str, str] = {}
+    used: set[str] = set()
+    ordered = sorted(evidence, key=lambda r: (_iso(r.added_at) or "", r.id))
+    highest = 0
+    for r in ordered:
+        digits = r.number.removeprefix("P-").split("-")[0]
+        if digits.isdigit():
+            highest = max(highest, int(digits))
+    for r in ordered:
+        number = r.number
+        if not number:
+            highest += 1
+            number = f"P-{highest:03d}"
+        if number in used:
+            k = 2
+            while f"{number}-{k}" in used:
+                k += 1
+            number = f"{number}-{k}"
+        used.add(number)
+        numbers[r.id] = number
+    return numbers
+
+
+def suspect_reason(record: EvidenceRecord, start: datetime, end: datetime, zone: str) -> str:
+    """Why a photo's EXIF capture time does not fit the visit ("" when it fits or is unknown)."""
+    if record.captured_at is None:
+        return ""
+    taken = _utc(record.captured_at)
+    margin = timedelta(days=SUSPECT_DAYS)
+    if _utc(start) - margin <= taken <= _utc(end) + margin:
+        return ""
+    days = (_utc(start) - taken).days if taken < _utc(start) else (taken - _utc(end)).days
+    when = local_date_text(taken, zone)
+    side = "早于评审开始" if taken < _utc(start) else "晚于评审结束"
+    return f"拍摄时间 {when} {side} {days} 天，请核实是否为本次评审现场拍摄"
+
+
+def _number_photos(standard: Standard, evidence: Sequence[EvidenceRecord],
+                   inspection: Inspection | None = None) -> tuple[list[Photo], dict[str, list[Photo]]]:
+    """Live photos in number order, each with its stable number (photo_numbers) and, when the
+    EXIF capture time lies far outside the visit, why it is suspect; and the same by clause."""
+    numbers = photo_numbers(evidence)
     live = [r for r in evidence if not r.deleted]
-
-    def order(r: EvidenceRecord) -> tuple:
-        clause = r.target.clause_number
-        where = -1 if not clause else position.get(clause, len(position))
-        return (where, number_key(clause), r.target.item_code, _iso(r.captured_at or r.added_at), r.sha256, r.id)
-
-    photos = [Photo(f"P-{i:03d}", r) for i, r in enumerate(sorted(live, key=order), start=1)]
+    zone = zone_of(inspection)
+    start = inspection.started_on if inspection else None
+    end = (inspection.finished_on if inspection else None) or max(
+        [r.added_at for r in live] + ([start] if start else []), default=None)
+    photos = sorted((Photo(numbers[r.id], r, suspect_reason(r, start, end, zone) if start and end else "")
+                     for r in live), key=lambda p: number_key(p.number))
     by_clause: dict[str, list[Photo]] = {}
     for p in photos:
         by_clause.setdefault(p.record.target.clause_number, []).append(p)
@@ -307,39 +429,64 @@ def content_document(content: ReportContent) -> dict[str, Any]:
             "items": items,
             "note": finding.note if finding else "",
             "rectification": dict(sorted((finding.rectification if finding else {}).items())),
+            "rectification_due": dict(sorted((finding.rectification_due if finding else {}).items())),
+            "rectification_dept": dict(sorted((finding.rectification_dept if finding else {}).items())),
             "photos": [p.number for p in content.photos_by_clause.get(clause.number, [])],
         })
     return {
         "format": CONTENT_FORMAT,
         "report_id": content.report_id,
         "standard": {"id": standard.id, "title": standard.title, "edition": standard.edition,
-                     "version": inspection.standard_version},
-        "center": {"id": center.id, "name": center.name, "code": center.code, "county": center.county,
-                   "type": center.type.value, "director": center.director},
+                     "version": inspection.standard_version, "document": standard_document(standard),
+                     "copy_sha256": inspection.frozen.standard_sha256 if inspection.frozen else ""},
+        "center": center.model_dump(mode="json"),
         "inspection": {
             "id": inspection.id, "revision": inspection.revision, "revision_reason": inspection.revision_reason,
             "status": inspection.status.value, "started_on": _iso(inspection.started_on),
             "time_zone": zone_of(inspection),
             "finished_on": _iso(inspection.finished_on),
-            "team": [{"name": m.name, "role": m.role.value} for m in inspection.team],
+            "team": [{"name": m.name, "role": m.role.value, "unit": m.unit, "title": m.title}
+                     for m in inspection.team],
+            "stage": inspection.stage.value, "stage_zh": stage_text(inspection),
+            "reviewing_body": reviewing_body(inspection, center),
+            "assessment": {"achievements": inspection.assessment.achievements,
+                           "problems": inspection.assessment.problems, "opinion": inspection.assessment.opinion,
+                           "by": inspection.assessment.by},
             "prerequisites": {k: v for k, v in sorted(inspection.prerequisites.items())},
             "earlier_revisions": [{"revision": r.revision, "reason": r.reason, "finished_on": _iso(r.finished_on)}
                                   for r in sorted(content.input.earlier_revisions, key=lambda r: r.revision)],
         },
         "verdict": {"tier": verdict.tier.id if verdict.tier else None, "name": verdict.name("zh"),
+                    "wording": verdict_wording(content.score),
                     "provisional": verdict.provisional, "reasons": [r.zh for r in verdict.reasons]},
         "counts": {"basic": _counts(content.score.basic), "recommended": _counts(content.score.recommended)},
+        "shares": {kind: {lv.value: percent_text(counts.percent_at_least(lv)) if counts.applicable else None
+                          for lv in (ItemLevel.C, ItemLevel.B, ItemLevel.A)}
+                   for kind, counts in (("basic", content.score.basic), ("recommended", content.score.recommended))},
+        "prerequisites": [{"id": r.id, "met": r.met, "meaning": r.meaning}
+                          for r in prerequisite_rows(standard, inspection.prerequisites)],
+        "responses": [{"clause": c, "item": i, "plan": str(v.get("plan", "")), "due": str(v.get("due", "")),
+                       "by": str(v.get("by", "")), "revision": v.get("revision")}
+                      for (c, i), v in sorted(content.input.responses.items())],
         "clauses": clauses,
         "evidence": [{
             "number": p.number, "sha256": p.record.sha256, "clause": p.record.target.clause_number,
             "item": p.record.target.item_code, "captured_at": _iso(p.record.captured_at),
             "added_at": _iso(p.record.added_at), "added_by": p.record.added_by, "caption": p.record.caption,
+            "suspect": p.suspect,
         } for p in content.photos],
         "signatures": [{"signer": s.signer, "role": s.role.value, "image_sha256": s.image_sha256,
                         "signed_at": _iso(s.signed_at), "revision": s.revision} for s in content.signatures],
         "evidence_gaps": [{"clause": g.clause_number, "item": g.item_code, "text": g.text}
                           for g in data.evidence_gaps],
+        **({"consistency": _consistency_doc(data.consistency)} if data.consistency is not None else {}),
     }
+
+
+def _consistency_doc(c) -> dict[str, Any]:
+    from inspect_app.report.consistency import consistency_document  # the page module owns its shape
+
+    return consistency_document(c)
 
 
 def level_counts_row(score: InspectionScore) -> dict[str, int]:
@@ -350,5 +497,7 @@ def level_counts_row(score: InspectionScore) -> dict[str, int]:
 
 
 __all__ = ["CONTENT_ATTACHMENT", "CONTENT_FORMAT", "ClauseLevel", "EvidenceGap", "ImageSource", "Photo",
+           "PrerequisiteRow", "photo_numbers", "prerequisite_rows", "reviewing_body", "stage_text",
+           "standard_document", "suspect_reason", "verdict_wording",
            "ReportContent", "ReportInput", "canonical_json", "content_document", "content_sha256",
            "creation_date", "level_counts_row", "number_key", "report_id"]

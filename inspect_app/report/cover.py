@@ -1,5 +1,8 @@
-"""封面 Cover: the center, the standard edition and inspection revision, the team, the verdict
-with its reasons, and a QR code carrying the report id and the content SHA-256."""
+"""封面 Cover: the institution's facts, the evaluation stage and the document it follows, the
+reviewing body, dates, report number and revision, the verdict with its reasons, the two seal
+areas (reviewing body beside the center), a verification block (content hash, standard copy)
+and a QR code; then the team with work units and titles. No developer text: the edition only,
+never a hash-suffixed version or a command line."""
 
 from __future__ import annotations
 
@@ -7,9 +10,11 @@ import segno
 from fpdf.enums import WrapMode, XPos, YPos
 
 from inspect_app.inspection import TeamRole
-from inspect_app.report.content import ROLE_ZH, ReportContent
+from inspect_app.report.content import (
+    ROLE_ZH, ReportContent, reviewing_body, stage_text, standard_document, verdict_wording,
+)
 from inspect_app.report.layout import (
-    ACCENT, INK, LEVEL_COLOURS, MARGIN, MUTED, RULE, ReportPDF, fmt_date,
+    ACCENT, INK, LEVEL_COLOURS, MARGIN, MUTED, RULE, Grid, ReportPDF, fmt_date,
 )
 
 CENTER_TYPE_ZH = {"township": "乡镇卫生院", "community": "社区卫生服务中心", "other": "其他医疗卫生机构"}
@@ -64,55 +69,71 @@ def _earlier_revision_rows(content: ReportContent) -> list[tuple[str, str]]:
     return rows
 
 
-def _team(content: ReportContent) -> str:
+def team_members(content: ReportContent) -> list:
+    """The team, leader first, without the center's director (who signs for the center)."""
     order = {TeamRole.LEADER: 0, TeamRole.EXPERT: 1, TeamRole.DIRECTOR: 2}
-    members = sorted((m for m in content.inspection.team if m.role is not TeamRole.DIRECTOR),
-                     key=lambda m: order[m.role])
-    return "、".join(f"{m.name}（{ROLE_ZH[m.role]}）" for m in members) or "—"
+    return sorted((m for m in content.inspection.team if m.role is not TeamRole.DIRECTOR),
+                  key=lambda m: order[m.role])
+
+
+def _count(value: int | None, unit: str) -> str:
+    return "—" if value is None else f"{value:,}{unit}".replace(",", ",")
+
+
+def cover_rows(content: ReportContent) -> list[tuple[str, str]]:
+    """The facts block of the cover, in the order a bureau's report form lists them."""
+    center, standard, ins = content.center, content.standard, content.inspection
+    return [
+        ("被评机构", center.name),
+        ("机构类型", CENTER_TYPE_ZH.get(center.type.value, center.type.value)),
+        ("登记号", center.registration_code or center.code or "—"),
+        ("机构地址", center.address or "—"),
+        ("所在县（区）", center.county or "—"),
+        ("服务人口", _count(center.population_served, " 人")),
+        ("编制床位", _count(center.beds, " 张")),
+        ("卫生技术人员", _count(center.medical_staff, " 人")),
+        ("机构负责人", center.director or "—"),
+        ("联系方式", center.contact or "—"),
+        ("评价阶段", stage_text(ins)),
+        ("评价依据", standard_document(standard)),
+        ("评审单位", reviewing_body(ins, center)),
+        ("评审日期", _inspection_dates(content)),
+        ("报告编号", content.report_id),
+        ("评审记录版本", f"第 {ins.revision} 版" + (f"（{ins.revision_reason}）" if ins.revision_reason else "")),
+        *_earlier_revision_rows(content),
+    ]
 
 
 def draw_cover(pdf: ReportPDF, content: ReportContent) -> None:
     pdf.add_page()
     pdf.start_section("封面", level=0)
-    center, standard, ins = content.center, content.standard, content.inspection
-    pdf.set_y(34)
+    center, ins = content.center, content.inspection
+    pdf.set_y(26)
     with pdf.style(12, MUTED):
         pdf.cell(0, 7, "优质服务基层行活动", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     with pdf.style(22, ACCENT):
-        pdf.cell(0, 13, "现场评审报告", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(0, 12, f"{stage_text(ins)}评价报告", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+    with pdf.style(16, INK):
+        pdf.multi_cell(0, 8, pdf.wrap(center.name, pdf.epw, 16), align="C", wrapmode=WrapMode.CHAR,
+                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
-    with pdf.style(17, INK):
-        pdf.multi_cell(0, 9, center.name, align="C", wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.ln(6)
 
-    edition = standard.edition or "—"
-    rows = [
-        ("被评机构", center.name),
-        ("机构代码", center.code or "—"),
-        ("机构类型", CENTER_TYPE_ZH.get(center.type.value, center.type.value)),
-        ("所在县（区）", center.county or "—"),
-        ("机构负责人", center.director or "—"),
-        ("评价标准", standard.title),
-        ("标准版本", f"{edition}（{ins.standard_version}）" if ins.standard_version else edition),
-        ("评审日期", _inspection_dates(content)),
-        ("评审组", _team(content)),
-        ("评审记录版本", f"第 {ins.revision} 版" + (f"（{ins.revision_reason}）" if ins.revision_reason else "")),
-        *_earlier_revision_rows(content),
-        ("报告编号", content.report_id),
-    ]
     top = pdf.get_y()
-    label_w, value_w = 30.0, pdf.epw - 30.0 - QR_SIZE - 6
-    with pdf.style(10):
-        for label, value in rows:
+    label_w = 27.0
+    value_w = pdf.epw - label_w - QR_SIZE - 6
+    for label, value in cover_rows(content):
+        with pdf.style(9, MUTED):
             y = pdf.get_y()
             pdf.set_x(MARGIN)
-            with pdf.style(10, MUTED):
-                pdf.cell(label_w, 6.5, label)
-            pdf.multi_cell(value_w, 6.5, value, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            pdf.set_draw_color(*RULE)
-            pdf.set_line_width(0.1)
-            pdf.line(MARGIN, pdf.get_y(), MARGIN + label_w + value_w, pdf.get_y())
-            assert pdf.get_y() >= y
+            pdf.cell(label_w, 5.4, label)
+        with pdf.style(9, INK):
+            pdf.set_xy(MARGIN + label_w, y)
+            pdf.multi_cell(value_w, 5.4, pdf.wrap(value, value_w, 9), wrapmode=WrapMode.CHAR,
+                           new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_draw_color(*RULE)
+        pdf.set_line_width(0.1)
+        pdf.line(MARGIN, pdf.get_y(), MARGIN + label_w + value_w, pdf.get_y())
     bottom = pdf.get_y()
 
     # QR code, right of the facts, with what it means underneath.
@@ -120,56 +141,115 @@ def draw_cover(pdf: ReportPDF, content: ReportContent) -> None:
     draw_qr(pdf, qr_payload(content.report_id, content.sha256), qx, top, QR_SIZE)
     with pdf.style(6.5, MUTED):
         pdf.set_xy(qx, top + QR_SIZE + 1)
-        pdf.multi_cell(QR_SIZE, 3, "扫码核对：报告编号与报告内容校验值（SHA-256）", align="C",
-                       wrapmode=WrapMode.CHAR)
-    pdf.set_y(max(bottom, pdf.get_y()) + 6)
+        pdf.multi_cell(QR_SIZE, 3, "扫码核对报告编号与报告内容校验值", align="C", wrapmode=WrapMode.CHAR)
+    pdf.set_y(max(bottom, pdf.get_y()) + 4)
 
-    _draw_verdict(pdf, content)
+    draw_verdict_box(pdf, content)
+    _cover_seals(pdf, content)
+    _verification_block(pdf, content)
 
-    with pdf.style(7, MUTED):
-        pdf.set_y(max(pdf.get_y() + 4, pdf.h - 50))
-        pdf.multi_cell(0, 3.6,
-                       "报告内容校验值（SHA-256，对评审结果的规范化 JSON 计算，随文件附带为 report-content.json）：",
+
+def _cover_seals(pdf: ReportPDF, content: ReportContent) -> None:
+    """Two seal areas side by side: the reviewing body's and the center's."""
+    pdf.keep_space(42)
+    draw_seal_pair(pdf, content, pdf.get_y(), radius=15)
+
+
+def draw_seal_pair(pdf: ReportPDF, content: ReportContent, y: float, radius: float) -> float:
+    """评审单位（盖章） beside 被评机构（盖章）: each a name wrapped inside its half, a dashed circle
+    below the name (never under it), and a date line. Returns the y below the pair."""
+    half = (pdf.epw - 6) / 2
+    parties = (("评审单位（盖章）", reviewing_body(content.inspection, content.center)),
+               ("被评机构（盖章）", content.center.name))
+    low = y
+    for index, (label, name) in enumerate(parties):
+        x = MARGIN + index * (half + 6)
+        with pdf.style(8.5, MUTED):
+            pdf.set_xy(x, y)
+            pdf.cell(half, 5, label)
+        with pdf.style(9.5, INK):
+            pdf.set_xy(x, y + 5)
+            pdf.multi_cell(half, 5, pdf.wrap(name, half, 9.5), wrapmode=WrapMode.CHAR,
+                           new_x=XPos.LEFT, new_y=YPos.NEXT)
+        cy = pdf.get_y() + radius + 1
+        cx = x + half / 2
+        with pdf.local_context():
+            pdf.set_draw_color(*RULE)
+            pdf.set_line_width(0.3)
+            pdf.set_dash_pattern(dash=1.5, gap=1.5)
+            pdf.circle(cx, cy, radius)
+            pdf.set_dash_pattern()
+        with pdf.style(7.5, MUTED):
+            pdf.set_xy(cx - radius, cy - 2.5)
+            pdf.cell(2 * radius, 5, "（公章）", align="C")
+            pdf.set_xy(x, cy + radius + 1.5)
+            pdf.cell(half, 5, "日期：　　　　年　　月　　日", align="C")
+        low = max(low, cy + radius + 7)
+    pdf.set_y(low)
+    return low
+
+
+def _verification_block(pdf: ReportPDF, content: ReportContent) -> None:
+    """核验信息: the content hash and the standard copy's identity, for whoever checks the file."""
+    frozen = content.inspection.frozen
+    with pdf.style(6.8, MUTED):
+        pdf.keep_space(22)
+        pdf.set_y(max(pdf.get_y() + 2, pdf.page_break_trigger - 20))
+        pdf.set_draw_color(*RULE)
+        pdf.line(MARGIN, pdf.get_y(), pdf.w - MARGIN, pdf.get_y())
+        pdf.ln(1)
+        pdf.multi_cell(0, 3.4, "核验信息　本报告经数字签章；报告内容校验值（SHA-256，对随文件附带的评审结果数据计算）：",
                        wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        with pdf.style(8, INK):
-            pdf.multi_cell(0, 4.2, content.sha256, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.multi_cell(0, 3.6,
-                       "本报告经数字签名（PAdES）。核验：python main.py report verify 报告.pdf [--hash 校验值]；"
-                       "纸质件可扫描二维码，与电子文件的校验值比对。",
+        with pdf.style(7.5, INK):
+            pdf.multi_cell(0, 3.8, content.sha256, wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        std = f"评价标准副本：{content.standard.id} {content.inspection.standard_version}"
+        if frozen is not None and frozen.standard_sha256:
+            std += f"，文件校验值 {frozen.standard_sha256[:16]}…"
+        pdf.multi_cell(0, 3.4, std + "。纸质件可扫描二维码，与电子文件的校验值比对。",
                        wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _draw_verdict(pdf: ReportPDF, content: ReportContent) -> None:
+def draw_team(pdf: ReportPDF, content: ReportContent) -> None:
+    """评审组成员: name, role, work unit and title."""
+    pdf.heading("评审组成员", 11, level=1)
+    members = team_members(content)
+    table = Grid(pdf, [10, 26, 24, 78, 42], ["序号", "姓名", "评审职责", "工作单位", "职称 / 职务"], size=8.5)
+    for i, m in enumerate(members, start=1):
+        table.row([str(i), m.name, ROLE_ZH[m.role], m.unit or "—", m.title or "—"])
+    if not members:
+        pdf.para("（未登记评审组成员）", 9)
+    pdf.ln(4)
+
+
+def verdict_lines(content: ReportContent) -> tuple[str, list[str]]:
+    """The verdict as worded on the cover (verdict_wording) and its reasons."""
+    return verdict_wording(content.score), [r.zh for r in content.score.verdict.reasons]
+
+
+def draw_verdict_box(pdf: ReportPDF, content: ReportContent) -> None:
     verdict = content.score.verdict
-    reached = verdict.tier is not None
-    colour = LEVEL_COLOURS["A"] if reached else LEVEL_COLOURS["D"]
-    if reached:
-        name = verdict.name("zh")
-    elif verdict.checks:  # the lowest tier this center could reach, e.g. 未达到基本标准
-        name = f"未达到{verdict.checks[-1].tier.name}"
-    else:
-        name = "未评定（标准未规定达标规则）"
-    if verdict.provisional:
-        name += "（暂定）"
-    pdf.keep_space(40)
+    colour = LEVEL_COLOURS["A"] if verdict.tier is not None else LEVEL_COLOURS["D"]
+    name, reasons = verdict_lines(content)
+    pdf.keep_space(30)
     y = pdf.get_y()
     with pdf.local_context():
         pdf.set_draw_color(*colour)
         pdf.set_line_width(0.6)
         pdf.set_x(MARGIN)
-        with pdf.style(10, MUTED):
-            pdf.cell(0, 7, "  评审结论", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        with pdf.style(18, colour):
+        with pdf.style(9.5, MUTED):
+            pdf.cell(0, 6, "  评审结论", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        with pdf.style(17, colour):
             pdf.set_x(MARGIN + 3)
-            pdf.cell(0, 11, name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.cell(0, 10, name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         with pdf.style(8.5, INK):
-            for reason in verdict.reasons:
+            for reason in reasons:
                 pdf.set_x(MARGIN + 3)
-                pdf.multi_cell(pdf.epw - 6, 4.6, "· " + reason.zh, wrapmode=WrapMode.CHAR,
-                               new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                pdf.multi_cell(pdf.epw - 6, 4.4, pdf.wrap("· " + reason, pdf.epw - 6, 8.5),
+                               wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(2)
         pdf.rect(MARGIN, y, pdf.epw, pdf.get_y() - y)
-    pdf.ln(2)
+    pdf.ln(3)
 
 
-__all__ = ["draw_cover", "draw_qr", "qr_payload"]
+__all__ = ["cover_rows", "draw_cover", "draw_qr", "draw_seal_pair", "draw_verdict_box", "qr_payload",
+           "draw_team", "team_members", "verdict_lines"]

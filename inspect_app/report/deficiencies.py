@@ -1,5 +1,7 @@
 """问题清单及整改建议 Deficiency list: every item not met, by chapter, basic clauses below C first,
-with the team's rectification advice (整改建议); then the evidence still missing (佐证缺失)."""
+with the team's rectification advice (整改建议, also the clause-wide advice of item code ""),
+整改时限, 责任科室 and 整改反馈 (the clinic's answer to an earlier revision); then the evidence
+still missing (佐证缺失)."""
 
 from __future__ import annotations
 
@@ -20,18 +22,43 @@ def rectification_text(content: ReportContent, clause_number: str, item_code: st
     return advice or f"对照标准要求整改，达到：{requirement}"
 
 
+def plan_cells(content: ReportContent, clause_number: str, item_code: str) -> tuple[str, str, str]:
+    """整改时限, 责任科室 and 整改反馈 (the clinic's answer to an earlier revision) of one problem."""
+    finding = content.finding(clause_number)
+    due = (finding.rectification_due.get(item_code, "") if finding else "") or "—"
+    dept = (finding.rectification_dept.get(item_code, "") if finding else "") or "—"
+    answer = content.input.responses.get((clause_number, item_code or "-")) or content.input.responses.get(
+        (clause_number, item_code))
+    feedback = "—"
+    if answer:
+        plan = str(answer.get("plan", "")).strip()
+        when = str(answer.get("due", "")).strip()
+        rev = answer.get("revision")
+        feedback = (f"第 {rev} 版回复：" if rev else "") + (plan or "已回复") + (f"（计划 {when} 完成）" if when else "")
+    return due, dept, feedback
+
+
+WIDTHS = [9, 17, 48, 44, 19, 17, 26]
+HEADERS = ["序号", "条款\n条目", "存在问题", "整改建议", "整改\n时限", "责任\n科室", "整改反馈"]
+
+
 def draw_deficiencies(pdf: ReportPDF, content: ReportContent) -> None:
     pdf.add_page()
-    pdf.page_title("三、问题清单及整改建议")
+    pdf.page_title("四、问题清单及整改建议")
     found = content.deficiencies
-    if not found:
+    clause_advice = {n: f.rectification[""] for n, f in content.input.findings.items()
+                     if f.rectification.get("", "").strip()}
+    if not found and not clause_advice:
         pdf.para("本次评审未发现不符合项。", 10)
     else:
         urgent = sum(1 for d in found if d.clause_kind is ClauseKind.BASIC and d.clause_level is ClauseLevel.D)
         pdf.para(f"共 {len(found)} 项不符合，其中基本条款未达C级的 {urgent} 项（红色标出，优先整改）。"
-                 "按章排列，每章内基本条款未达C级者在前。", 8.5, MUTED, h=4.4)
+                 "按章排列，每章内基本条款未达C级者在前；条款整体的整改建议列在该条款各项之后。"
+                 "整改反馈为被评机构对上一版问题清单的回复。", 8.5, MUTED, h=4.4)
         pdf.ln(2)
         titles = {ch.number: ch.title for ch in content.standard.chapters}
+        chapter_of = {c.number: ch.number for ch in content.standard.chapters for s in ch.sections for c in s.clauses}
+        clause_titles = {c.number: c.title for c in content.standard.clauses()}
         notes = {}
         for d in found:
             finding = content.finding(d.clause_number)
@@ -40,22 +67,41 @@ def draw_deficiencies(pdf: ReportPDF, content: ReportContent) -> None:
         chapters: dict[str, list] = {}
         for d in found:
             chapters.setdefault(d.chapter_number, []).append(d)
+        for number in clause_advice:  # a clause with advice but no item below it still gets a row
+            chapters.setdefault(chapter_of.get(number, number.split(".")[0]), [])
+        order = {ch.number: i for i, ch in enumerate(content.standard.chapters)}
         index = 0
-        for number, items in chapters.items():
-            pdf.heading(f"第{number}章　{titles.get(number, '')}", 11, keep=30)
-            table = Grid(pdf, [10, 22, 12, 70, 66], ["序号", "条款", "条目", "存在问题", "整改建议"], size=8)
+        for number in sorted(chapters, key=lambda n: order.get(n, 99)):
+            items = chapters[number]
+            pdf.heading(f"第{number}章　{titles.get(number, '')}", 11, level=1, keep=30)
+            table = Grid(pdf, WIDTHS, HEADERS, size=7.5)
+            done: set[str] = set()
+            rows_by_clause: dict[str, list] = {}
             for d in items:
-                index += 1
-                basic_below_c = d.clause_kind is ClauseKind.BASIC and d.clause_level is ClauseLevel.D
-                colour = URGENT if basic_below_c else INK
-                star = "★" if d.clause_kind is ClauseKind.RECOMMENDED else ""
-                problem = f"未达到：{d.requirement}"
-                note = notes[(d.clause_number, d.item_code)]
-                if note:
-                    problem += f"\n现场情况：{clip(note, NOTE_CHARS, '…（全文见逐条评审结果）')}"
-                advice = rectification_text(content, d.clause_number, d.item_code, d.requirement)
-                table.row([str(index), (f"{d.clause_number}{star}\n{d.clause_title}", colour),
-                           (d.item_code, colour), problem, advice])
+                rows_by_clause.setdefault(d.clause_number, []).append(d)
+            clause_order = list(rows_by_clause) + [n for n in clause_advice
+                                                   if chapter_of.get(n) == number and n not in rows_by_clause]
+            for clause_number in clause_order:
+                for d in rows_by_clause.get(clause_number, []):
+                    index += 1
+                    basic_below_c = d.clause_kind is ClauseKind.BASIC and d.clause_level is ClauseLevel.D
+                    colour = URGENT if basic_below_c else INK
+                    star = "★" if d.clause_kind is ClauseKind.RECOMMENDED else ""
+                    problem = f"未达到：{d.requirement}"
+                    note = notes[(d.clause_number, d.item_code)]
+                    if note:
+                        problem += f"\n现场情况：{clip(note, NOTE_CHARS, '…（全文见逐条评审结果）')}"
+                    advice = rectification_text(content, d.clause_number, d.item_code, d.requirement)
+                    due, dept, feedback = plan_cells(content, d.clause_number, d.item_code)
+                    table.row([str(index), (f"{d.clause_number}{star}\n{d.item_code}", colour),
+                               f"{d.clause_title}：{problem}" if d.item_code else problem, advice, due, dept, feedback])
+                if clause_number in clause_advice and clause_number not in done:
+                    done.add(clause_number)
+                    index += 1
+                    due, dept, feedback = plan_cells(content, clause_number, "")
+                    table.row([str(index), f"{clause_number}\n（条款）",
+                               f"{clause_titles.get(clause_number, '')}：条款整体", clause_advice[clause_number].strip(),
+                               due, dept, feedback])
             pdf.ln(3)
     _draw_evidence_gaps(pdf, content)
 

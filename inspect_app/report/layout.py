@@ -93,6 +93,14 @@ def wrap_lines(text: str, width: float, measure) -> list[str]:
 MAX_CELL_CHARS = 220
 
 
+def _add_fallback_fonts(pdf: FPDF) -> None:
+    from inspect_app import fonts
+
+    if fonts.FALLBACK_FONT.is_file():
+        pdf.add_font(fonts.FALLBACK_FAMILY, "", str(fonts.FALLBACK_FONT))
+        pdf.set_fallback_fonts([fonts.FALLBACK_FAMILY], exact_match=False)
+
+
 class ReportPDF(FPDF):
     """A4 portrait with the header (center, report id) and footer (第 x 页 共 y 页) on every page."""
 
@@ -102,6 +110,7 @@ class ReportPDF(FPDF):
         self.report_id = report_id
         self.draft = draft
         self.add_font(FONT, "", str(paths.CJK_FONT))
+        _add_fallback_fonts(self)  # CJK extensions (𠮷 䶮 …): drawn, never dropped (inspect_app/fonts.py)
         self.set_font(FONT, size=BODY_SIZE)
         self.set_text_color(*INK)
         self.set_margins(MARGIN, MARGIN + 6, MARGIN)
@@ -112,6 +121,18 @@ class ReportPDF(FPDF):
         self.set_lang("zh-CN")
         self.alias_nb_pages("{nb}")
         self._width_cache: dict[float, dict[str, float]] = {}
+
+    def add_page(self, *args, **kwargs) -> None:
+        """A new page, except right after the table of contents' placeholder, which already
+        broke to a fresh page (fpdf2's insert_toc_placeholder)."""
+        if getattr(self, "_page_is_fresh", False):
+            self._page_is_fresh = False
+            return
+        super().add_page(*args, **kwargs)
+
+    def reserve_toc(self, render, pages: int) -> None:
+        self.insert_toc_placeholder(render, pages=pages)
+        self._page_is_fresh = True
 
     # -------------------------------------------------------------- furniture
 
@@ -194,6 +215,20 @@ class ReportPDF(FPDF):
 
         return measure
 
+    def fit_lines(self, text: str, width: float, size: float, lines: int) -> list[str]:
+        """At most `lines` lines of `text` wrapped to `width` mm; the last ends with … when cut.
+        For fixed boxes (photo captions) that must never run into their neighbour."""
+        measure = self._measure(size)
+        wrapped = wrap_lines(" ".join((text or "").split()), width - 0.4, measure)
+        if len(wrapped) <= lines:
+            return wrapped
+        kept = wrapped[:lines]
+        last = kept[-1]
+        while last and measure(last + "…") > width - 0.4:
+            last = last[:-1]
+        kept[-1] = last + "…"
+        return kept
+
     def cell_text(self, text: str, col_width: float, size: float) -> str:
         """Text for a table cell of `col_width` mm in house style (padding 1.2 mm each side)."""
         return self.wrap(text, col_width - 2 * CELL_PAD_X, size)
@@ -245,9 +280,10 @@ class Grid:
     """
 
     def __init__(self, pdf: "ReportPDF", widths: list[float], headers: list[str], size: float = 8,
-                 line_h: float | None = None, pad_y: float = 1.0) -> None:
+                 line_h: float | None = None, pad_y: float = 1.0, aligns: str = "") -> None:
         self.pdf = pdf
         self.widths = widths
+        self.aligns = aligns.ljust(len(widths), "L")  # per column: L left, C centred
         self.headers = headers
         self.size = size
         self.line_h = line_h or size * 0.5
@@ -260,7 +296,8 @@ class Grid:
         return wrap_lines(text or "", width - 2 * CELL_PAD_X - 0.2, self._measure) or [""]
 
     def _header(self) -> None:
-        self._draw([[h] for h in self.headers], [None] * len(self.headers), HEAD_FILL, start=0, count=1)
+        lines = [h.split("\n") for h in self.headers]  # a header may name two lines ("基本\nA")
+        self._draw(lines, [None] * len(self.headers), HEAD_FILL, start=0, count=max(len(cl) for cl in lines))
 
     def _draw(self, lines: list[list[str]], colours, fill, start: int, count: int) -> None:
         """Draw `count` lines of each cell, from line `start`, as one band of the row."""
@@ -282,7 +319,10 @@ class Grid:
             for i, line in enumerate(shown):
                 if line:
                     base = y + self.pad_y + i * self.line_h + (self.line_h - self.size / pdf.k) / 2 + ascent
-                    pdf.text(x + CELL_PAD_X, base, line)
+                    left = x + CELL_PAD_X
+                    if self.aligns[column] == "C":
+                        left = x + max(CELL_PAD_X, (w - self._measure(line)) / 2)
+                    pdf.text(left, base, line)
             pdf.rect(x, y, w, height)
             x += w
         pdf.set_text_color(*INK)

@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw
 
 from inspect_app.inspection import (
     EvidenceRecord, EvidenceTarget, Finding, HealthCenter, Inspection, InspectionStatus, ItemRating,
-    ItemResult, Signature, TeamMember, TeamRole,
+    ItemResult, OverallAssessment, Signature, TeamMember, TeamRole,
 )
 from inspect_app.report.content import EvidenceGap, ReportInput
 from inspect_app.standard.defaults import default_verdict_rules
@@ -142,13 +142,21 @@ def full_inspection(standard: Standard, images: ImageFolder, *, results=None, ph
     photos and the four signatures."""
     rnd = random.Random(7)
     center = HealthCenter(id="c-1", name=CENTER_NAME, code="52010200001", county="花溪区",
-                          director="陈昇")
-    team = [TeamMember(name="王喆", role=TeamRole.LEADER), TeamMember(name="李彧", role=TeamRole.EXPERT),
-            TeamMember(name="赵珺", role=TeamRole.EXPERT), TeamMember(name="陈昇", role=TeamRole.DIRECTOR)]
+                          director="陈昇", address="贵阳市花溪区青石镇青石路18号", registration_code="PDY00012-252011211A1001",
+                          population_served=32500, beds=60, medical_staff=48, contact="刘珺 0851-83851234")
+    team = [TeamMember(name="王喆", role=TeamRole.LEADER, unit="花溪区卫生健康局", title="副主任医师"),
+            TeamMember(name="李彧", role=TeamRole.EXPERT, unit="花溪区人民医院", title="主管护师"),
+            TeamMember(name="赵珺", role=TeamRole.EXPERT, unit="花溪区疾病预防控制中心", title="主治医师"),
+            TeamMember(name="陈昇", role=TeamRole.DIRECTOR)]
     inspection = Inspection(id="ins-0001", center_id=center.id, standard_id=standard.id,
                             standard_version=f"{standard.edition or '-'}+0123456789ab", team=team,
                             inspector="李彧", started_on=START, finished_on=START + timedelta(days=1, hours=6),
-                            status=status, prerequisites={p.id: True for p in standard.prerequisites})
+                            status=status, prerequisites={p.id: True for p in standard.prerequisites},
+                            reviewing_body="贵阳市花溪区卫生健康局",
+                            assessment=OverallAssessment(
+                                achievements="基本公共卫生服务项目落实较好，居民健康档案建档率高。",
+                                problems="部分制度未上墙，记录不完整；急诊急救设备配置不足。",
+                                opinion="建议限期整改后申请复核。", by="王喆"))
     findings: dict[str, Finding] = {}
     evidence: list[EvidenceRecord] = []
     n = 0
@@ -158,6 +166,8 @@ def full_inspection(standard: Standard, images: ImageFolder, *, results=None, ph
         chosen = (results or {}).get(clause.number)
         items = {}
         rectification = {}
+        due: dict[str, str] = {}
+        dept: dict[str, str] = {}
         for item in clause.items:
             if item.derived is not None:
                 continue
@@ -169,13 +179,16 @@ def full_inspection(standard: Standard, images: ImageFolder, *, results=None, ph
             if result is ItemResult.NOT_MET:
                 note = "现场查看发现制度未上墙，相关记录不完整，部分月份缺失签字。"
                 rectification[item.code] = "一个月内完善制度并上墙，补齐记录，由分管院长每月抽查。"
+                due[item.code] = "2024-06-30"
+                dept[item.code] = "医务科"
             items[item.code] = ItemRating(
                 result=result, note=note, rated_by=team[1 + ci % 2].name,
                 na_reason="本院未设置住院病房，该项不适用。" if result is ItemResult.NA else "",
                 rated_at=START + timedelta(minutes=ci))
         findings[clause.number] = Finding(inspection_id=inspection.id, clause_number=clause.number, items=items,
                                           note="查阅2023年度资料，现场询问相关人员。" if ci % 3 == 0 else "",
-                                          rectification=rectification)
+                                          rectification=rectification, rectification_due=due,
+                                          rectification_dept=dept)
         for k in range(photos_per_clause):
             n += 1
             data = photo_bytes(n) if photo_bytes else jpeg(n)
@@ -186,7 +199,7 @@ def full_inspection(standard: Standard, images: ImageFolder, *, results=None, ph
                 target=EvidenceTarget(clause_number=clause.number, item_code=code), sha256=sha,
                 original_name=f"IMG_{n:04d}.JPG", width=800, height=600,
                 captured_at=START + timedelta(minutes=n), added_at=START + timedelta(minutes=n, seconds=5),
-                added_by=team[1 + n % 2].name, caption=f"{clause.title}现场照片"))
+                added_by=team[1 + n % 2].name, caption=f"{clause.title}现场照片", number=f"P-{n:03d}"))
     signatures = []
     for i, member in enumerate(team):
         sha = images.put(signature_png(member.name, i), "png")

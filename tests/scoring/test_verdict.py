@@ -110,6 +110,7 @@ def test_a_share_just_below_the_threshold_is_never_shown_as_reaching_it():
 
 def test_percent_formatting():
     from inspect_app.scoring import format_percent_below
-    assert format_percent_below(41.2, 50) == "41"
+    assert format_percent_below(41.2, 50) == "41.2"  # one rounding everywhere (percent_text)
+    assert format_percent_below(89.5, 95) == "89.5"  # the cover once said 90, the summary 89.5
     assert format_percent_below(94.74, 95) == "94.7"
     assert format_percent_below(99.99, 100) == "99.9"
