@@ -5,7 +5,8 @@ Passwords and tokens are kept only as salted scrypt hashes. A token reads
 `<token id>.<secret>`: the id finds the row, the secret is checked against its hash. A
 successful check is remembered in this process for a minute (keyed by a keyed hash, so the
 secret never sits in memory as a dictionary key), but revocation is read from the file on
-every request, so `hub user revoke` in another process takes effect at once.
+every request, so `hub user revoke` in another process takes effect at once. Rows live in an
+AccountStore (the data folder's accounts.json, or PostgreSQL shared by several hub processes).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from inspect_app.errors import UserError
-from inspect_app.hub.storage import HubFiles
+from inspect_app.hub.store.base import AccountStore
 from inspect_app.inspection import utc_now
 from inspect_app.sync.protocol import SAFE_ID
 
@@ -64,8 +65,8 @@ def check_secret(secret: str, stored: dict) -> bool:
 
 
 class Accounts:
-    def __init__(self, files: HubFiles) -> None:
-        self.files = files
+    def __init__(self, store: AccountStore) -> None:
+        self.store = store
         self._cache_key = secrets.token_bytes(32)
         self._verified: dict[bytes, tuple[str, float]] = {}
 
@@ -77,46 +78,34 @@ class Accounts:
             raise UserError("密码至少 8 位。", "The password needs at least 8 characters.")
         if role is Role.CLINIC and not center_id:
             raise UserError("机构账号必须绑定一个机构（--center）。", "A clinic account must be bound to a center (--center).")
-        with self.files.lock.exclusive():
-            doc = self.files.tables(self.files.accounts, "users", "tokens")
-            if username in doc["users"]:
-                raise UserError(f"用户 {username} 已存在。", f"User {username} already exists.")
-            doc["users"][username] = {
-                "username": username, "name": name or username, "role": role.value,
-                "center_id": center_id if role is Role.CLINIC else "",
-                "password": hash_secret(password), "disabled": False, "created": utc_now().isoformat(),
-            }
-            self.files.accounts.commit(doc)
+        added = self.store.add_user({
+            "username": username, "name": name or username, "role": role.value,
+            "center_id": center_id if role is Role.CLINIC else "",
+            "password": hash_secret(password), "disabled": False, "created": utc_now().isoformat(),
+        })
+        if not added:
+            raise UserError(f"用户 {username} 已存在。", f"User {username} already exists.")
 
     def users(self) -> list[dict]:
-        doc = self.files.accounts.load() or {}
-        tokens = doc.get("tokens", {})
-        rows = []
-        for user in doc.get("users", {}).values():
-            live = sum(1 for t in tokens.values() if t["user"] == user["username"] and not t["revoked"])
-            rows.append({k: user[k] for k in ("username", "name", "role", "center_id", "disabled")} | {"tokens": live})
+        live: dict[str, int] = {}
+        for t in self.store.tokens():
+            if not t["revoked"]:
+                live[t["user"]] = live.get(t["user"], 0) + 1
+        rows = [{k: user[k] for k in ("username", "name", "role", "center_id", "disabled")}
+                | {"tokens": live.get(user["username"], 0)} for user in self.store.users()]
         return sorted(rows, key=lambda r: r["username"])
 
     def revoke(self, username: str, token_id: str | None = None, disable: bool = False) -> int:
         """Revoke a user's tokens (or one of them); `disable` also refuses new sign-ins."""
-        with self.files.lock.exclusive():
-            doc = self.files.tables(self.files.accounts, "users", "tokens")
-            if username not in doc["users"]:
-                raise UserError(f"没有用户 {username}。", f"No user {username}.")
-            count = 0
-            for tid, tok in doc["tokens"].items():
-                if tok["user"] == username and not tok["revoked"] and token_id in (None, tid):
-                    doc["tokens"][tid] = tok | {"revoked": True, "revoked_at": utc_now().isoformat()}
-                    count += 1
-            if disable:
-                doc["users"][username] = doc["users"][username] | {"disabled": True}
-            self.files.accounts.commit(doc)
-        return count
+        if self.store.user(username) is None:
+            raise UserError(f"没有用户 {username}。", f"No user {username}.")
+        if disable:
+            self.store.update_user(username, {"disabled": True})
+        return self.store.revoke_tokens(username, token_id, utc_now().isoformat())
 
     # -- sign-in and tokens -------------------------------------------------------------------
     def login(self, username: str, password: str, device: str = "") -> tuple[str, Account]:
-        doc = self.files.accounts.load() or {}
-        user = doc.get("users", {}).get(username)
+        user = self.store.user(username)
         # Hash even for an unknown user, so timing does not tell which names exist.
         stored = user["password"] if user else hash_secret("x")
         ok = check_secret(password, stored) and user is not None and not user.get("disabled")
@@ -124,24 +113,20 @@ class Accounts:
             raise UserError("用户名或密码不正确。", "Wrong username or password.")
         token_id = secrets.token_hex(8)
         secret = secrets.token_urlsafe(32)
-        with self.files.lock.exclusive():
-            doc = self.files.tables(self.files.accounts, "users", "tokens")
-            doc["tokens"][token_id] = {
-                "id": token_id, "user": username, "device": device[:80], "revoked": False,
-                "created": utc_now().isoformat(), "secret": hash_secret(secret),
-            }
-            self.files.accounts.commit(doc)
+        self.store.add_token({
+            "id": token_id, "user": username, "device": device[:80], "revoked": False,
+            "created": utc_now().isoformat(), "secret": hash_secret(secret),
+        })
         return f"{token_id}.{secret}", self._account(user, token_id, device)
 
     def authenticate(self, token: str) -> Account | None:
         token_id, _, secret = token.partition(".")
         if not token_id or not secret:
             return None
-        doc = self.files.accounts.load() or {}
-        row = doc.get("tokens", {}).get(token_id)
+        row = self.store.token(token_id)
         if row is None or row["revoked"]:
             return None
-        user = doc.get("users", {}).get(row["user"])
+        user = self.store.user(row["user"])
         if user is None or user.get("disabled"):
             return None
         cache_key = hmac.new(self._cache_key, token.encode(), "sha256").digest()

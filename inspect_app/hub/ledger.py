@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 from inspect_app.errors import UserError
 from inspect_app.hub.accounts import Account, Role
-from inspect_app.hub.storage import HubFiles
+from inspect_app.hub.store.base import BlobStore, LedgerStore, LedgerTx
 from inspect_app.inspection import utc_now
-from inspect_app.store.migrations import HEADER
 from inspect_app.sync.merge import KeyValue, fold, sealed_revisions
 from inspect_app.sync.protocol import (
     AFTER_SIGNING_PREFIXES,
@@ -107,38 +106,41 @@ def may_read_report(account: Account, entry: InspectionEntry | None, revision: i
 
 
 class Ledger:
-    def __init__(self, files: HubFiles, check: Callable[[Op], Rejection | None] | None = None) -> None:
-        self.files = files
+    """The rules of pushes and pulls over a LedgerStore (the data folder or PostgreSQL)."""
+
+    def __init__(self, store: LedgerStore, check: Callable[[Op], Rejection | None] | None = None,
+                 blobs: BlobStore | None = None) -> None:
+        self.store = store
+        self.blobs = blobs  # where the standard copies and PDFs the ops name are (reports.py reads them)
         # Checks of an op's blob on arrival (the signed PDF is this inspection's, the standard
         # file is the one named): set by the hub, which may read reports and standards.
         self.check = check
 
     # -- reading ---------------------------------------------------------------------------
     def entry(self, inspection_id: str) -> InspectionEntry | None:
-        doc = self.files.index.load() or {}
-        row = doc.get("inspections", {}).get(inspection_id)
+        row = self.store.row(inspection_id) if SAFE_ID.match(inspection_id) else None
         return InspectionEntry.of(row) if row else None
 
+    def rows(self) -> list[dict]:
+        """Every inspection's stored row, with its stored score (see reports.centers_table)."""
+        return self.store.rows()
+
     def entries(self) -> list[InspectionEntry]:
-        doc = self.files.index.load() or {}
-        return [InspectionEntry.of(r) for r in doc.get("inspections", {}).values()]
+        return [InspectionEntry.of(r) for r in self.store.rows()]
 
     def centers(self) -> dict[str, dict]:
-        doc = self.files.index.load() or {}
-        return dict(doc.get("centers", {}))
+        return self.store.centers()
 
     def ops(self, inspection_id: str) -> list[HubOp]:
         if not SAFE_ID.match(inspection_id):
             return []
-        doc = self.files.ops_file(inspection_id).load() or {}
-        return [HubOp.model_validate(v) for v in doc.get("ops", {}).values()]
+        return [HubOp.model_validate(v) for v in self.store.ops(inspection_id)]
 
     def state(self, inspection_id: str, max_revision: int | None = None) -> dict[str, KeyValue]:
         return fold(self.ops(inspection_id), max_revision)
 
     def blob_readable(self, account: Account, sha: str) -> bool:
-        doc = self.files.index.load() or {}
-        for iid in doc.get("blobs", {}).get(sha, []):
+        for iid in self.store.blob_holders(sha):
             entry = self.entry(iid)
             if may_read(account, entry) or may_read_self_assessment(account, entry, self.entries()):
                 return True
@@ -159,48 +161,41 @@ class Ledger:
         for op in ops:
             groups.setdefault(op.inspection_id, []).append(op)
         result = PushResult()
-        with self.files.lock.exclusive():
-            index = self.files.tables(self.files.index, "inspections", "centers", "blobs")
+        with self.store.transaction(groups) as tx:
             for iid in groups:
-                row = index["inspections"].get(iid)
+                row = tx.row(iid) if SAFE_ID.match(iid) else None
                 entry = InspectionEntry.of(row) if row else None
                 if not SAFE_ID.match(iid) or not (trusted or (account and may_write(account, entry))):
                     raise Forbidden()
             pusher = account.username if account else ""
             for iid, group in groups.items():
-                self._accept(index, iid, sorted(group, key=lambda o: (o.device, o.seq)), pusher, result)
-            self.files.index.commit(index)
+                self._accept(tx, iid, sorted(group, key=lambda o: (o.device, o.seq)), pusher, result)
         return result
 
     def append_hub_op(self, inspection_id: str, revision: int, key: str, value, author: str,
                       supersedes: list[str]) -> HubOp:
         """An op written on the hub itself (a clinic's answer), with the hub's own counter."""
-        with self.files.lock.exclusive():
-            index = self.files.tables(self.files.index, "inspections", "centers", "blobs")
-            seq = int(index[HEADER].get("hub_device_seq", 0)) + 1
-            index[HEADER]["hub_device_seq"] = seq
+        with self.store.transaction([inspection_id]) as tx:
+            seq = tx.next_counter("hub_device_seq")
             op = Op(device=HUB_DEVICE, seq=seq, inspection_id=inspection_id, revision=revision, key=key,
                     value=value, supersedes=supersedes, author=author, at=utc_now())
             result = PushResult()
-            self._accept(index, inspection_id, [op], author, result, from_hub=True)
+            hub_seq = self._accept(tx, inspection_id, [op], author, result, from_hub=True)
             if result.rejected:
                 r = result.rejected[0]
                 raise UserError(r.zh, r.en)
-            self.files.index.commit(index)
-        return HubOp(**op.model_dump(), hub_seq=index[HEADER]["hub_seq"])
+        return HubOp(**op.model_dump(), hub_seq=hub_seq)
 
-    def _accept(self, index: dict, iid: str, ops: list[Op], pusher: str, result: PushResult,
-                from_hub: bool = False) -> None:
-        file = self.files.ops_file(iid)
-        doc = self.files.tables(file, "ops")
-        stored = doc["ops"]
-        row = dict(index["inspections"].get(iid) or {"id": iid, "creator": pusher})
+    def _accept(self, tx: LedgerTx, iid: str, ops: list[Op], pusher: str, result: PushResult,
+                from_hub: bool = False) -> int:
+        stored = tx.ops(iid)
+        row = dict(tx.row(iid) or {"id": iid, "creator": pusher})
         sealed = set(row.get("sealed", []))
-        hub_seq = int(index[HEADER].get("hub_seq", 0))
-        changed = False
+        fresh: list[dict] = []
         for op in ops:
-            if op.id in stored:
-                same = HubOp.model_validate(stored[op.id]).model_dump(exclude={"hub_seq"}) == op.model_dump()
+            if op.id in stored or any(f"{v['device']}:{v['seq']}" == op.id for v in fresh):
+                known = stored.get(op.id) or next(v for v in fresh if f"{v['device']}:{v['seq']}" == op.id)
+                same = HubOp.model_validate(known).model_dump(exclude={"hub_seq"}) == op.model_dump()
                 if same:
                     result.duplicates.append(op.id)
                 else:
@@ -225,27 +220,24 @@ class Ledger:
             if refused is not None:
                 result.rejected.append(refused)
                 continue
-            hub_seq += 1
-            stored[op.id] = op.model_dump(mode="json") | {"hub_seq": hub_seq}
+            fresh.append(op.model_dump(mode="json"))
             result.accepted.append(op.id)
-            changed = True
             if op.key == "inspection.status" and op.value in ("signed", "locked"):
                 sealed.add(op.revision)
             for sha in blob_refs(op):
-                holders = index["blobs"].setdefault(sha, [])
-                if iid not in holders:
-                    index["blobs"][sha] = [*holders, iid]
-        if not changed:
-            return
-        file.commit(doc)
-        index[HEADER]["hub_seq"] = hub_seq
-        all_ops = [HubOp.model_validate(v) for v in stored.values()]
+                tx.add_blob_holder(sha, iid)
+        if not fresh:
+            return int(row.get("max_seq", 0))
+        hub_seq = tx.append(iid, fresh)[-1]
+        all_ops = [HubOp.model_validate(v) for v in tx.ops(iid).values()]
         state = fold(all_ops)
+        row.pop("score", None)  # the stored score was of the ops before these: computed again when read
         row.update(self._summary(state, all_ops, hub_seq, sealed))
-        index["inspections"][iid] = row
+        tx.put_row(iid, row)
         center = state.get("center")
         if center and isinstance(center.value, dict) and SAFE_ID.match(str(center.value.get("id", ""))):
-            index["centers"][center.value["id"]] = center.value
+            tx.put_center(center.value["id"], center.value)
+        return hub_seq
 
     @staticmethod
     def _summary(state: dict[str, KeyValue], all_ops: list[HubOp], hub_seq: int, sealed: set[int]) -> dict:
@@ -273,23 +265,18 @@ class Ledger:
              limit: int = PULL_PAGE) -> tuple[PullResult, list[str]]:
         """Ops the account may read with hub_seq > since, oldest first; and the inspection ids
         it may read (a tablet fetches a newly shared inspection from 0 with inspection_id)."""
-        # Read the top counter first: an op that lands while we gather is sent again next
-        # time (harmless, ops are idempotent) instead of being skipped.
-        top = int((self.files.index.load() or {}).get(HEADER, {}).get("hub_seq", 0))
+        # `top` first: every op at or below it is committed (the store guarantees it, see
+        # docs/hub.md "pull cursor"), so handing out ops up to `top` and moving the cursor to
+        # `top` never passes an op that becomes visible later.
+        top = self.store.top()
         readable = self.readable_entries(account)
         ids = [e.id for e in readable]
         if inspection_id:
             if inspection_id not in ids:
                 raise Forbidden()
             readable = [e for e in readable if e.id == inspection_id]
-        found: list[HubOp] = []
-        for entry in readable:
-            if entry.max_seq <= since:
-                continue
-            doc = self.files.ops_file(entry.id).load() or {}
-            found.extend(HubOp.model_validate(v) for v in doc.get("ops", {}).values()
-                         if v["hub_seq"] > since and v["device"] != exclude_device)
-        found.sort(key=lambda o: o.hub_seq)
+        wanted = [e.id for e in readable if e.max_seq > since]
+        found = [HubOp.model_validate(v) for v in self.store.ops_since(wanted, since, exclude_device, limit + 1, top)]
         more = len(found) > limit
         found = found[:limit]
         cursor = found[-1].hub_seq if more else max(since, top)

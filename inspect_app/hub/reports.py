@@ -118,9 +118,9 @@ def standard_from_bytes(data: bytes, standard_id: str, version: str) -> Standard
 
 
 @lru_cache(maxsize=32)
-def _blob_standard(path: str, sha: str, standard_id: str, version: str) -> Standard | None:
+def _blob_standard(blobs, sha: str, standard_id: str, version: str) -> Standard | None:
     # content-addressed: a blob never changes under its name, so caching by sha is safe
-    return standard_from_bytes(Path(path).read_bytes(), standard_id, version)
+    return standard_from_bytes(blobs.read(sha), standard_id, version)
 
 
 def standard_of(ledger: Ledger, snap: Snapshot, data_dir: Path | None = None) -> Standard | None:
@@ -128,9 +128,9 @@ def standard_of(ledger: Ledger, snap: Snapshot, data_dir: Path | None = None) ->
     against its id and content hash); else one with the same id from the hub's folders."""
     ref = snap.standard_ref or {}
     sha = str(ref.get("sha256", ""))
-    if SHA256_HEX.match(sha) and ledger.files.has_blob(sha):
-        found = _blob_standard(str(ledger.files.blob_path(sha)), sha, str(ref.get("id", "")),
-                               str(ref.get("version", "")))
+    blobs = ledger.blobs
+    if SHA256_HEX.match(sha) and blobs is not None and blobs.has(sha):
+        found = _blob_standard(blobs, sha, str(ref.get("id", "")), str(ref.get("version", "")))
         if found is not None:
             return found.assessable()  # unplaced items (未归位) are not rated, scored or shown
     found = find_standard(snap.inspection.standard_id, data_dir)

@@ -5,32 +5,36 @@ rectification photo and answer, the bureau's export of every signed report.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 
 from inspect_app.errors import UserError
 from inspect_app.hub.accounts import Account, Accounts
 from inspect_app.hub.ledger import Ledger
 from inspect_app.hub.reports import report_view, snapshot, standard_from_bytes
 from inspect_app.hub.storage import HubFiles
+from inspect_app.hub.store import HubStore, open_store
 from inspect_app.inspection import utc_now
 from inspect_app.sync.protocol import SAFE_ID, SHA256_HEX, Op, Rejection
 
 
 class Hub:
-    """The hub's parts on one data folder (shared by the API and the web pages)."""
+    """The hub's parts over its storage (the data folder, or PostgreSQL + S3 shared by several
+    hub processes: see inspect_app/hub/store/), shared by the API and the web pages."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, store: HubStore | None = None) -> None:
         self.data_dir = Path(data_dir)
-        self.files = HubFiles(self.data_dir)
-        self.accounts = Accounts(self.files)
-        self.ledger = Ledger(self.files, check=self.check_op)
+        self.store = store or open_store(self.data_dir)
+        # Local to this machine: scratch for exports and clinic photo ingest, the trust keys.
+        self.files = self.store.folder or HubFiles(self.data_dir)
+        self.blobs = self.store.blobs
+        self.accounts = Accounts(self.store.accounts)
+        self.ledger = Ledger(self.store.ledger, check=self.check_op, blobs=self.blobs)
         self._photos = None
 
     @property
@@ -50,11 +54,11 @@ class Hub:
         is not judged: the pages say the PDF has not arrived, scoring falls back to the folders."""
         value = op.value if isinstance(op.value, dict) else {}
         sha = str(value.get("sha256", ""))
-        if not (op.key == "standard" or op.key.startswith("report/")) or not self.files.has_blob(sha):
+        if not (op.key == "standard" or op.key.startswith("report/")) or not self.blobs.has(sha):
             return None
-        path = self.files.blob_path(sha)
+        data = self.blobs.read(sha)
         if op.key == "standard":
-            if standard_from_bytes(path.read_bytes(), str(value.get("id", "")), str(value.get("version", ""))):
+            if standard_from_bytes(data, str(value.get("id", "")), str(value.get("version", ""))):
                 return None
             return Rejection(id=op.id, code="bad_standard",
                              zh="随评审上传的评价标准文件与其声明的标准或版本不符，已拒收。",
@@ -62,7 +66,7 @@ class Hub:
         from inspect_app.report.export import report_content
 
         try:
-            doc, _ = report_content(path)
+            doc, _ = report_content(data)
             same = doc["inspection"]["id"] == op.inspection_id and int(doc["inspection"]["revision"]) == int(
                 op.key.split("/")[1])
         except (UserError, KeyError, TypeError, ValueError):
@@ -72,13 +76,22 @@ class Hub:
         return Rejection(id=op.id, code="bad_report", zh="上传的签署报告不是该评审该版本的报告，已拒收。",
                          en="The signed report sent is not this inspection's revision; refused.")
 
-    def report_pdf(self, inspection_id: str, revision: int) -> Path | None:
-        """The signed PDF of a revision: the one the tablet signed and sent, if it did."""
+    def report_pdf(self, inspection_id: str, revision: int) -> str | None:
+        """The blob (SHA-256) of a revision's signed PDF: the one the tablet signed and sent, if
+        it did and the bytes are here."""
         snap = snapshot(inspection_id, self.ledger.state(inspection_id))
         ref = snap.report_pdf.get(revision)
-        if ref and self.files.has_blob(ref["sha256"]):
-            return self.files.blob_path(ref["sha256"])
+        if ref and self.blobs.has(ref["sha256"]):
+            return ref["sha256"]
         return None
+
+    def blob_response(self, sha: str, media_type: str = "application/octet-stream", filename: str = ""):
+        """A blob streamed out of whichever store holds it."""
+        headers = {"Content-Disposition": f'attachment; filename="{filename}"'} if filename else {}
+        size = self.blobs.size(sha)
+        if size is not None:
+            headers["Content-Length"] = str(size)
+        return StreamingResponse(self.blobs.iter(sha), media_type=media_type, headers=headers)
 
 
 class ResponseRequest(BaseModel):
@@ -96,9 +109,8 @@ def ingest_clinic_photo(hub: Hub, data: bytes, name: str = "") -> dict:
     """Ingest through the evidence store (orientation, GPS stripped, thumbnails; PhotoRejected
     for anything else), then keep the original as a blob the tablets fetch and re-verify."""
     stored = hub.photos.ingest(data, name)
-    if not hub.files.has_blob(stored.sha256):
-        hub.files.append_partial(stored.sha256, 0, hub.photos.original_bytes(stored.sha256))
-        if not hub.files.finish_partial(stored.sha256):
+    if not hub.blobs.has(stored.sha256):
+        if not hub.blobs.put(stored.sha256, hub.photos.original_bytes(stored.sha256)):
             raise UserError("照片保存失败，请重新上传。", "The photo could not be stored; upload it again.")
     return {"sha256": stored.sha256, "name": stored.original_name, "width": stored.width, "height": stored.height}
 
@@ -109,7 +121,7 @@ def answer_deficiency(hub: Hub, acct: Account, inspection_id: str, revision: int
     if not any(d["clause"] == body.clause and d["item"] == body.item for d in view["deficiencies"]):
         raise UserError("报告中没有这一问题项。", "This deficiency is not in the report.")
     for sha in body.photos:
-        if not SHA256_HEX.match(sha) or not hub.files.has_blob(sha):
+        if not SHA256_HEX.match(sha) or not hub.blobs.has(sha):
             raise UserError("整改照片尚未上传完成，请重新上传。", "A rectification photo has not finished uploading; upload it again.")
     key = f"response/{body.clause}/{body.item}"
     state = hub.ledger.state(inspection_id)
@@ -134,17 +146,14 @@ def export_signed_reports(hub: Hub) -> tuple[Path, list[str]]:
     for entry in sorted(hub.ledger.entries(), key=lambda e: e.id):
         snap = snapshot(entry.id, hub.ledger.state(entry.id)) if entry.sealed else None
         for rev in entry.sealed:
-            path = hub.report_pdf(entry.id, rev)
-            if path is None:
+            sha = hub.report_pdf(entry.id, rev)
+            if sha is None:
                 missing.append(f"{entry.id}-r{rev}")
                 continue
             rid = str(snap.report_pdf[rev].get("report_id", ""))
             name = f"{rid if SAFE_ID.match(rid) else f'{entry.id}-r{rev}'}.pdf"
             target = folder / name
-            try:
-                os.link(path, target)  # same disk: no copy of a 100 MB PDF
-            except OSError:
-                shutil.copyfile(path, target)
+            hub.blobs.copy_to(sha, target)  # a hard link when the blob is on the same disk
             pdfs.append(target)
     result = export_bundle(pdfs, folder)  # out_dir = where the PDFs are: nothing copied again
     return result.zip_path, missing

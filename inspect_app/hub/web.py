@@ -19,7 +19,7 @@ import time
 
 import flet as ft
 from fastapi import FastAPI, HTTPException
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
 from inspect_app import paths
 from inspect_app.errors import UserError
@@ -38,7 +38,9 @@ def mount_web(api: FastAPI, hub):
 
     from inspect_app.webshell import OFFLINE_SHIMS_JS, InjectShims
 
-    link_key = secrets.token_bytes(32)
+    # One key for every hub process (kept in the shared store): a link made by one worker is
+    # good on any other.
+    link_key = hub.accounts.store.secret("web_link_key", secrets.token_bytes(32))
 
     def sign(*parts: str) -> str:
         return hmac.new(link_key, "|".join(parts).encode(), hashlib.sha256).hexdigest()
@@ -61,10 +63,10 @@ def mount_web(api: FastAPI, hub):
         acct = check_link("pdf", u, exp, sig, inspection_id, revision)
         if not revision.isdigit() or not may_read_report(acct, hub.ledger.entry(inspection_id), int(revision)):
             raise HTTPException(403)
-        path = hub.report_pdf(inspection_id, int(revision))
-        if path is None:
+        sha = hub.report_pdf(inspection_id, int(revision))
+        if sha is None:
             raise HTTPException(404, "该版本的签署报告尚未同步到中心。")
-        return FileResponse(path, media_type="application/pdf", filename=f"{inspection_id}-r{revision}.pdf")
+        return hub.blob_response(sha, "application/pdf", f"{inspection_id}-r{revision}.pdf")
 
     @api.get("/web/export/all")
     def web_export(u: str, exp: str, sig: str):

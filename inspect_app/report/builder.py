@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inspect_app.report.clauses import draw_clauses
+from inspect_app.report.consistency import draw_consistency
 from inspect_app.report.content import CONTENT_ATTACHMENT, ReportContent, ReportInput
 from inspect_app.report.cover import draw_cover, qr_payload
 from inspect_app.report.deficiencies import draw_deficiencies
@@ -63,6 +64,7 @@ def build_report(data: ReportInput | ReportContent) -> BuiltReport:
     draw_deficiencies(pdf, content)
     draw_signatures(pdf, content)
     draw_evidence_appendix(pdf, content)
+    draw_consistency(pdf, content)  # 附录二, only with a self-assessment to compare (review chain)
     return BuiltReport(pdf=bytes(pdf.output()), content=content, stamp=getattr(pdf, "signature_stamp", None))
 
 

@@ -161,3 +161,6 @@ def register(sub) -> None:
     export.add_argument("--inspection", action="append", help="inspection id (repeatable; default: all locked)")
     common(export)
     export.set_defaults(func=_guard(cmd_export))
+
+    from inspect_app.report.results_xlsx import register_xlsx  # report xlsx: results as Excel (issue 15)
+    register_xlsx(actions, common, _guard, _workspace)

@@ -110,6 +110,7 @@ class ReportInput:
     # each a dict with plan, due, by, at, revision (the hub's response/<clause>/<item> value)
     responses: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
     consistency: Any = None  # consistency.Consistency against the self-assessment (report/consistency.py)
+    consistency: Any = None  # consistency.Consistency against the self-assessment (report/consistency.py)
 
 
 @dataclass(frozen=True)

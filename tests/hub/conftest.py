@@ -7,16 +7,20 @@ import hashlib
 import httpx
 import pytest
 
-from inspect_app.hub.accounts import Accounts, Role
-from inspect_app.hub.storage import HubFiles
+from inspect_app.hub.accounts import Role
+from tests.support.backends import parametrize_backends
 from tests.sync.hubproc import PASSWORD
 from tests.hub.ops import inspection_ops, op
 from tests.sync.photos import random_jpeg
 
 
+def pytest_generate_tests(metafunc):
+    parametrize_backends(metafunc)  # every hub test on the data folder and on PostgreSQL + S3
+
+
 @pytest.fixture
 def world(hub):
-    accounts = Accounts(HubFiles(hub.data))
+    accounts = hub.accounts()
     accounts.add_user("clinic1", PASSWORD, Role.CLINIC, "青山镇卫生院", "c1")
     accounts.add_user("clinic2", PASSWORD, Role.CLINIC, "绿水社区", "c2")
     tokens = {u: hub.token(u) for u in ("wangfang", "zhaoqiang", "bureau", "clinic1", "clinic2", "liming")}

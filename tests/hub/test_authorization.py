@@ -3,6 +3,7 @@ is not yours (guessed ids of another center included)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -40,7 +41,7 @@ def test_nothing_without_a_valid_token(world):
 def test_revoked_token_is_refused_at_once(world):
     hub, tokens, _ = world
     assert call(hub, "GET", "/api/me", tokens["liming"]).status_code == 200
-    out = subprocess.run([sys.executable, "main.py", "--data", str(hub.data), "hub", "user", "revoke", "liming"],
+    out = subprocess.run(hub.cli("user", "revoke", "liming"),
                          cwd=paths.PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
     assert "1" in out
     assert call(hub, "GET", "/api/me", tokens["liming"]).status_code == 401
@@ -108,14 +109,14 @@ def test_bureau_sees_every_center_but_does_not_push(world):
 
 
 def test_user_cli_adds_lists_and_refuses_bad_input(hub):
-    run = lambda *a, **kw: subprocess.run([sys.executable, "main.py", "--data", str(hub.data), "hub", "user", *a],
+    run = lambda *a, **kw: subprocess.run(hub.cli("user", *a),
                                           cwd=paths.PROJECT_ROOT, capture_output=True, text=True, **kw)
     assert run("add", "clinic9", "--role", "clinic", "--center", "c9", "--password-stdin",
                input="long-enough-pw\n").returncode == 0
     assert run("add", "clinic10", "--role", "clinic", "--password-stdin", input="long-enough-pw\n").returncode == 2
     listing = run("list").stdout
     assert "clinic9" in listing and "c9" in listing
-    raw = (hub.data / "hub" / "accounts.json").read_text()
+    raw = json.dumps(hub.store().accounts.users())  # the rows as stored (accounts.json or PostgreSQL)
     assert "long-enough-pw" not in raw and PASSWORD not in raw  # only salted scrypt hashes
     assert httpx.post(f"{hub.url}/api/login", json={"username": "clinic9", "password": "long-enough-pw"}).status_code == 200
     assert httpx.post(f"{hub.url}/api/login", json={"username": "clinic9", "password": "wrong"}).status_code == 401

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.store.helpers import write_standard
+from tests.support.backends import hub_backend, shared_engines  # noqa: F401 - fixtures
 from tests.sync.hubproc import add_users, start_hub
 
 
@@ -17,10 +18,11 @@ def standards(tmp_path):
 
 
 @pytest.fixture
-def hub(tmp_path):
+def hub(tmp_path, hub_backend):
+    """On the data folder, or (tests/hub, tests/sync: both) on PostgreSQL + S3."""
     data = tmp_path / "hub"
     data.mkdir()
-    add_users(data)
-    proc = start_hub(data)
+    add_users(data, backend=hub_backend)
+    proc = start_hub(data, backend=hub_backend)
     yield proc
     proc.stop()

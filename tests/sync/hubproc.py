@@ -6,18 +6,18 @@ import os
 import signal
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from inspect_app import paths, services
 from inspect_app.hub.accounts import Accounts, Role
-from inspect_app.hub.storage import HubFiles
 from inspect_app.sync.client import HubClient, sync_once
 from inspect_app.sync.engine import SyncEngine
 from inspect_app.sync.local import LocalSide
 from tests.store.helpers import write_standard
+from tests.support.backends import Backend
 from tests.support.net import free_port, wait_for_http
 
 PASSWORD = "correct-horse-9"
@@ -35,6 +35,48 @@ class HubProcess:
     url: str
     data: Path
     proc: subprocess.Popen
+    backend: Backend = field(default_factory=lambda: Backend("folder"))
+
+    def store(self):
+        """The hub's storage, opened beside the running process (same folder or database)."""
+        return self.backend.open(self.data)
+
+    def accounts(self) -> Accounts:
+        return Accounts(self.store().accounts)
+
+    def blob_shas(self) -> set[str]:
+        """Every blob the hub holds (verified on arrival)."""
+        store = self.store()
+        try:
+            return set(store.blobs.shas())
+        finally:
+            store.close()
+
+    def read_blob(self, sha: str) -> bytes:
+        store = self.store()
+        try:
+            return store.blobs.read(sha)
+        finally:
+            store.close()
+
+    def staged(self, shas) -> dict[str, int]:
+        """Interrupted uploads kept for a resume: sha -> bytes."""
+        store = self.store()
+        try:
+            return {s: n for s in shas if (n := store.blobs.staged(s))}
+        finally:
+            store.close()
+
+    def ops_of(self, inspection_id: str) -> dict[str, dict]:
+        store = self.store()
+        try:
+            return {f"{v['device']}:{v['seq']}": v for v in store.ledger.ops(inspection_id)}
+        finally:
+            store.close()
+
+    def cli(self, *args: str) -> list[str]:
+        """`main.py --data … hub [backend options] ARGS` as an argv."""
+        return [sys.executable, "main.py", "--data", str(self.data), "hub", *self.backend.args(), *args]
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -54,27 +96,32 @@ class HubProcess:
         return HubClient(self.url, self.token(username, device=device))
 
 
-def add_users(data: Path, extra: list[tuple[str, str, Role, str]] = ()) -> None:
-    accounts = Accounts(HubFiles(data))
+def add_users(data: Path, extra: list[tuple[str, str, Role, str]] = (), backend: Backend | None = None) -> None:
+    store = (backend or Backend("folder")).open(data)
+    accounts = Accounts(store.accounts)
     for username, name, role, center in [*USERS, *extra]:
         accounts.add_user(username, PASSWORD, role, name, center)
+    store.close()
 
 
-def start_hub(data: Path) -> HubProcess:
+def start_hub(data: Path, backend: Backend | None = None, workers: int = 1, port: int | None = None) -> HubProcess:
+    backend = backend or Backend("folder")
     write_standard(data / "standards")  # the hub scores with the same standard as the tablets
-    port = free_port()
+    port = port or free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    log = open(data / "hub.log", "wb")
+    log = open(data / f"hub-{port}.log", "wb")
+    extra = ["--workers", str(workers)] if workers > 1 else []
     proc = subprocess.Popen([sys.executable, str(paths.PROJECT_ROOT / "main.py"), "--data", str(data), "hub",
-                             "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=paths.PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                             "--host", "127.0.0.1", "--port", str(port), *backend.args(), *extra],
+                            cwd=paths.PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_http(f"{url}/api/health", timeout=90, proc=proc)
     except Exception:
         proc.kill()
-        raise RuntimeError((data / "hub.log").read_text(errors="replace"))
-    return HubProcess(url, data, proc)
+        raise RuntimeError((data / f"hub-{port}.log").read_text(errors="replace"))
+    return HubProcess(url, data, proc, backend)
 
 
 class Tablet:

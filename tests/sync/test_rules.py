@@ -27,7 +27,12 @@ from tests.sync.photos import png_bytes
 
 
 def hub_ops(hub, iid: str) -> dict:
-    return json.loads((hub.data / "hub" / "inspections" / f"{iid}.json").read_text())["ops"]
+    """The ops the hub holds for an inspection, by id (from its store: folder or PostgreSQL)."""
+    return hub.ops_of(iid)
+
+
+def hub_ops_bytes(hub, iid: str) -> bytes:
+    return json.dumps(hub_ops(hub, iid), sort_keys=True).encode()
 
 
 def test_replayed_push_changes_nothing_and_a_forged_one_is_refused(tmp_path, hub, standards):
@@ -36,17 +41,17 @@ def test_replayed_push_changes_nothing_and_a_forged_one_is_refused(tmp_path, hub
     iid = start(a)
     services.rate_item(a.ws, iid, "1.1.1", "C-1", "met")
     a.sync()
-    before = (hub.data / "hub" / "inspections" / f"{iid}.json").read_bytes()
+    before = hub_ops_bytes(hub, iid)
     ops = [op.model_dump(mode="json") for op in a.engine.ops(iid)]
     body = {"protocol": 1, "device": a.engine.device, "ops": ops}
     r = httpx.post(f"{hub.url}/api/sync/push", json=body, headers=auth(hub, "wangfang"))
     assert r.status_code == 200
     assert r.json()["accepted"] == [] and len(r.json()["duplicates"]) == len(ops)
-    assert (hub.data / "hub" / "inspections" / f"{iid}.json").read_bytes() == before
+    assert hub_ops_bytes(hub, iid) == before
     forged = dict(ops[-1], value={"result": "not_met"})
     r = httpx.post(f"{hub.url}/api/sync/push", json={**body, "ops": [forged]}, headers=auth(hub, "wangfang"))
     assert [x["code"] for x in r.json()["rejected"]] == ["forged_replay"]
-    assert (hub.data / "hub" / "inspections" / f"{iid}.json").read_bytes() == before
+    assert hub_ops_bytes(hub, iid) == before
     # the tablet's own repeat sync sends nothing and receives nothing new
     report = a.sync()
     assert (report.pushed, report.pulled, report.photos_sent) == (0, 0, 0)
@@ -143,15 +148,14 @@ def test_upload_cut_mid_photo_resumes_without_duplicates_or_loss(tmp_path, hub, 
     # The hub makes a batch durable at its end: when it notices the cut it fsyncs what arrived,
     # keeps the finished photos and leaves the started one as a partial. Wait for that.
     deadline = time.monotonic() + 10
-    while len(list((hub.data / "hub" / "blobs" / "partial").glob("*.part"))) > 1 and time.monotonic() < deadline:
+    while len(partial := hub.staged(shas)) != 1 and time.monotonic() < deadline:
         time.sleep(0.05)
-    partial = list((hub.data / "hub" / "blobs" / "partial").glob("*.part"))
-    assert len(partial) == 1 and 0 < partial[0].stat().st_size
+    assert len(partial) == 1 and 0 < min(partial.values())
     assert not any(a.engine.confirmed(s) for s in shas)  # no answer from the hub: nothing counts as sent
-    kept = [s for s in shas if (hub.data / "hub" / "blobs" / s).exists()]
+    before_resume = hub.blob_shas()
+    kept = [s for s in shas if s in before_resume]
     assert 0 < len(kept) < 6
     assert all(a.ws.photos.has_original(s) for s in shas)  # nothing unconfirmed was dropped
-    before_resume = {p.name for p in (hub.data / "hub" / "blobs").iterdir() if p.is_file()}
     a.close()
     # the tablet restarts from its data folder and syncs again
     a = Tablet(tmp_path / "a", standards)
@@ -163,10 +167,9 @@ def test_upload_cut_mid_photo_resumes_without_duplicates_or_loss(tmp_path, hub, 
     held = [s for s in refs if s in before_resume]
     assert report.photos_skipped == len(held) >= len(kept)  # the hub had verified these before the cut
     assert report.photos_sent == 7 - len(held)  # the half-sent one resumed from the hub's byte count
-    assert not list((hub.data / "hub" / "blobs" / "partial").glob("*.part"))
+    assert not hub.staged(shas)
     for sha in shas:
-        blob = hub.data / "hub" / "blobs" / sha
-        assert hashlib.sha256(blob.read_bytes()).hexdigest() == sha
+        assert hashlib.sha256(hub.read_blob(sha)).hexdigest() == sha
         assert a.engine.confirmed(sha)
     stored = hub_ops(hub, iid)
     assert sorted(stored) == sorted(op.id for op in a.engine.ops(iid))  # each op once
@@ -195,9 +198,8 @@ def test_sync_process_killed_mid_upload_then_resumed(tmp_path, hub, standards):
     token = hub.token("wangfang")
     proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(tmp_path / "a"), str(standards), hub.url, token],
                             cwd=paths.PROJECT_ROOT)
-    blobs = hub.data / "hub" / "blobs"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len([p for p in blobs.iterdir() if p.is_file()]) < 8 and proc.poll() is None:
+    while time.monotonic() < deadline and len(hub.blob_shas()) < 8 and proc.poll() is None:
         time.sleep(0.005)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -206,8 +208,8 @@ def test_sync_process_killed_mid_upload_then_resumed(tmp_path, hub, standards):
     a.sync()
     assert all(a.engine.confirmed(s) for s in shas)
     for sha in shas:
-        assert hashlib.sha256((blobs / sha).read_bytes()).hexdigest() == sha
-    assert not list((blobs / "partial").glob("*.part"))
+        assert hashlib.sha256(hub.read_blob(sha)).hexdigest() == sha
+    assert not hub.staged(shas)
     stored = hub_ops(hub, iid)
     assert sorted(stored) == sorted(op.id for op in a.engine.ops(iid))
     assert len({(v["key"]) for v in stored.values() if v["key"].startswith("evidence/")}) == 40
@@ -232,13 +234,13 @@ def test_bundle_carries_changes_without_network_with_the_same_rules(tmp_path, hu
     [conflict] = a.engine.conflicts(iid)
     assert conflict.key == "item/1.1.2/C-1"
     # and into the hub by file, twice: the second import changes nothing
-    out1 = subprocess.run([sys.executable, "main.py", "--data", str(hub.data), "hub", "import", str(bundle)],
-                          cwd=paths.PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
-    out2 = subprocess.run([sys.executable, "main.py", "--data", str(hub.data), "hub", "import", str(bundle)],
-                          cwd=paths.PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
+    out1 = subprocess.run(hub.cli("import", str(bundle)), cwd=paths.PROJECT_ROOT, capture_output=True, text=True,
+                          check=True).stdout
+    out2 = subprocess.run(hub.cli("import", str(bundle)), cwd=paths.PROJECT_ROOT, capture_output=True, text=True,
+                          check=True).stdout
     assert "重复 0 条" in out1 and "导入 0 条" in out2
     for sha in shas:
-        assert hashlib.sha256((hub.data / "hub" / "blobs" / sha).read_bytes()).hexdigest() == sha
+        assert hashlib.sha256(hub.read_blob(sha)).hexdigest() == sha
     a.close()
     b.close()
 

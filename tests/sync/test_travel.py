@@ -16,8 +16,7 @@ import httpx
 import pytest
 
 from inspect_app import services
-from inspect_app.hub.accounts import Accounts, Role
-from inspect_app.hub.storage import HubFiles
+from inspect_app.hub.accounts import Role
 from inspect_app.inspection import TeamMember, TeamRole
 from inspect_app.report.verify import verify_report
 from inspect_app.sync.local import signature_key
@@ -44,7 +43,7 @@ def sign_off(tablet: Tablet, iid: str, *, lock: bool = True) -> None:
 
 def clinic_of(hub, tablet: Tablet, iid: str, username: str = "clinic1") -> str:
     center = services.get_inspection(tablet.ws, iid).center_id
-    Accounts(HubFiles(hub.data)).add_user(username, PASSWORD, Role.CLINIC, "青山镇卫生院", center)
+    hub.accounts().add_user(username, PASSWORD, Role.CLINIC, "青山镇卫生院", center)
     return hub.token(username)
 
 
@@ -155,7 +154,7 @@ def test_a_bureau_edition_travels_with_the_inspection_and_is_scored_on_the_hub(t
     a.sync()
     [copy] = [p for p in (a.ws.data_dir / "standards").glob("*.json")]
     sha = hashlib.sha256(copy.read_bytes()).hexdigest()
-    assert (hub.data / "hub" / "blobs" / sha).read_bytes() == copy.read_bytes()
+    assert hub.read_blob(sha) == copy.read_bytes()
     view = httpx.get(f"{hub.url}/api/reports/{iid}", headers=auth(hub, "bureau")).json()
     assert not view["verdict"]["name"].startswith("无法评分"), view["verdict"]
     assert [(d["clause"], d["item"], d["suggestion"]) for d in view["deficiencies"]] == [("1.1.1", "C-1", "建立台账")]
@@ -213,7 +212,7 @@ def test_signatures_dropped_by_reopen_and_evidence_soft_deletes_reach_hub_and_te
     assert [values[k] for k in keys] == [None, None]  # removed on the hub, as changes
     assert values[f"evidence/{evidence.id}"]["deleted"] is True
     assert values[f"evidence/{evidence.id}"]["deleted_reason"] == "拍错了科室"
-    assert (hub.data / "hub" / "blobs" / photo).is_file()  # the photo itself is never deleted
+    assert photo in hub.blob_shas()  # the photo itself is never deleted
     b.sync()
     snap = services.snapshot(b.ws, iid)
     assert snap.signatures == [] and snap.inspection.status.value == "draft"

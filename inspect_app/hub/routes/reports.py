@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from inspect_app.hub.accounts import Account, Role
@@ -48,10 +47,10 @@ def report(inspection_id: str, acct: Anyone, hub: HubDep, revision: int | None =
 @router.get("/api/reports/{inspection_id}/pdf")
 def report_pdf(inspection_id: str, acct: Anyone, hub: HubDep, revision: int | None = None):
     rev = readable_revision(hub, acct, inspection_id, revision)
-    path = hub.report_pdf(inspection_id, rev)
-    if path is None:
+    sha = hub.report_pdf(inspection_id, rev)
+    if sha is None:
         raise HTTPException(404, "该版本的签署报告尚未同步到中心。 The signed PDF of this revision has not reached the hub yet.")
-    return FileResponse(path, media_type="application/pdf", filename=f"{inspection_id}-r{rev}.pdf")
+    return hub.blob_response(sha, "application/pdf", f"{inspection_id}-r{rev}.pdf")
 
 
 @router.post("/api/reports/{inspection_id}/photos")
