@@ -8,7 +8,7 @@ See docs/review-chain.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from inspect_app import services
 from inspect_app.clock import local
@@ -103,6 +103,15 @@ class SelfClause:
     clause_note: str
     clause_photos: tuple[EvidenceRecord, ...]
     reason: str  # the inspector's 差异说明 so far
+    shown: bool = False  # the round shows self-ratings from the start
+    sources: tuple[tuple[str, ClauseLevel], ...] = ()  # the inspector's levels of other clauses
+
+    def with_ratings(self, clause, own: dict[str, ItemRating]) -> "SelfClause":
+        """The same comparison after the inspector changed this clause's ratings (no reads)."""
+        items = {code: replace(i, visible=self.shown or own.get(code, ItemRating()).result is not ItemResult.UNRATED)
+                 for code, i in self.items.items()}
+        level = clause_level(clause, own, dict(self.sources)).level
+        return replace(self, items=items, own_level=level)
 
     @property
     def level_visible(self) -> bool:
@@ -153,7 +162,8 @@ def self_clause(ws: services.Workspace, inspection_id: str, clause_number: str,
         clause_note=finding.note if finding else "",
         clause_photos=tuple(e for e in theirs.live_evidence
                             if e.target.clause_number == clause_number and not e.target.item_code),
-        reason=own_finding.disagreement_reason if own_finding else "")
+        reason=own_finding.disagreement_reason if own_finding else "", shown=shown,
+        sources=tuple((n, lv) for n, lv in own_levels.items() if n != clause_number))
 
 
 def set_disagreement_reason(ws: services.Workspace, inspection_id: str, clause_number: str, reason: str, *,

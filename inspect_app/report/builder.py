@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from inspect_app.report.clauses import draw_clauses
 from inspect_app.report.consistency import draw_consistency
+from inspect_app.report.consistency import draw_consistency
 from inspect_app.report.content import CONTENT_ATTACHMENT, ReportContent, ReportInput
 from inspect_app.report.cover import draw_cover, qr_payload
 from inspect_app.report.deficiencies import draw_deficiencies
@@ -64,6 +65,7 @@ def build_report(data: ReportInput | ReportContent) -> BuiltReport:
     draw_deficiencies(pdf, content)
     draw_signatures(pdf, content)
     draw_evidence_appendix(pdf, content)
+    draw_consistency(pdf, content)  # 附录二, only with a self-assessment to compare (review chain)
     draw_consistency(pdf, content)  # 附录二, only with a self-assessment to compare (review chain)
     return BuiltReport(pdf=bytes(pdf.output()), content=content, stamp=getattr(pdf, "signature_stamp", None))
 

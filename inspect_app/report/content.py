@@ -111,6 +111,7 @@ class ReportInput:
     responses: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
     consistency: Any = None  # consistency.Consistency against the self-assessment (report/consistency.py)
     consistency: Any = None  # consistency.Consistency against the self-assessment (report/consistency.py)
+    consistency: Any = None  # consistency.Consistency against the self-assessment (report/consistency.py)
 
 
 @dataclass(frozen=True)
