@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from inspect_app import paths
 from inspect_app.errors import UserError
 from inspect_app.evidence import PhotoStore
+from inspect_app.fonts import check_all, check_drawable
 from inspect_app.inspection import (
     AuditEntry,
     CenterType,
@@ -181,6 +182,7 @@ def add_center(ws: Workspace, name: str, *, actor: str, code: str = "", county: 
     center = HealthCenter(id=new_id(), name=name, code=code.strip(), county=county.strip(),
                           type=CenterType(type), director=director.strip(),
                           small_institution=small_institution, **facts)
+    check_center_text(center)
     with ws.store.write(CENTERS, create=True) as tx:
         if any(c.name == center.name and c.county == center.county for c in tx.centers()):
             raise UserError(f"机构“{name}”已存在。", f"Health center '{name}' already exists.")
@@ -190,6 +192,14 @@ def add_center(ws: Workspace, name: str, *, actor: str, code: str = "", county: 
 
 
 _CENTER_FACTS = {"address", "registration_code", "population_served", "beds", "medical_staff", "contact"}
+
+
+def check_center_text(center: HealthCenter) -> None:
+    """Every text of a center reaches the screens and the report cover: drawable or refused."""
+    fields = {"name": "center_name", "code": "center_code", "county": "center_county"}
+    for key, value in center.model_dump().items():
+        if isinstance(value, str):
+            check_drawable(value, fields.get(key, "center_facts"))
 _CENTER_FIELDS = {"name", "code", "county", "type", "director", "small_institution"} | _CENTER_FACTS
 
 
@@ -204,6 +214,7 @@ def edit_center(ws: Workspace, center_id: str, *, actor: str, **changes: Any) ->
         new = HealthCenter.model_validate({**old.model_dump(), **changes})
         if not new.name.strip():
             raise UserError("请填写机构名称。", "Enter the health center's name.")
+        check_center_text(new)
         if new != old:
             tx.put_center(new)
             before, after = old.model_dump(mode="json"), new.model_dump(mode="json")
@@ -271,6 +282,8 @@ def team_with_roles(team: list[TeamMember] | list[str], inspector: str) -> list[
         seen[inspector] = len(members) - 1
     if not leaders:
         members[seen[inspector]] = members[seen[inspector]].model_copy(update={"role": TeamRole.LEADER})
+    for m in members:
+        check_all("team", m.name, m.unit, m.title)
     return members
 
 
@@ -452,6 +465,7 @@ def rate_item(ws: Workspace, inspection_id: str, clause_number: str, item_code: 
     na_reason = na_reason.strip()
     if result is ItemResult.NA and not na_reason:
         raise UserError("选择“不适用”时必须填写原因。", "Give a reason when marking an item not applicable.")
+    check_drawable(na_reason, "na_reason")
 
     def change(tx: InspectionTx, inspection: Inspection, standard: Standard) -> Finding:
         clause = _clause(standard, clause_number)
@@ -517,6 +531,8 @@ def set_clause_note(ws: Workspace, inspection_id: str, clause_number: str, note:
 def set_rectification(ws: Workspace, inspection_id: str, clause_number: str, item_code: str,
                       advice: str, *, actor: str | None = None) -> Finding:
     """整改建议 for one item (item_code "" = for the clause as a whole); empty text removes it."""
+    check_drawable(advice, "rectification")
+
     def change(tx: InspectionTx, inspection: Inspection, standard: Standard) -> Finding:
         clause = _clause(standard, clause_number)
         if item_code:
@@ -602,6 +618,7 @@ def ingest_photo(ws: Workspace, inspection_id: str, data: bytes, original_name: 
 def attach_evidence(ws: Workspace, inspection_id: str, photo: IngestedPhoto, *, clause_number: str = "",
                     item_code: str = "", caption: str = "", actor: str | None = None) -> EvidenceRecord:
     """佐证材料: link an already-ingested photo to the inspection, a clause, or one item."""
+    check_drawable(caption, "caption")
     if not ws.photos.has(photo.sha256):
         raise UserError("照片尚未保存到本设备，请重新拍摄或选择。",
                         "The photo is not stored on this device; take or pick it again.")
@@ -646,6 +663,7 @@ def remove_evidence(ws: Workspace, inspection_id: str, evidence_id: str, reason:
     reason = reason.strip()
     if not reason:
         raise UserError("删除佐证材料时必须填写原因。", "Give a reason for removing evidence.")
+    check_drawable(reason, "reason")
 
     def change(tx: InspectionTx, inspection: Inspection, standard: Standard) -> EvidenceRecord:
         record = next((e for e in tx.evidence() if e.id == evidence_id), None)
@@ -671,6 +689,7 @@ def add_signature(ws: Workspace, inspection_id: str, signer: str, role: TeamRole
     signer = signer.strip()
     if not signer:
         raise UserError("请填写签名人姓名。", "Enter the signer's name.")
+    check_drawable(signer, "signer")
     role = TeamRole(role)
     stored = ws.photos.put_png(png)
 
@@ -738,6 +757,7 @@ def reopen(ws: Workspace, inspection_id: str, reason: str, *, actor: str | None 
     reason = reason.strip()
     if not reason:
         raise UserError("退回修改时必须填写原因。", "Give a reason for reopening.")
+    check_drawable(reason, "reason")
 
     def change(tx: InspectionTx, inspection: Inspection, standard: Standard) -> Inspection:
         tx.table("signatures").remove(lambda d: d.get("revision") == inspection.revision)
@@ -794,6 +814,7 @@ def new_revision(ws: Workspace, inspection_id: str, reason: str, *, actor: str |
     reason = reason.strip()
     if not reason:
         raise UserError("创建新修订版时必须填写原因。", "Give a reason for the new revision.")
+    check_drawable(reason, "reason")
 
     def change(tx: InspectionTx, inspection: Inspection, standard: Standard) -> Inspection:
         tx.freeze_revision()
@@ -816,6 +837,8 @@ def set_overall_assessment(ws: Workspace, inspection_id: str, *, achievements: s
                            actor: str | None = None) -> Inspection:
     """总体评价 (主要成效 / 主要问题 / 总体意见), written by the team leader; printed after the
     verdict. None leaves a part as it is; draft revisions only."""
+    check_all("assessment", achievements, problems, opinion)
+
     def change(tx: InspectionTx, inspection: Inspection, standard: Standard) -> Inspection:
         who = _actor(actor, inspection)
         leaders = [m.name for m in inspection.team if m.role is TeamRole.LEADER]
@@ -850,6 +873,8 @@ def set_rectification_details(ws: Workspace, inspection_id: str, clause_number: 
                               actor: str | None = None) -> Finding:
     """整改时限 and 责任科室 of one problem (item_code "" = the clause as a whole); None leaves a
     value as it is, "" removes it."""
+    check_all("rectification_details", due, department)
+
     def change(tx: InspectionTx, inspection: Inspection, standard: Standard) -> Finding:
         clause = _clause(standard, clause_number)
         if item_code:
@@ -883,6 +908,10 @@ def set_evaluation_facts(ws: Workspace, inspection_id: str, *, stage: str | None
     """评价阶段, 评审单位, the inspection's time zone, and the team's work units and titles
     (`team`: members matched by name; only unit and title are taken). Draft revisions only."""
     from inspect_app.inspection import EvaluationStage
+
+    check_drawable(reviewing_body, "evaluation_facts")
+    for m in team or []:
+        check_all("team", m.unit, m.title)
 
     def change(tx: InspectionTx, inspection: Inspection, standard: Standard) -> Inspection:
         update: dict[str, Any] = {}

@@ -117,6 +117,9 @@ def ingest_clinic_photo(hub: Hub, data: bytes, name: str = "") -> dict:
 
 def answer_deficiency(hub: Hub, acct: Account, inspection_id: str, revision: int, body: ResponseRequest) -> dict:
     """Record a clinic's rectification plan as an op, so it travels to the inspectors' tablets."""
+    from inspect_app.fonts import check_all
+
+    check_all("answer", body.plan, body.due)  # drawn in the next revision's report, or refused here
     view = report_view(hub.ledger, inspection_id, revision, hub.data_dir)
     if not any(d["clause"] == body.clause and d["item"] == body.item for d in view["deficiencies"]):
         raise UserError("报告中没有这一问题项。", "This deficiency is not in the report.")

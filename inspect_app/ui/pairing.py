@@ -195,17 +195,16 @@ class PairingStore:
         doc = self.refresh()
         offer = doc.get("offer")
         if offer and offer.get("expires", 0) > _now() and not offer.get("burned"):
-            return Offer(offer["code"], offer["token"], offer["expires"], offer.get("host_token", ""))
+            return Offer(offer["code"], offer["token"], offer["expires"], doc.get("host_token") or "")
         return self.new_offer() if renew else None
 
     def new_offer(self, *, host_link: bool = False) -> Offer:
         with self._locked() as doc:
-            old = doc.get("offer") or {}
+            if host_link:
+                doc["host_token"] = secrets.token_urlsafe(24)
             offer = Offer(code=f"{secrets.randbelow(10**6):06d}", token=secrets.token_urlsafe(18),
-                          expires=_now() + OFFER_SECONDS,
-                          host_token=secrets.token_urlsafe(24) if host_link else old.get("host_token", ""))
-            doc["offer"] = {"code": offer.code, "token": offer.token, "expires": offer.expires,
-                            "host_token": offer.host_token, "failed": 0}
+                          expires=_now() + OFFER_SECONDS, host_token=doc.get("host_token") or "")
+            doc["offer"] = {"code": offer.code, "token": offer.token, "expires": offer.expires, "failed": 0}
             self._write(doc)
         return offer
 
@@ -225,7 +224,7 @@ class PairingStore:
             offer = doc.get("offer") or {}
             role = "device"
             if host_token:
-                ok = bool(offer.get("host_token")) and secrets.compare_digest(host_token, offer["host_token"])
+                ok = bool(doc.get("host_token")) and secrets.compare_digest(host_token, doc["host_token"])
                 if ok and not client_is_local:
                     raise PairingError(403, "主机链接只能在运行本应用的电脑上打开。",
                                        "The host link works only on the computer running the app.")
@@ -253,7 +252,7 @@ class PairingStore:
             doc["devices"][device.id] = {"name": device.name, "role": role, "token_sha256": _sha(secret),
                                          "created_at": now, "last_used": now, "revoked_at": None}
             if role == "host":
-                offer["host_token"] = ""  # the host link is one-time too
+                doc["host_token"] = None  # the host link is one-time too
             else:
                 doc["offer"] = None  # one device per offer: a fresh one is made for the next
             self._write(doc)
@@ -622,7 +621,7 @@ async def _refuse_websocket(receive, send):
 
 async def _send(send, status: int, body: bytes, ctype: bytes, extra: list | None = None):
     headers = [(b"content-type", ctype), (b"content-length", str(len(body)).encode()),
-               (b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer")] + list(extra or [])
+               (b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin")] + list(extra or [])
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
