@@ -9,9 +9,7 @@ embedded content, so the manifest says exactly what the signed files say.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -33,9 +31,12 @@ REPORTS_DIR = "reports"
 MANIFEST_CSV = "manifest.csv"
 MANIFEST_JSON = "manifest.json"
 ZIP_NAME = "jiceng-reports.zip"
+# manifest.json keys (manifest.csv / manifest.xlsx carry Chinese headers: report/manifest.py)
 MANIFEST_FIELDS = ("center", "code", "county", "report_id", "inspection_id", "revision", "standard", "edition",
                    "verdict", "provisional", "A", "B", "C", "D", "incomplete", "na", "file", "sha256",
-                   "content_sha256", "bytes")
+                   "content_sha256", "bytes", "registration_code", "stage", "evaluation_date",
+                   "basic_c", "basic_b", "basic_a", "recommended_c", "recommended_b", "recommended_a",
+                   "self_verdict", "consistency", "kappa", "item_agreement", "disagreements")
 # Fixed member time: the same PDFs give the same zip.
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 
@@ -62,6 +63,22 @@ class ManifestRow:
     sha256: str  # of the PDF file as sent
     content_sha256: str  # printed on the cover and in its QR code
     bytes: int
+    # for the bureau (manifest.py writes them with Chinese headers): as the cover says them
+    registration_code: str = ""
+    stage: str = ""  # 评价阶段, e.g. 县级审核
+    evaluation_date: str = ""  # 评审日期 in the inspection's zone, e.g. 2026-12-02 or 2026-12-02 至 2026-12-03
+    basic_c: str = ""  # 基本条款 C级及以上 share, e.g. "95.4%" ("" when none applies)
+    basic_b: str = ""
+    basic_a: str = ""
+    recommended_c: str = ""  # 推荐条款★ shares ("" for a standard without ★ clauses)
+    recommended_b: str = ""
+    recommended_a: str = ""
+    # against the center's self-assessment (report/consistency.py): 机构自评结论, 等级一致率 …
+    self_verdict: str = ""
+    consistency: str = ""
+    kappa: str = ""
+    item_agreement: str = ""
+    disagreements: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,6 +99,7 @@ class ExportResult:
     zip_path: Path
     rows: list[ManifestRow]
     skipped: list[tuple[str, str, str]]  # (inspection id, zh, en)
+    manifest_xlsx: Path | None = None
 
 
 def reports_dir(data_dir: Path) -> Path:
@@ -159,14 +177,16 @@ def manifest_row(pdf: Path, file_name: str | None = None) -> ManifestRow:
     doc, content_sha = report_content(raw)
     counts = {k: doc["counts"]["basic"][k] + doc["counts"]["recommended"][k]
               for k in ("A", "B", "C", "D", "incomplete", "na")}
+    from inspect_app.report.consistency import consistency_fields
+    from inspect_app.report.manifest import bureau_fields
+
     return ManifestRow(
         center=doc["center"]["name"], code=doc["center"]["code"], county=doc["center"]["county"],
         report_id=doc["report_id"], inspection_id=doc["inspection"]["id"], revision=doc["inspection"]["revision"],
         standard=doc["standard"]["title"], edition=doc["standard"]["edition"],
-        verdict=doc["verdict"]["name"], provisional=doc["verdict"]["provisional"], **counts,
-        file=file_name or Path(pdf).name, sha256=hashlib.sha256(raw).hexdigest(),
-        content_sha256=content_sha,
-        bytes=len(raw),
+        verdict=doc["verdict"].get("wording") or doc["verdict"]["name"], provisional=doc["verdict"]["provisional"],
+        **counts, file=file_name or Path(pdf).name, sha256=hashlib.sha256(raw).hexdigest(),
+        content_sha256=content_sha, bytes=len(raw), **bureau_fields(doc), **consistency_fields(doc),
     )
 
 
@@ -185,20 +205,18 @@ def export_bundle(pdfs: Iterable[Path], out_dir: Path, zip_name: str = ZIP_NAME)
         rows.append(manifest_row(target))
     rows.sort(key=lambda r: (r.county, r.code, r.center, r.report_id))
 
-    csv_path, json_path = out_dir / MANIFEST_CSV, out_dir / MANIFEST_JSON
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=MANIFEST_FIELDS, lineterminator="\r\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(asdict(row))
-    _write_atomic(csv_path, ("\ufeff" + text.getvalue()).encode("utf-8"))
+    from inspect_app.report.manifest import MANIFEST_XLSX, manifest_csv_bytes, manifest_xlsx_bytes
+
+    csv_path, json_path, xlsx_path = out_dir / MANIFEST_CSV, out_dir / MANIFEST_JSON, out_dir / MANIFEST_XLSX
+    _write_atomic(csv_path, manifest_csv_bytes(rows))
+    _write_atomic(xlsx_path, manifest_xlsx_bytes(rows))
     _write_atomic(json_path, json.dumps({"reports": [asdict(r) for r in rows]}, ensure_ascii=False,
                                         indent=2, sort_keys=True).encode("utf-8"))
 
     zip_path = out_dir / zip_name
     tmp = zip_path.with_name(f".{zip_name}.tmp")
     with zipfile.ZipFile(tmp, "w") as zf:
-        for path in [csv_path, json_path, *sorted(files, key=lambda p: p.name)]:
+        for path in [csv_path, xlsx_path, json_path, *sorted(files, key=lambda p: p.name)]:
             info = zipfile.ZipInfo(path.name, date_time=_ZIP_TIME)
             # PDFs are mostly JPEG and deflate streams already: store them; deflate the manifests.
             info.compress_type = zipfile.ZIP_STORED if path.suffix == ".pdf" else zipfile.ZIP_DEFLATED
@@ -207,7 +225,7 @@ def export_bundle(pdfs: Iterable[Path], out_dir: Path, zip_name: str = ZIP_NAME)
                 shutil.copyfileobj(src, dst, 1024 * 1024)
     os.replace(tmp, zip_path)
     return ExportResult(folder=out_dir, files=files, manifest_csv=csv_path, manifest_json=json_path,
-                        zip_path=zip_path, rows=rows, skipped=[])
+                        zip_path=zip_path, rows=rows, skipped=[], manifest_xlsx=xlsx_path)
 
 
 def export_reports(ws: services.Workspace, out_dir: Path, inspection_ids: Sequence[str] | None = None, *,

@@ -104,15 +104,19 @@ def test_build_verify_export_through_the_cli(workspace, tmp_path, capsys):
     rows = list(csv.DictReader((out_dir / "manifest.csv").read_text("utf-8-sig").splitlines()))
     assert len(rows) == 1
     row = rows[0]
-    assert row["center"] == "青石镇中心卫生院" and row["code"] == "52010200001"
-    assert row["verdict"] == "未达标" and (row["A"], row["B"], row["C"], row["D"], row["na"]) == ("1", "3", "1", "3", "1")
+    # Chinese headers; the code kept as text for Excel; the verdict worded as on the cover
+    assert row["机构名称"] == "青石镇中心卫生院" and row["机构代码"] == '="52010200001"'
+    assert row["评审结论"] == "未达到基本标准"
+    assert (row["A级条款数"], row["B级条款数"], row["C级条款数"], row["D级（不合格）条款数"], row["不适用条款数"]) == (
+        "1", "3", "1", "3", "1")
     import hashlib
-    assert row["sha256"] == hashlib.sha256((out_dir / row["file"]).read_bytes()).hexdigest()
+    assert row["文件SHA-256"] == hashlib.sha256((out_dir / row["报告文件"]).read_bytes()).hexdigest()
     manifest = json.loads((out_dir / "manifest.json").read_text("utf-8"))
-    assert manifest["reports"][0]["content_sha256"] == row["content_sha256"]
+    assert manifest["reports"][0]["content_sha256"] == row["报告内容校验值"]
+    assert manifest["reports"][0]["verdict"] == "未达到基本标准"
     with zipfile.ZipFile(out_dir / "jiceng-reports.zip") as zf:
-        assert sorted(zf.namelist()) == sorted(["manifest.csv", "manifest.json", row["file"]])
-        assert zf.read(row["file"]) == signed.read_bytes()
+        assert sorted(zf.namelist()) == sorted(["manifest.csv", "manifest.xlsx", "manifest.json", row["报告文件"]])
+        assert zf.read(row["报告文件"]) == signed.read_bytes()
 
 
 def test_export_defaults_to_every_locked_inspection_and_bundle_is_reproducible(workspace, tmp_path):
