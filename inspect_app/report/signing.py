@@ -386,6 +386,7 @@ def sign_report(pdf: bytes, signer: ReportSigner, *, reason: str = "", location:
             field_spec = fields.SigFieldSpec(FIELD_NAME, on_page=stamp.page, box=tuple(stamp.box))
             style = _stamp_style(_stamp_text(signer, zone))
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        _indirect_annotations(writer)
         pdf_signer = signers.PdfSigner(meta, signer=signer.signer, timestamper=ts, stamp_style=style,
                                        new_field_spec=field_spec)
         with _quiet_pyhanko():
@@ -411,6 +412,33 @@ def sign_report(pdf: bytes, signer: ReportSigner, *, reason: str = "", location:
                       "the report says so; no timestamp."))
     out = attempt(None)
     return SignedPdf(out, True, False, county, stamp is not None, tuple(notes))
+
+
+def _indirect_annotations(writer: IncrementalPdfFileWriter) -> None:
+    """fpdf2 writes link annotations (the table of contents) directly into a page's /Annots;
+    pyHanko's difference analysis refuses such arrays when it checks what followed a signature
+    (a document timestamp adds a field). So the signed revision itself makes them indirect."""
+    from pyhanko.pdf_utils import generic
+
+    for page_ref in _page_refs(writer.root["/Pages"]):
+        page = page_ref.get_object()
+        if "/Annots" not in page:
+            continue
+        annots = page["/Annots"]
+        if not any(not isinstance(a, generic.IndirectObject) for a in annots):
+            continue
+        page["/Annots"] = generic.ArrayObject(
+            a if isinstance(a, generic.IndirectObject) else writer.add_object(a) for a in annots)
+        writer.update_container(page)
+
+
+def _page_refs(node):
+    for kid in node["/Kids"]:
+        obj = kid.get_object()
+        if obj.get("/Type") == "/Pages":
+            yield from _page_refs(obj)
+        else:
+            yield kid
 
 
 def _is_timestamp_failure(exc: BaseException) -> bool:

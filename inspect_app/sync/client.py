@@ -109,6 +109,7 @@ def sync_once(engine: SyncEngine, client: HubClient, *, fetch_photos: bool = Tru
     """One full round. Raises UserError (no network, refused) after saving what it could."""
     client.report = report = SyncReport()
     steps = [("capture", lambda: setattr(report, "captured", engine.capture())),
+             ("enroll", lambda: ensure_enrolled(engine, client)),  # before signing: reports get the county key
              ("reports", lambda: sign_reports(engine, client)),
              ("photos", lambda: upload_photos(engine, client)),
              ("push", lambda: push(engine, client)),
@@ -122,6 +123,50 @@ def sync_once(engine: SyncEngine, client: HubClient, *, fetch_photos: bool = Tru
     report.messages += [r["zh"] for r in engine.rejections()]
     engine.update_state(last_synced=utc_now().isoformat(), last_error="")
     return report
+
+
+def _token_tag(client: HubClient) -> str:
+    token = client.http.headers.get("Authorization", "")
+    return hashlib.sha256(token.encode()).hexdigest()[:16] if token else ""
+
+
+def enroll_device(client: HubClient, data_dir: Path, device: str):
+    """平板注册: make a key here, send its CSR, keep the county certificate the hub issues
+    (inspector, device, county), its chain and root (trust/device.py). The key never leaves."""
+    from inspect_app.trust import device as county_device
+    from inspect_app.trust.ca import load_cert
+
+    key = county_device.new_key()
+    r = client.request("POST", "/api/trust/enroll", json={"csr": county_device.make_csr(key, device), "device": device})
+    if r.status_code != 200:
+        body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
+        raise UserError(f"县级中心未签发签章证书（{r.status_code}）：{body.get('zh', '')}",
+                        f"The hub issued no signing certificate ({r.status_code}): {body.get('en', '')}")
+    body = r.json()
+    chain = [load_cert(p) for p in body["chain"]]
+    enrollment = county_device.save(
+        data_dir, key, load_cert(body["certificate"]), chain, [load_cert(p) for p in body["roots"]],
+        hub_url=client.base_url, tsa_url=client.base_url + body.get("tsa_path", "/api/tsa"),
+        county=str(body.get("county", "")), username="")
+    (enrollment.folder / "county-token.txt").write_text(_token_tag(client), encoding="ascii")
+    return enrollment
+
+
+def ensure_enrolled(engine: SyncEngine, client: HubClient) -> None:
+    """Enroll once per sign-in (a new token), so the certificate names who signed in on this device."""
+    from inspect_app.trust import device as county_device
+
+    found = county_device.load(engine.data_dir)
+    tag_file = county_device.folder(engine.data_dir) / "county-token.txt"
+    tag = tag_file.read_text(encoding="ascii").strip() if tag_file.is_file() else ""
+    if found is not None and found.hub_url == client.base_url and tag == _token_tag(client):
+        return
+    try:
+        enroll_device(client, engine.data_dir, engine.device)
+    except (HubUnreachable, HubRefused):
+        raise
+    except (UserError, ValueError, KeyError, TypeError) as err:  # an older hub, or a refusal: sign locally
+        client.report.messages.append(getattr(err, "zh", f"签章证书注册失败：{err}"))
 
 
 def sign_reports(engine: SyncEngine, client: HubClient) -> None:
