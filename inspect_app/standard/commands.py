@@ -8,6 +8,7 @@
     python main.py standard check FILE.json
     python main.py standard place FILE.json --item 0.0.1/C-2 --to 1.1.1 [--title T] [--code C-3]
     python main.py standard place FILE.json --section 2.1 --title T
+    python main.py standard mapping new|import TABLE|check MAP  OLD.json NEW.json [--out NAME.mapping.json]
     python main.py standard list [DIR]
 """
 
@@ -52,6 +53,20 @@ def register(sub) -> None:
     exp.add_argument("file", type=Path)
     exp.add_argument("--out", type=Path, required=True)
     exp.set_defaults(func=run_to_xlsx)
+
+    mp = cmds.add_parser("mapping", help="版本对照表：新建、导入、校验 / edition mapping: new, import, check")
+    mcmds = mp.add_subparsers(dest="mapping_command", metavar="ACTION", required=True)
+    m_new = mcmds.add_parser("new", help="按相同条款号生成对照表初稿 / a first draft: same numbers map")
+    m_imp = mcmds.add_parser("import", help="从 CSV/xlsx（旧条款号、新条款号、说明）导入 / from a CSV or xlsx table")
+    m_imp.add_argument("table", type=Path)
+    m_chk = mcmds.add_parser("check", help="对照两版标准校验对照表 / check a mapping against both editions")
+    m_chk.add_argument("mapping", type=Path)
+    for m in (m_new, m_imp, m_chk):
+        m.add_argument("old", type=Path, help="旧版标准 JSON / older edition")
+        m.add_argument("new", type=Path, help="新版标准 JSON / newer edition")
+    for m in (m_new, m_imp):
+        m.add_argument("--out", type=Path, required=True, help="NAME.mapping.json")
+    mp.set_defaults(func=run_mapping)
 
     plc = cmds.add_parser("place", help="归位未归位条目、补充标题 / place unplaced items, set lost titles")
     plc.add_argument("file", type=Path)
@@ -187,6 +202,36 @@ def run_to_xlsx(args) -> int:
         print(err.message("zh"))
         return 1
     print(f"已写入 / written: {args.out}")
+    return 0
+
+
+def run_mapping(args) -> int:
+    from inspect_app.standard.editions import check_mapping, identity_mapping, import_mapping_table, load_mapping, save_mapping
+    from inspect_app.standard.loader import load_standard
+    from inspect_app.standard.validate import errors
+
+    try:
+        old, new = load_standard(args.old), load_standard(args.new)
+        if args.mapping_command == "new":
+            mapping = identity_mapping(old, new)
+        elif args.mapping_command == "import":
+            mapping = import_mapping_table(args.table, old, new)
+        else:
+            mapping = load_mapping(args.mapping)
+    except UserError as err:
+        print(err.message("zh"))
+        return 1
+    problems = check_mapping(mapping, old, new)
+    for p in problems:
+        print("  " + p.text())
+    if errors(problems):
+        print(f"对照表有 {len(errors(problems))} 个错误 / {len(errors(problems))} error(s)"
+              + ("，未写入 / not written" if args.mapping_command != "check" else ""))
+        return 1
+    if args.mapping_command != "check":
+        save_mapping(mapping, args.out)
+        print(f"已写入 / written: {args.out}")
+    print(f"对照表通过校验 / mapping valid: {old.id} → {new.id}，{len(mapping.clauses)} 项")
     return 0
 
 
