@@ -200,16 +200,35 @@ def _counts(counts) -> dict:
 
 
 def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
-    """全县概览: one row per center with its latest inspection, verdict and clauses below C."""
+    """全县概览: one row per center with its latest inspection, verdict and clauses below C.
+
+    Scoring is not redone per request: each inspection's scored columns are stored with its
+    row (LedgerStore.put_score), keyed by the hub_seq they were computed at (and that of the
+    center's latest self-assessment), and recomputed only for an inspection that changed since.
+    A push drops the stored score of what it touched; 2,000 unchanged centers cost one read."""
+    from inspect_app.hub.rounds import change_since, previous_round  # 较上轮变化
+    from inspect_app.hub.self_assessment import bureau_columns  # the review chain's columns
+
+    stored_rows = ledger.rows()
+    by_id = {r["id"]: r for r in stored_rows}
+    entries = [InspectionEntry.of(r) for r in stored_rows]
     centers = ledger.centers()
     latest: dict[str, InspectionEntry] = {}
-    for entry in ledger.entries():
+    latest_self: dict[str, InspectionEntry] = {}
+    for entry in entries:
         if not entry.center_id:
+            continue
+        if entry.stage == "self":  # 机构自评 is shown beside the review
+            if entry.sealed:
+                best = latest_self.get(entry.center_id)
+                if best is None or (entry.round_id, entry.max_seq) > (best.round_id, best.max_seq):
+                    latest_self[entry.center_id] = entry
             continue
         best = latest.get(entry.center_id)
         if best is None or entry.max_seq > best.max_seq:
             latest[entry.center_id] = entry
     rows = []
+    none_columns = None
     for center_id in sorted(set(centers) | set(latest)):
         center = centers.get(center_id, {"id": center_id, "name": center_id})
         entry = latest.get(center_id)
@@ -217,14 +236,35 @@ def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
                "type": center.get("type", ""), "inspection_id": entry.id if entry else "",
                "revision": entry.revision if entry else 0, "status": entry.status if entry else "",
                "last_inspection": "", "verdict": "", "below_c": 0}
+        own = latest_self.get(center_id)
+        prev = previous_round(entries, entry)  # the round before, for the change since (hub/rounds.py)
+        key = [entry.max_seq if entry else 0, own.id if own else "", own.max_seq if own else 0,
+               prev.id if prev else "", prev.max_seq if prev else 0]
+        cached = (by_id.get(entry.id) or {}).get("score") if entry else None
+        if cached and cached.get("key") == key:
+            row.update(cached["columns"])
+            rows.append(row)
+            continue
+        columns = {"last_inspection": "", "verdict": "", "below_c": 0}
+        snap = standard = None
         if entry:
             snap = snapshot(entry.id, ledger.state(entry.id))
-            row["last_inspection"] = inspection_date_text(snap.inspection)  # its zone (clock.py)
+            columns["last_inspection"] = inspection_date_text(snap.inspection)  # its zone (clock.py)
             standard = standard_of(ledger, snap, data_dir)
             if standard is not None:
                 score = score_snapshot(standard, snap)
-                row["verdict"] = score.verdict.name("zh") + ("（暂定）" if score.verdict.provisional else "")
-                row["below_c"] = sum(1 for s in score.clauses.values() if s.level is ClauseLevel.D)
+                columns["verdict"] = score.verdict.label("zh")  # says 暂定 and 依据节选 (an excerpt) when so
+                columns["below_c"] = sum(1 for s in score.clauses.values() if s.level is ClauseLevel.D)
+                columns["change"] = change_since(ledger, prev, standard, score, data_dir)
+        if own is None:  # no self-assessment: its columns are empty (asked once per table)
+            if none_columns is None:
+                none_columns = bureau_columns(ledger, "", None, None, data_dir)
+            columns.update(none_columns)
+        else:
+            columns.update(bureau_columns(ledger, center_id, snap, standard, data_dir))
+        if entry:
+            ledger.store.put_score(entry.id, entry.max_seq, {"key": key, "columns": columns})
+        row.update(columns)
         rows.append(row)
     return rows
 

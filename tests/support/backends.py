@@ -76,6 +76,9 @@ def hub_backend(request):
 
 
 def parametrize_backends(metafunc) -> None:
-    """For a conftest's pytest_generate_tests: every test that uses the hub runs on both."""
+    """For a conftest's pytest_generate_tests: every test that uses the hub runs on both,
+    except the browser tests (*_browser.py): they test the pages, which speak to the same
+    interfaces, and a second run would double their minute of CI time for nothing new."""
     if "hub_backend" in metafunc.fixturenames:
-        metafunc.parametrize("hub_backend", BACKENDS, indirect=True)
+        browser = metafunc.module.__name__.endswith("_browser")
+        metafunc.parametrize("hub_backend", ["folder"] if browser else BACKENDS, indirect=True)

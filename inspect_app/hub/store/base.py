@@ -106,6 +106,18 @@ class LedgerStore(ABC):
     def counts(self) -> dict[str, int]:
         """inspections, ops, centers, blob references (for `hub migrate`)."""
 
+    # -- `hub migrate` only: copy another hub's records with their own numbers ---------------
+    def restore(self, row: dict, ops: list[dict], blob_shas: list[str]) -> int:
+        """Add an inspection's row and ops keeping each op's hub_seq; returns how many ops were
+        new. An op id or hub_seq already taken by other content is an error (nothing written)."""
+        raise NotImplementedError("migrating into this store is not supported")
+
+    def restore_center(self, center_id: str, value: dict) -> None:
+        raise NotImplementedError
+
+    def raise_counters(self, at_least: dict[str, int]) -> None:
+        raise NotImplementedError
+
 
 # ---------------------------------------------------------------- accounts
 

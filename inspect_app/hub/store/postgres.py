@@ -228,6 +228,55 @@ class PgLedger(LedgerStore):
                     "blob_refs": one("SELECT count(*) FROM hub_blob_holders")}
 
 
+    def restore(self, row, ops, blob_shas):
+        from inspect_app.errors import UserError
+
+        iid = row["id"]
+        added = 0
+        with self.pool.connection() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 7))", (iid,))
+            have = {r[0]: (r[1], r[2]) for r in conn.execute(
+                "SELECT op_id, hub_seq, body FROM hub_ops WHERE inspection_id = %s", (iid,))}
+            fresh = []
+            for op in ops:
+                oid = f"{op['device']}:{op['seq']}"
+                if oid in have:
+                    if have[oid][0] != op["hub_seq"] or have[oid][1] != op:
+                        raise UserError(f"目标数据库中评审 {iid} 的变更 {oid} 与原目录不同，迁移已停止。",
+                                        f"The target holds change {oid} of {iid} with other content; stopped.")
+                    continue
+                fresh.append((op["hub_seq"], iid, oid, op["device"], Jsonb(op)))
+            if fresh:
+                taken = conn.execute("SELECT hub_seq FROM hub_ops WHERE hub_seq = ANY(%s)",
+                                     ([f[0] for f in fresh],)).fetchall()
+                if taken:
+                    raise UserError(f"目标数据库的序号 {taken[0][0]} 已被其他变更占用，迁移已停止。",
+                                    f"Sequence number {taken[0][0]} is taken by another change in the target; stopped.")
+                with conn.cursor() as cur:
+                    cur.executemany("INSERT INTO hub_ops (hub_seq, inspection_id, op_id, device, body) "
+                                    "VALUES (%s, %s, %s, %s, %s)", fresh)
+                added = len(fresh)
+            current = conn.execute("SELECT max_seq FROM hub_inspections WHERE id = %s", (iid,)).fetchone()
+            if current is None or current[0] <= int(row.get("max_seq", 0)):
+                conn.execute("INSERT INTO hub_inspections (id, max_seq, row) VALUES (%s, %s, %s) "
+                             "ON CONFLICT (id) DO UPDATE SET max_seq = EXCLUDED.max_seq, row = EXCLUDED.row",
+                             (iid, int(row.get("max_seq", 0)), Jsonb(row)))
+            with conn.cursor() as cur:
+                cur.executemany("INSERT INTO hub_blob_holders (sha, inspection_id) VALUES (%s, %s) "
+                                "ON CONFLICT DO NOTHING", [(s, iid) for s in blob_shas])
+        return added
+
+    def restore_center(self, center_id, value):
+        with self.pool.connection() as conn:
+            conn.execute("INSERT INTO hub_centers (id, value) VALUES (%s, %s) ON CONFLICT (id) DO NOTHING",
+                         (center_id, Jsonb(value)))
+
+    def raise_counters(self, at_least):
+        with self.pool.connection() as conn:
+            for name, value in at_least.items():
+                conn.execute("UPDATE hub_counters SET value = GREATEST(value, %s) WHERE name = %s", (value, name))
+
+
 # ---------------------------------------------------------------- accounts
 
 
