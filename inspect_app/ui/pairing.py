@@ -40,6 +40,7 @@ import socket
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -444,12 +445,18 @@ class PairingGate:
         self.tls = tls
         self.fingerprint = fingerprint
         self.echo = echo
+        import threading
+
+        threading.Thread(target=pairing_font, name="pairing-font", daemon=True).start()  # cut it before asked
 
     async def __call__(self, scope, receive, send):
         kind = scope["type"]
         if kind == "lifespan":
             return await self.app(scope, receive, send)
         path = scope.get("path", "/")
+        if kind == "http" and path == PAIR_FONT_PATH:
+            return await _send(send, 200, await asyncio.to_thread(pairing_font), b"font/ttf",
+                               extra=[(b"cache-control", b"public, max-age=86400")])
         if kind == "http" and (path == "/pair" or path.startswith("/pair/")):
             return await self._pair(scope, receive, send)
         device = self.store.device_for(_cookie(scope))
@@ -644,9 +651,15 @@ async def _redirect(send, location: str, extra: list | None = None):
 
 # -------------------------------------------------------------------- pages (plain HTML: no app before pairing)
 
+PAIR_FONT_PATH = "/pair/font.ttf"
+
+# The pairing page draws with a shipped face too (a tablet may lack a CJK system font): the
+# unpaired get only the characters of this page (~50 kB, cut on first request); the host page
+# is seen by a paired browser and uses the app's first-paint face.
 _STYLE = """
-*{box-sizing:border-box}body{margin:0;font-family:"Noto Sans SC","Noto Sans CJK SC","PingFang SC",
-"Microsoft YaHei",sans-serif;background:#f0f4f4;color:#102a43}main{max-width:560px;margin:0 auto;padding:24px 20px}
+@font-face{font-family:"JicengPair";src:url(/pair/font.ttf) format("truetype")}
+@font-face{font-family:"JicengHost";src:url(/fonts/NotoSansSC-GB2312.ttf) format("truetype")}
+*{box-sizing:border-box}body{margin:0;font-family:"JicengPair","JicengHost",sans-serif;background:#f0f4f4;color:#102a43}main{max-width:560px;margin:0 auto;padding:24px 20px}
 h1{font-size:24px;margin:8px 0 4px}p{line-height:1.6;margin:8px 0}.en{color:#52606d;font-size:14px}
 .card{background:#fff;border-radius:12px;padding:20px;margin:16px 0;box-shadow:0 1px 3px rgba(0,0,0,.12)}
 label{display:block;font-weight:600;margin:14px 0 6px}input[type=text]{width:100%;font-size:20px;padding:10px 12px;
@@ -724,3 +737,40 @@ def host_page(offer: Offer, bases: list[str], devices: list[Device], *, me: Devi
         f'<tbody>{"".join(rows)}</tbody></table></div>'
         '<p><a href="/">返回应用 Back to the app</a></p>')
     return _page("配对设备 · Paired devices", body)
+
+
+_ERRORS = [PairingError(429, "尝试次数过多，请 10 分钟后再试，或请主机生成新的配对码。", ""),
+           PairingError(403, "主机链接只能在运行本应用的电脑上打开。", ""),
+           PairingError(401, "配对码不正确。请核对主机上显示的 6 位数字。", ""),
+           PairingError(410, "配对码已过期或已作废，请在主机上生成新的配对码。", "")]
+
+
+def _pairing_text() -> str:
+    pages = [pairing_page(token=t, name=n, fingerprint="0123456789ABCDEF:", error=(e.zh, e.en))
+             for t in ("", "x") for n in ("平板", "主机 host") for e in _ERRORS]
+    names = "".join(guess_device_name(ua) for ua in ("iPad", "iPhone", "Android", "Windows", "Macintosh", "Linux", ""))
+    text = "".join(pages) + names + "".join(chr(c) for c in range(0x20, 0x7F)) + "来源不符此设备尚未配对请先打开"
+    return "".join(sorted(set(text)))
+
+
+@lru_cache(maxsize=1)
+def pairing_font() -> bytes:
+    """The first-paint face cut to the pairing page's characters."""
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from inspect_app import fonts
+
+    source = fonts.FIRST_PAINT_FONT if fonts.FIRST_PAINT_FONT.is_file() else fonts.MAIN_FONT
+    font = TTFont(str(source))
+    options = subset.Options()
+    options.layout_features = []
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=_pairing_text())
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
