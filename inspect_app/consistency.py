@@ -123,6 +123,8 @@ class Consistency:
     second_verdict: Verdict
     scope: tuple[str, ...]  # clause numbers compared (both layers' samples applied)
     scope_size_all: int = 0  # clauses of the standard
+    first_higher: int = 0  # compared clauses the first layer put above the second
+    second_higher: int = 0
 
     @property
     def sampled(self) -> bool:
@@ -235,7 +237,24 @@ def compare(standard: Standard, first: Layer, second: Layer) -> Consistency:
         chapters=tuple(chapters), disagreements=tuple(disagreements),
         first_verdict=_verdict(standard, first), second_verdict=_verdict(standard, second),
         scope=tuple(scope), scope_size_all=sum(1 for _ in standard.clauses()),
+        first_higher=sum(1 for d in disagreements if d.steps and d.first.rank > d.second.rank),
+        second_higher=sum(1 for d in disagreements if d.steps and d.second.rank > d.first.rank),
     )
+
+
+def overrated(c: Consistency, standard: Standard) -> bool:
+    """虚高: the first layer (the self-assessment) rated the center above the second (the review):
+    its verdict is a better tier, or it put at least 10 % of the compared clauses (and at least
+    one more) above the review's level than below it."""
+    tiers = [t.id for t in standard.verdict_rules.tiers]
+
+    def rank(v: Verdict) -> int:  # lower is better; no tier is worst
+        return tiers.index(v.tier.id) if v.tier is not None and v.tier.id in tiers else len(tiers)
+
+    if rank(c.first_verdict) < rank(c.second_verdict):
+        return True
+    excess = c.first_higher - c.second_higher
+    return excess >= 1 and excess >= 0.1 * max(1, c.overall.clauses_compared)
 
 
 def needs_reason(self_level: ClauseLevel, own_level: ClauseLevel) -> bool:
@@ -254,4 +273,4 @@ def kappa_text(value: float | None) -> str:
 
 
 __all__ = ["ChapterFigures", "Consistency", "Disagreement", "Figures", "Layer", "compare", "kappa",
-           "kappa_text", "needs_reason", "percent", "scope_of"]
+           "kappa_text", "needs_reason", "overrated", "percent", "scope_of"]

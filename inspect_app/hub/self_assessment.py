@@ -258,6 +258,79 @@ def submit(hub, account: Account, inspection_id: str) -> None:
     _write(hub, account, inspection_id, "inspection.status", "signed")
 
 
+# ---------------------------------------------------------------- the bureau's columns
+
+
+def layer_of(snap) -> "Layer":
+    """A hub snapshot of a stage as a consistency layer (its recorded sample restricts)."""
+    from inspect_app.consistency import Layer
+
+    return Layer.of_stage(snap.inspection.stage, {n: dict(f.items) for n, f in snap.findings.items()},
+                          snap.inspection.sample, prerequisites=snap.inspection.prerequisites or None,
+                          small_institution=snap.center.small_institution,
+                          reasons={n: f.disagreement_reason for n, f in snap.findings.items() if f.disagreement_reason})
+
+
+def latest_submitted(ledger, center_id: str):
+    mine = [e for e in ledger.entries() if e.stage == Stage.SELF.value and e.center_id == center_id and e.sealed]
+    return max(mine, key=lambda e: (e.round_id, e.max_seq)) if mine else None
+
+
+def bureau_columns(ledger, center_id: str, review_snap=None, standard: Standard | None = None,
+                   data_dir: Path | None = None) -> dict:
+    """全县概览 columns of one center: its self-assessed verdict, and against the review the
+    clause-level consistency rate (exact), κ, item agreement and whether it rated itself too
+    high (虚高, consistency.overrated). Also used for the bureau's manifest."""
+    from inspect_app.consistency import compare, overrated
+
+    out = {"self_verdict": "", "consistency": None, "item_agreement": None, "kappa": None, "overrated": False,
+           "disagreements": 0, "self_inspection_id": ""}
+    entry = latest_submitted(ledger, center_id)
+    if entry is None:
+        return out
+    theirs = snapshot(entry.id, ledger.state(entry.id))
+    std = find_standard(theirs.inspection.standard_id, data_dir)
+    if std is None:
+        return out
+    own_score = score_snapshot(std, theirs)
+    out["self_verdict"] = own_score.verdict.name("zh") + ("（暂定）" if own_score.verdict.provisional else "")
+    out["self_inspection_id"] = entry.id
+    if review_snap is None or standard is None or review_snap.inspection.standard_id != std.id:
+        return out
+    c = compare(standard, layer_of(theirs), layer_of(review_snap))
+    out.update(consistency=c.overall.exact, item_agreement=c.overall.item_agreement, kappa=c.overall.kappa,
+               overrated=overrated(c, standard), disagreements=len(c.disagreements))
+    return out
+
+
+BUREAU_COLUMNS = [("self_verdict", "机构自评结论"), ("consistency", "等级一致率")]
+
+
+def bureau_sort_key(row: dict, key: str) -> tuple:
+    """Rows sort by any column; a consistency rate sorts lowest first, centers without one last."""
+    value = row.get(key)
+    if key == "consistency":
+        return (value is None, value if value is not None else 0.0, row["name"])
+    return (value, row["name"])
+
+
+def bureau_cell(row: dict, key: str) -> ft.Control:
+    from inspect_app.consistency import percent
+
+    if key == "consistency":
+        if row.get("consistency") is None:
+            return ft.Text("—")
+        shown = percent(row["consistency"])
+        if row.get("overrated"):  # 虚高 stands out
+            return ft.Row([ft.Text(shown, color=ft.Colors.RED_800, weight=ft.FontWeight.BOLD),
+                           ft.Container(ft.Text("虚高", color=ft.Colors.WHITE, size=12), bgcolor=ft.Colors.RED_700,
+                                        border_radius=4, padding=ft.Padding.symmetric(horizontal=6, vertical=1))],
+                          spacing=6, tight=True)
+        return ft.Text(shown)
+    value = row.get(key)
+    return ft.Text(str(value) if value not in ("", None) else "—")
+
+
 # ---------------------------------------------------------------- the page
 
 

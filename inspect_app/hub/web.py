@@ -175,6 +175,15 @@ class HubPages:
         return ft.FilledButton(content=ft.Text("机构自评"), icon=ft.Icons.FACT_CHECK,
                                on_click=lambda _: self.self_page.show())
 
+    def self_assessment_button(self) -> ft.Control:
+        """机构自评 (hub/self_assessment.py): the clinic rates its own center on these pages."""
+        from inspect_app.hub.self_assessment import SelfAssessmentPage
+
+        if getattr(self, "self_page", None) is None:
+            self.self_page = SelfAssessmentPage(self)
+        return ft.FilledButton(content=ft.Text("机构自评"), icon=ft.Icons.FACT_CHECK,
+                               on_click=lambda _: self.self_page.show())
+
     def show_report(self, inspection_id: str, revision: int) -> None:
         acct = self.account
         if not may_read_report(acct, self.hub.ledger.entry(inspection_id), revision):
@@ -187,6 +196,8 @@ class HubPages:
         controls: list[ft.Control] = [self.header()]
         if acct.role is Role.ADMIN:
             controls.append(ft.TextButton("← 返回全县概览", on_click=lambda _: self.show_bureau()))
+        else:
+            controls.append(self.self_assessment_button())
         else:
             controls.append(self.self_assessment_button())
         controls += [
@@ -287,12 +298,14 @@ class HubPages:
 
     # ------------------------------------------------------------------ bureau
     def show_bureau(self) -> None:
+        from inspect_app.hub.self_assessment import BUREAU_COLUMNS, bureau_cell, bureau_sort_key
+
         rows = centers_table(self.hub.ledger, self.hub.data_dir)
         needle = self.filter.strip()
         if needle:
             rows = [r for r in rows if any(needle in str(r[k]) for k in ("name", "county", "type", "verdict"))]
         reverse = self.sort_key in ("below_c", "last_inspection")
-        rows.sort(key=lambda r: (r[self.sort_key], r["name"]), reverse=reverse)
+        rows.sort(key=lambda r: bureau_sort_key(r, self.sort_key), reverse=reverse)
         search = ft.TextField(label="筛选（机构、县区、类型、结论）", value=self.filter, width=360)
 
         def apply_filter(_):
@@ -308,13 +321,13 @@ class HubPages:
             return handler
 
         columns = [("name", "机构"), ("county", "县区"), ("type", "类型"), ("last_inspection", "最近评审"),
-                   ("verdict", "结论"), ("below_c", "低于C级条款数")]
+                   ("verdict", "结论"), *BUREAU_COLUMNS, ("below_c", "低于C级条款数")]
         export_url = self.link("export", self.account, "all")
         table = ft.DataTable(
             columns=[ft.DataColumn(ft.Text(label), on_sort=sort_by(key)) for key, label in columns]
             + [ft.DataColumn(ft.Text("报告"))],
             rows=[ft.DataRow(
-                cells=[ft.DataCell(ft.Text(str(r[key]) if r[key] != "" else "—")) for key, _ in columns]
+                cells=[ft.DataCell(bureau_cell(r, key)) for key, _ in columns]
                 + [ft.DataCell(ft.TextButton(f"查看报告 {r['name']}",
                                              on_click=lambda _, r=r: self.show_report(r["inspection_id"], r["revision"]))
                                if r["inspection_id"] else ft.Text("—"))],

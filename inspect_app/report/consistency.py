@@ -81,4 +81,22 @@ def draw_consistency(pdf: ReportPDF, content) -> None:
                    ("未说明原因（已标注）", FLAG) if flagged else (d.reason, INK)])
 
 
-__all__ = ["consistency_document", "draw_consistency"]
+__all__ = ["consistency_document", "consistency_fields", "draw_consistency"]
+
+
+def consistency_fields(doc: dict) -> dict[str, str]:
+    """The bureau manifest's consistency columns (manifest.csv / .xlsx) from a report's content:
+    the self-assessed verdict, clause-level agreement, κ, item agreement and disagreements.
+    Empty for a report with no self-assessment to compare."""
+    c = doc.get("consistency") or {}
+    if not c:
+        return {"self_verdict": "", "consistency": "", "kappa": "", "item_agreement": "", "disagreements": ""}
+    o = c.get("overall", {})
+
+    def share(num: str, den: str) -> str:
+        return percent(o[num] / o[den]) if o.get(den) else "—"
+
+    return {"self_verdict": c.get("verdicts", {}).get("self", ""),
+            "consistency": share("clauses_exact", "clauses_compared"),
+            "kappa": kappa_text(o.get("kappa")), "item_agreement": share("items_agreeing", "items_compared"),
+            "disagreements": str(len(c.get("disagreements", [])))}

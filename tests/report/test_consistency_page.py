@@ -17,7 +17,9 @@ from tests.services.test_review_chain import put_self_assessment
 from tests.store.helpers import make_standard, new_workspace, rated_items
 
 
-def test_report_has_the_consistency_section_with_shares_kappa_and_disagreements(tmp_path):
+def reviewed_report(tmp_path):
+    """A county review of a center whose self-assessment says everything is met: two clauses
+    differ, one with a reason. Returns the built (unsigned) PDF's path."""
     ws = new_workspace(tmp_path)
     try:
         center = services.add_center(ws, "青山镇卫生院", actor="王芳")
@@ -33,6 +35,11 @@ def test_report_has_the_consistency_section_with_shares_kappa_and_disagreements(
         ws.close()
     pdf = tmp_path / "r.pdf"
     pdf.write_bytes(built.pdf)
+    return pdf
+
+
+def test_report_has_the_consistency_section_with_shares_kappa_and_disagreements(tmp_path):
+    pdf = reviewed_report(tmp_path)
     text = pdftotext(pdf)
     assert "附录二、与机构自评的一致性分析" in text
     assert "1.1.1 自评 A / 审核 D" in text and "制度未上墙" in text
@@ -42,3 +49,4 @@ def test_report_has_the_consistency_section_with_shares_kappa_and_disagreements(
     c = doc["consistency"]
     assert c["overall"]["clauses_exact"] == 11 and c["verdicts"]["self"] == "基本标准"
     assert [d["clause"] for d in c["disagreements"]] == ["1.1.1", "1.2.2"]
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspect_app.consistency import Layer, compare, kappa, needs_reason
+from inspect_app.consistency import Layer, compare, kappa, needs_reason, overrated
 from inspect_app.inspection import ItemResult, Stage
 from inspect_app.rounds import SampleRule, draw_sample, round_id
 from inspect_app.scoring import ClauseLevel
@@ -123,6 +123,9 @@ def test_figures_and_disagreement_text_on_a_worked_example():
     assert c.chapters[0].figures.clauses_compared == 6 and c.chapters[0].figures.clauses_exact == 4
     assert c.chapters[1].figures.exact == 1.0
     assert c.first_verdict.name() == "基本标准" and c.second_verdict.name() == "未达标"
+    assert (c.first_higher, c.second_higher) == (2, 0) and overrated(c, STD)
+    back = compare(STD, Layer.of_stage(Stage.COUNTY, review), Layer.of_stage(Stage.SELF, self_))
+    assert not overrated(back, STD)  # rating oneself lower than the review is not 虚高
 
 
 def test_sample_is_stable_for_a_seed_and_takes_share_plus_recommended():
