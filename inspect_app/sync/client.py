@@ -99,6 +99,13 @@ class HubClient:
         if response.status_code in (400, 422) and url in ("/api/sync/push", "/api/sync/pull", "/api/blobs/missing"):
             raise UserError(f"中心无法处理本次同步请求：{response.text[:300]}",
                             f"The hub could not handle this sync request: {response.text[:300]}")
+        if response.status_code == 503:  # a store behind the hub is down: the hub says which, in words
+            try:
+                body = response.json()
+                zh, en = str(body["zh"]), str(body["en"])
+            except (ValueError, KeyError, TypeError):
+                zh, en = "县级中心暂时无法处理同步，数据已保存在本机，稍后会自动重试。", "The hub is unavailable; sync will retry."
+            raise HubUnreachable(zh, en)
         if response.status_code >= 500:
             raise UserError(f"县级中心出错（{response.status_code}），稍后重试。",
                             f"The hub failed ({response.status_code}); sync will retry.")
