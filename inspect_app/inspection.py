@@ -167,6 +167,7 @@ class Inspection(_Record):
     prerequisites: dict[str, bool | None] = Field(default_factory=dict)  # 前置条件 id -> met
     keep_gps: bool = False
     current_clause: str = ""  # where the inspector left off
+    archived: bool = False  # 已归档: off this device's home list (a device's choice, not synced)
     time_zone: str = "Asia/Shanghai"  # every date a person reads is shown in this zone (clock.py)
     stage: EvaluationStage = EvaluationStage.COUNTY  # 评价阶段 (the layer of the review chain)
     reviewing_body: str = ""  # 评审单位, e.g. 某某县卫生健康局 (empty: from the center's county)

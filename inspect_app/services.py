@@ -497,6 +497,8 @@ def rate_item(ws: Workspace, inspection_id: str, clause_number: str, item_code: 
 
 def set_item_note(ws: Workspace, inspection_id: str, clause_number: str, item_code: str,
                   note: str, *, actor: str | None = None) -> Finding:
+    _check_note(note)
+
     def change(tx: InspectionTx, inspection: Inspection, standard: Standard) -> Finding:
         _item(_clause(standard, clause_number), item_code)
         who = _actor(actor, inspection)
@@ -515,6 +517,8 @@ def set_item_note(ws: Workspace, inspection_id: str, clause_number: str, item_co
 
 def set_clause_note(ws: Workspace, inspection_id: str, clause_number: str, note: str, *,
                     actor: str | None = None) -> Finding:
+    _check_note(note)
+
     def change(tx: InspectionTx, inspection: Inspection, standard: Standard) -> Finding:
         _clause(standard, clause_number)
         who = _actor(actor, inspection)
@@ -941,3 +945,47 @@ def set_evaluation_facts(ws: Workspace, inspection_id: str, *, stage: str | None
         return new
 
     return _edit(ws, inspection_id, change)
+
+
+# ---------------------------------------------------------------------------------------------
+# The tablet screens' use cases (read models in inspect_app/read_models.py)
+
+NOTE_LIMIT = 1000  # characters in one note (条目备注 / 条款备注): a long paragraph, still one report block
+
+
+def _check_note(note: str) -> None:
+    if len(note) > NOTE_LIMIT:
+        raise UserError(f"备注最多 {NOTE_LIMIT} 字（现为 {len(note)} 字），请删减后再保存。",
+                        f"A note holds at most {NOTE_LIMIT} characters (this one has {len(note)}); shorten it.")
+    check_drawable(note, "note")
+
+
+def clear_rating(ws: Workspace, inspection_id: str, clause_number: str, item_code: str, *,
+                 actor: str | None = None) -> Finding:
+    """清除评分: the item is 未评 again (a mistaken tap undone), audited like any rating."""
+    return rate_item(ws, inspection_id, clause_number, item_code, ItemResult.UNRATED, actor=actor)
+
+
+def add_photo(ws: Workspace, inspection_id: str, data: bytes, original_name: str = "", *,
+              clause_number: str = "", item_code: str = "", caption: str = "",
+              actor: str | None = None) -> EvidenceRecord:
+    """拍照佐证 in one call: ingest under the inspection's GPS policy and attach to its target.
+    Nothing is attached when the photo is refused (evidence.PhotoRejected says why)."""
+    photo = ingest_photo(ws, inspection_id, data, original_name)
+    return attach_evidence(ws, inspection_id, photo, clause_number=clause_number, item_code=item_code,
+                           caption=caption, actor=actor)
+
+
+def archive_inspection(ws: Workspace, inspection_id: str, archived: bool = True, *,
+                       actor: str | None = None) -> Inspection:
+    """归档: take an inspection off this device's home list (or back); any status, nothing else changes."""
+    def change(tx: InspectionTx, inspection: Inspection, standard: Standard) -> Inspection:
+        if inspection.archived == archived:
+            return inspection
+        new = inspection.model_copy(update={"archived": archived})
+        tx.put_inspection(new)
+        tx.audit(actor=_actor(actor, inspection), action="archive_inspection", inspection_id=inspection.id,
+                 key="archived", old=inspection.archived, new=archived)
+        return new
+
+    return _edit(ws, inspection_id, change, *S)

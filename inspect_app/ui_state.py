@@ -35,6 +35,11 @@ def clause_route(inspection_id: str, number: str) -> str:
     return f"/i/{inspection_id}/c/{clause_slug(number)}"
 
 
+def post_route(inspection_id: str, section_number: str) -> str:
+    """A post (岗位) of a checklist standard: one screen with its norms as rows."""
+    return f"/i/{inspection_id}/p/{clause_slug(section_number)}"
+
+
 # ------------------------------------------------------------------ overview rows
 
 
@@ -75,6 +80,8 @@ def clause_rows(standard: Standard, scores: Mapping[str, ClauseScore], findings:
     for chapter in standard.chapters:
         for section in chapter.sections:
             for clause in section.clauses:
+                if getattr(clause, "unplaced", False):
+                    continue  # an importer's 未归位条目 is not a clause to walk through
                 score = scores[clause.number]
                 finding = findings.get(clause.number)
                 notes = bool(finding and (finding.note.strip() or any(r.note.strip() for r in finding.items.values())))
@@ -184,3 +191,14 @@ def signers(team: Iterable[TeamMember], director: str = "") -> list[tuple[str, T
     team = [m for m in team if m.role is not TeamRole.DIRECTOR]
     ordered = [m for m in team if m.role is TeamRole.LEADER] + [m for m in team if m.role is not TeamRole.LEADER]
     return [(m.name, m.role) for m in ordered] + [(director, TeamRole.DIRECTOR)]
+
+
+def inspection_label(center_name: str, inspection: Inspection, lang: str = "zh") -> str:
+    """How two inspections of the same center are told apart on every screen and in the export
+    list: the center, the start time in the inspection's zone, a short number, the revision."""
+    from inspect_app.clock import local_time_text, zone_of
+
+    when = local_time_text(inspection.started_on, zone_of(inspection))
+    number = ("No. " if lang == "en" else "编号 ") + inspection.id[:4].upper()
+    rev = f" · R{inspection.revision}" if inspection.revision > 1 else ""
+    return f"{center_name} · {when} · {number}{rev}"

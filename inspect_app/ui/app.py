@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import traceback
 from pathlib import Path
 
@@ -54,6 +55,7 @@ class InspectApp:
         self.me = ""
         self.prefs = ft.SharedPreferences()  # localStorage in the browser: per device
         self.screen = None  # the current screen object (has .view)
+        self.show_archived = False  # home: archived inspections listed too
 
     # ------------------------------------------------------------ set-up
     async def start(self) -> None:
@@ -70,6 +72,9 @@ class InspectApp:
         except Exception:  # noqa: BLE001 - storage unavailable: defaults are fine
             log.warning("shared preferences unavailable", exc_info=True)
         page.on_route_change = self._route_changed
+        # Back after the Wi-Fi dropped or the tablet slept: Flet re-attaches this session (same
+        # screen, same clause); show what changed meanwhile (teammates' ratings) in place.
+        page.on_connect = self._reconnected
         page.on_resize = self._resized  # Flet 1.0.5 name (on_resized was never called)
         self.show(page.route or "/")
 
@@ -101,6 +106,7 @@ class InspectApp:
         from inspect_app.ui.routes import build_screen
 
         self._was_narrow = self.narrow
+        started = time.perf_counter()
         try:
             self.screen = build_screen(self, route)
             view = self.screen.view
@@ -123,6 +129,26 @@ class InspectApp:
         else:
             self.page.views.append(view)
         self.page.update()
+        # The one root View keeps its scroll offset across screens: a clause opened from a
+        # scrolled overview landed on its last item. A new screen opens at its top.
+        if route != getattr(self, "_shown_route", None):
+            self.page.run_task(self._to_top, self.page.views[0])
+        self._shown_route = route
+        log.info("screen %s shown in %.1f ms", route, (time.perf_counter() - started) * 1000)
+
+    async def _to_top(self, root) -> None:
+        try:
+            await root.scroll_to(offset=0, duration=0)
+        except Exception:  # noqa: BLE001 - a view without scrolling content has nothing to move
+            log.debug("scroll to top", exc_info=True)
+
+    async def _reconnected(self, e=None) -> None:
+        listener = getattr(self.screen, "on_sync_status", None)
+        if listener is not None:
+            try:
+                await listener(None)
+            except Exception:  # noqa: BLE001 - the next poll tries again
+                log.debug("refresh after reconnect", exc_info=True)
 
     def _error_view(self, route: str, exc: Exception) -> ft.View:
         text = exc.message(self.lang) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
@@ -145,15 +171,24 @@ class InspectApp:
         await self.prefs.set(PREF_ME, self.me)
 
     # ------------------------------------------------------------ saving
-    async def call(self, fn, *args, **kwargs):
+    async def call(self, fn, *args, error_at=None, **kwargs):
         """Run one service call off the event loop, with the honest save state shown.
 
-        Returns the service's result, or None when it refused (the user sees why)."""
+        Honest both ways: 已保存 only after the service returned from a durable save; a rule that
+        says "not yet" (UserError) is no failed save: nothing was lost, so the state goes back to
+        what it was and the reason is shown, at `error_at` (a Text by the field) when given, else
+        as a snack bar. Anything else is 保存失败. Returns the result, or None."""
         indicator = getattr(self.screen, "save_state", None)
+        before = indicator.state if indicator is not None else None
         if indicator is not None:
             indicator.set("saving")
         try:
             result = await asyncio.to_thread(fn, self.ctx.workspace, *args, **kwargs)
+        except UserError as exc:
+            if indicator is not None:
+                indicator.set(before if before in ("saved", "unsaved", "failed") else "saved")
+            self.refuse(exc, error_at)
+            return None
         except Exception as exc:  # noqa: BLE001 - every failure is shown, none is swallowed
             if indicator is not None:
                 indicator.set("failed")
@@ -161,7 +196,18 @@ class InspectApp:
             return None
         if indicator is not None:
             indicator.set("saved")
+        if error_at is not None and error_at.visible:
+            error_at.value, error_at.visible = "", False
+            error_at.update()
         return result
+
+    def refuse(self, exc: UserError, error_at=None) -> None:
+        """A rule's refusal, where it concerns: by the field, else a snack bar."""
+        if error_at is not None:
+            error_at.value, error_at.visible = exc.message(self.lang), True
+            error_at.update()
+        else:
+            self.toast(exc.message(self.lang), error=True)
 
     def toast(self, message: str, error: bool = False) -> None:
         self.page.show_dialog(ft.SnackBar(ft.Text(message), bgcolor=ft.Colors.RED_700 if error else None))

@@ -122,7 +122,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "keep it, also in the report."),
     "gps_kept": ("照片保留位置信息（GPS）", "Photos keep their location (GPS)"),
     "report": ("签章报告", "Signed report"),
-    "report_button": ("生成并下载签章报告", "Signed report (PDF)"),
+    "report_button": ("生成并下载签章报告", "Make and download the signed report"),
     "report_note": ("报告为 PDF，带数字签章和内容校验值；同一版本只生成一次，之后直接下载。",
                     "A PDF with a digital signature and a content hash; made once per revision, then downloaded."),
     "report_building": ("正在生成并签章报告…", "Building and signing the report…"),
@@ -136,9 +136,73 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "all in one zip."),
     "export_run": ("导出", "Export"),
     "exporting": ("正在生成并打包签章报告…", "Building and packing the signed reports…"),
-    "export_done": ("已导出 {n} 份报告：{folder}", "{n} report(s) exported: {folder}"),
+    "export_done": ("已导出 {n} 份报告，点击下方按钮下载压缩包。", "{n} report(s) exported; download the zip below."),
     "export_skipped": ("跳过：{what}", "Skipped: {what}"),
     "download_zip": ("下载压缩包", "Download the zip"),
+    # --- walk-through (issue 12): status banners, confirmations, navigation, checklists, home
+    "banner_submitted": ("已提交，等待签名：评分、备注和照片已冻结，不能再修改。",
+                         "Submitted for signing: ratings, notes and photos are frozen and can no longer change."),
+    "banner_signed": ("已签名：本次评审内容已冻结，不能再修改。",
+                      "Signed: this inspection's content is frozen and can no longer change."),
+    "banner_locked": ("已锁定：本次评审已定稿，任何内容都不能再修改；更正须新建修订版。",
+                      "Locked: this inspection is final and nothing in it can change; a correction needs a new revision."),
+    "clear_rating": ("清除评分（改回未评）", "Clear (back to not rated)"),
+    "na_needs_reason": ("请填写或选择不适用的理由；有理由后才保存。",
+                        "Give the reason it does not apply; it is saved once the reason is in."),
+    "note_limit": ("最多 {n} 字", "At most {n} characters"),
+    "next_unrated": ("下一未评", "Next unrated"),
+    "all_rated": ("全部已评", "All rated"),
+    "confirm_submit_title": ("确认提交？", "Submit for signing?"),
+    "confirm_submit": ("提交后，所有评分、备注、照片、整改建议和前置条件都不能再修改，只能签名。"
+                       "如需修改，须退回草稿，已有签名作废。",
+                       "After submitting, no rating, note, photo, rectification advice or prerequisite can change; "
+                       "only signatures can be added. Changing anything means reopening it, which drops the signatures."),
+    "confirm_lock_title": ("确认锁定？", "Lock the inspection?"),
+    "confirm_lock": ("锁定后本次评审即为定稿：内容和签名都不能再修改或撤回，签章报告以此为准。"
+                     "如需更正，只能新建修订版并说明原因。",
+                     "Once locked, this inspection is final: neither its content nor its signatures can change or "
+                     "be withdrawn, and the signed report is made from it. A correction needs a new revision with a reason."),
+    "confirm_yes_submit": ("确认提交", "Submit"),
+    "confirm_yes_lock": ("确认锁定", "Lock"),
+    "lock_not_yet": ("还不能锁定", "Cannot lock yet"),
+    "sign_empty": ("签名板是空的：请先在框内手写签名，再点“确认签名”。",
+                   "The pad is empty: write the signature in the box first, then confirm."),
+    "signer_name_empty": ("请填写签名人姓名。", "Enter the signer's name."),
+    "choose_required": ("请选择{what}", "Please choose {what}"),
+    "name_required": ("请填写机构名称。", "Enter the health center's name."),
+    "legend": ("图例", "Legend"),
+    "legend_text": ("A 优秀 · B 良好 · C 合格 · D 不合格（未达C级）· 灰色：未完成；"
+                    "“3/4”= 已评条目/条目总数；★ 推荐条款；相机图标：缺少佐证照片；笔记图标：有备注。",
+                    "A excellent · B good · C pass · D below C · grey: not finished; "
+                    "\"3/4\" = items rated / items; ★ recommended clause; camera: evidence photo missing; "
+                    "note icon: has notes."),
+    "legend_checklist": ("符合 / 不符合：每条规范的结果；“3/4”= 已评规范/规范总数；符合率 = 符合 ÷（符合＋不符合），不适用不计。",
+                         "Met / not met: each norm's result; \"3/4\" = norms rated / norms; "
+                         "compliance = met ÷ (met + not met), N/A left out."),
+    "clause_counts": ("D级 {d} 条 · 基本条款 {basic} 条 · 推荐条款★ {rec} 条",
+                      "{d} below C · {basic} basic clauses · {rec} recommended ★"),
+    "compliance": ("符合率", "Compliance"),
+    "compliance_of": ("符合率 {p}（符合 {met} · 不符合 {not_met} · 未评 {unrated}）",
+                      "Compliance {p} (met {met} · not met {not_met} · not rated {unrated})"),
+    "posts": ("岗位", "Posts"),
+    "post_norms": ("{n} 条规范", "{n} norms"),
+    "prev_post": ("上一岗位", "Previous post"),
+    "next_post": ("下一岗位", "Next post"),
+    "provisional": ("暂定", "provisional"),
+    "archive": ("归档", "Archive"),
+    "unarchive": ("取消归档", "Unarchive"),
+    "archived_n": ("已归档（{n}）", "Archived ({n})"),
+    "show_archived": ("显示已归档", "Show archived"),
+    "hide_archived": ("隐藏已归档", "Hide archived"),
+    "started_at": ("开始于 {when}", "started {when}"),
+    "inspection_no": ("编号 {short}", "No. {short}"),
+    "report_one_tap": ("生成签章报告并下载", "Make and download the signed report"),
+    "report_plain": ("签章报告（PDF，带数字签章）已生成，浏览器正在下载。",
+                     "The signed report (PDF with a digital signature) is ready; the browser is downloading it."),
+    "photo_storing": ("正在保存照片…", "Storing the photo…"),
+    "photo_caption": ("{code} · 第 {n} 张 · {when}", "{code} · no. {n} · {when}"),
+    "photos_of": ("照片 · {center}", "Photos · {center}"),
+    "finding_note": ("备注", "Note"),
 }
 
 QUICK_PHRASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -148,6 +212,11 @@ QUICK_PHRASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
               "Staff unfamiliar with the procedure", "Verified on site")),
     "na": (("本机构未开展此项服务", "不属于本机构职能", "设备未配置（按规定无需配置）"),
            ("Service not provided here", "Not a function of this center", "Equipment not required here")),
+    # Behaviour norms (门诊服务规范) are watched, not read in documents.
+    "checklist": (("现场观察，做到", "未主动招呼患者", "未使用文明用语", "态度生硬", "离岗或脱岗", "着装不规范",
+                   "未做好解释"),
+                  ("Seen on site, done", "Did not greet the patient", "No courteous wording", "Curt manner",
+                   "Away from the post", "Not dressed to the rule", "Did not explain")),
 }
 
 
@@ -155,6 +224,18 @@ def t(key: str, lang: str = "zh", **kw) -> str:
     zh, en = STRINGS[key]
     text = en if lang == "en" else zh
     return text.format(**kw) if kw else text
+
+
+def colon(lang: str = "zh") -> str:
+    """"：" in Chinese, ": " in English (English mode uses English punctuation)."""
+    return ": " if lang == "en" else "："
+
+
+def join_list(parts, lang: str = "zh", *, semi: bool = False) -> str:
+    """"、"/"；" in Chinese, ", "/"; " in English."""
+    if lang == "en":
+        return ("; " if semi else ", ").join(parts)
+    return ("；" if semi else "、").join(parts)
 
 
 def phrases(kind: str, lang: str = "zh") -> tuple[str, ...]:

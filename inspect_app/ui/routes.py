@@ -8,6 +8,7 @@ _ROUTES = [
     (re.compile(r"^/?$"), "home"),
     (re.compile(r"^/i/(?P<inspection_id>[^/]+)/?$"), "overview"),
     (re.compile(r"^/i/(?P<inspection_id>[^/]+)/c/(?P<number>[^/]+)/?$"), "clause"),
+    (re.compile(r"^/i/(?P<inspection_id>[^/]+)/p/(?P<section>[^/]+)/?$"), "post"),
     (re.compile(r"^/i/(?P<inspection_id>[^/]+)/photos/?$"), "photos"),
     (re.compile(r"^/i/(?P<inspection_id>[^/]+)/summary/?$"), "summary"),
     (re.compile(r"^/i/(?P<inspection_id>[^/]+)/sign/?$"), "sign"),
@@ -30,6 +31,9 @@ def build_screen(app, route: str):
     if "number" in params:
         from inspect_app.ui_state import clause_from_slug
         params["number"] = clause_from_slug(params["number"])
+    if "section" in params:
+        from inspect_app.ui_state import clause_from_slug
+        params["section"] = clause_from_slug(params["section"])
     if name == "home":
         from inspect_app.ui.home.view import HomeScreen
         return HomeScreen(app)
@@ -39,6 +43,9 @@ def build_screen(app, route: str):
     if name == "clause":
         from inspect_app.ui.clause.view import ClauseScreen
         return ClauseScreen(app, **params)
+    if name == "post":
+        from inspect_app.ui.post.view import PostScreen
+        return PostScreen(app, **params)
     if name == "photos":
         from inspect_app.ui.photos.view import PhotosScreen
         return PhotosScreen(app, **params)

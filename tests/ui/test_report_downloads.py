@@ -17,7 +17,7 @@ from inspect_app.errors import UserError
 from inspect_app.inspection import TeamRole
 from inspect_app.report.verify import verify_report
 from inspect_app.ui import reports
-from inspect_app.ui.components.photos import ingest_upload
+from inspect_app.ui.components.photos import add_upload
 from tests.evidence import evidence_photos
 from tests.store.helpers import make_standard, new_workspace, rated_items, started
 
@@ -62,14 +62,14 @@ def test_upload_ingest_keeps_gps_only_for_a_keep_gps_inspection(ws, tmp_path):
     upload = tmp_path / "a.upload"
 
     upload.write_bytes(evidence_photos.jpeg(gps=True))
-    kept = ingest_upload(ws, keep, upload, "门诊.jpg")
+    kept = add_upload(ws, keep, upload, "门诊.jpg")  # services.add_photo: stored and attached
     assert not upload.exists()  # the temporary upload is always removed
     assert _gps(ws.photos.stored_path(kept.sha256, keep_gps=True))[1] == "N"
     assert _gps(ws.photos.stored_path(kept.sha256)) == {}
 
     upload.write_bytes(evidence_photos.jpeg(gps=True, taken="2024:07:01 08:00:00"))
-    stripped = ingest_upload(ws, plain, upload, "药房.jpg")
-    assert stripped.has_gps  # the original had it …
+    stripped = add_upload(ws, plain, upload, "药房.jpg")
+    assert [e.sha256 for e in services.snapshot(ws, plain).live_evidence] == [stripped.sha256]
     assert _gps(ws.photos.stored_path(stripped.sha256, keep_gps=True)) == {}  # … no derivative keeps it
 
 

@@ -1,4 +1,8 @@
-"""A row of big toggle buttons, one of which is chosen (instead of a dropdown: one tap, big targets)."""
+"""A row of big toggle buttons, one of which is chosen (instead of a dropdown: one tap, big targets).
+
+Tapping the chosen button again changes nothing (a double tap is harmless); clearing a choice is
+a separate, labelled action of the screen. A disabled row is drawn grey, not as live buttons.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,20 @@ from inspect_app.ui.components.common import TARGET
 
 class ChoiceRow(ft.Row):
     def __init__(self, options: list[tuple[str, str]], value: str | None = None, on_change=None,
-                 colors: dict[str, str] | None = None, expand_buttons: bool = False) -> None:
+                 colors: dict[str, str] | None = None, expand_buttons: bool = False,
+                 locked: bool = False) -> None:
         self.options = options
         self.value = value
         self.on_change_cb = on_change
         self.colors = colors or {}
         self.expand_buttons = expand_buttons
+        self.locked = locked
         # Expanded buttons share one line (a wrapping row cannot expand its children).
         super().__init__(wrap=not expand_buttons, spacing=8, run_spacing=8)
+        self._render()
+
+    def set_locked(self, locked: bool) -> None:
+        self.locked = locked
         self._render()
 
     def _render(self) -> None:
@@ -24,22 +34,26 @@ class ChoiceRow(ft.Row):
 
     def _button(self, value: str, label: str) -> ft.Control:
         chosen = value == self.value
-        color = self.colors.get(value, ft.Colors.TEAL_700)
+        color = ft.Colors.GREY_500 if self.locked else self.colors.get(value, ft.Colors.TEAL_700)
 
         async def click(e, v=value):
             await self.choose(v)
 
         style = ft.ButtonStyle(
-            bgcolor=color if chosen else ft.Colors.WHITE,
+            bgcolor=(ft.Colors.GREY_400 if self.locked else color) if chosen else
+            (ft.Colors.GREY_100 if self.locked else ft.Colors.WHITE),
             color=ft.Colors.WHITE if chosen else color,
-            side=ft.BorderSide(2, color),
+            side=ft.BorderSide(1 if self.locked else 2, color),
             shape=ft.RoundedRectangleBorder(radius=8),
             padding=ft.Padding.symmetric(horizontal=16),
         )
-        return ft.Button(content=("✓ " if chosen else "") + label, on_click=click, height=TARGET, style=style,
-                         expand=self.expand_buttons or None, elevation=0)
+        return ft.Button(content=ft.Text(("✓ " if chosen else "") + label, color=style.color),
+                         on_click=None if self.locked else click, height=TARGET, style=style,
+                         expand=self.expand_buttons or None, elevation=0, disabled=self.locked)
 
     async def choose(self, value: str) -> None:
+        if value == self.value:
+            return  # the same choice again (a double tap): nothing to save
         self.value = value
         self._render()
         if self.page:
@@ -48,3 +62,12 @@ class ChoiceRow(ft.Row):
             result = self.on_change_cb(value)
             if hasattr(result, "__await__"):
                 await result
+
+    def show(self, value: str | None) -> None:
+        """Show a value that was saved elsewhere (a sync merge, a cleared rating), without a callback."""
+        if value == self.value:
+            return
+        self.value = value
+        self._render()
+        if self.page:
+            self.update()

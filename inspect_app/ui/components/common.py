@@ -38,10 +38,27 @@ def heading(text: str, size: int = 18) -> ft.Text:
 
 
 def big_button(text: str, on_click=None, *, icon=None, filled: bool = True, expand=None, key=None,
-               disabled: bool = False, tooltip=None) -> ft.Control:
+               disabled: bool = False, tooltip=None, danger: bool = False) -> ft.Control:
     cls = ft.FilledButton if filled else ft.OutlinedButton
-    return cls(content=text, icon=icon, on_click=on_click, height=TARGET, expand=expand, key=key,
-               disabled=disabled, tooltip=tooltip)
+    style = ft.ButtonStyle(bgcolor=ft.Colors.RED_700, color=ft.Colors.WHITE) if danger and filled else None
+    # A Text as content keeps the theme's CJK font; no tooltip repeating the label (read twice).
+    return cls(content=ft.Text(text, text_align=ft.TextAlign.CENTER), icon=icon, on_click=on_click,
+               height=TARGET, expand=expand, key=key, disabled=disabled, tooltip=tooltip, style=style)
+
+
+def status_banner(app, status) -> ft.Control:
+    """On every screen of an inspection that can no longer change: what is frozen and why."""
+    from inspect_app.inspection import InspectionStatus as S
+
+    if status is S.DRAFT:
+        return ft.Container(visible=False)
+    key = {S.SUBMITTED: "banner_submitted", S.SIGNED: "banner_signed", S.LOCKED: "banner_locked"}[status]
+    return ft.Container(
+        ft.Row([ft.Icon(ft.Icons.LOCK, color=ft.Colors.WHITE, size=20),
+                ft.Text(app.t(key), color=ft.Colors.WHITE, size=14, weight=ft.FontWeight.W_600, expand=True)],
+               spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER),
+        bgcolor=ft.Colors.BLUE_GREY_700, border_radius=8, padding=ft.Padding.symmetric(horizontal=12, vertical=10),
+        key="status-banner")
 
 
 def level_badge(level_value: str, label: str, *, size: int = 14) -> ft.Container:
@@ -75,3 +92,21 @@ def bind(handler, *args):
         await (handler(*args, e) if wants_event else handler(*args))
 
     return on_event
+
+
+def confirm_dialog(app, title: str, message: str, yes: str, on_yes, *, danger: bool = True) -> None:
+    """Before a step that cannot be undone (提交, 锁定): say in words what can no longer change.
+    Nothing happens unless the person confirms; 取消 is the safe, default-looking choice."""
+    async def confirmed(e):
+        app.page.pop_dialog()
+        result = on_yes()
+        if hasattr(result, "__await__"):
+            await result
+
+    app.page.show_dialog(ft.AlertDialog(
+        modal=True, title=ft.Text(title),
+        content=ft.Text(message, size=14, width=min(520, (app.page.width or 520) - 64)),
+        actions=[big_button(app.t("cancel"), lambda e: app.page.pop_dialog(), filled=False),
+                 big_button(yes, confirmed, danger=danger)],
+        inset_padding=ft.Padding.all(12) if app.narrow else None,
+    ))

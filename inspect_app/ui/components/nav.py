@@ -29,10 +29,14 @@ def inspection_actions(app, inspection_id: str, here: str, save_state=None) -> l
     return out
 
 
-def inspection_bottom_bar(app, inspection_id: str, here: str) -> ft.BottomAppBar | None:
-    """Phone only: the four destinations as big labelled buttons; the current one is marked."""
+def inspection_bottom_bar(app, inspection_id: str, here: str, above: ft.Control | None = None) -> ft.BottomAppBar | None:
+    """Phone: the four destinations as big labelled buttons, the current one marked, with `above`
+    (the clause's previous/next bar) over them. Tablet: only `above`, when there is one."""
     if not app.narrow:
-        return None
+        if above is None:
+            return None
+        return ft.BottomAppBar(above, bgcolor=ft.Colors.TEAL_50, height=TARGET + 16,
+                               padding=ft.Padding.symmetric(horizontal=16, vertical=8))
     t = app.t
     buttons = []
     for key, icon, suffix in _ENTRIES:
@@ -47,7 +51,29 @@ def inspection_bottom_bar(app, inspection_id: str, here: str) -> ft.BottomAppBar
             expand=True, height=56, border_radius=8, alignment=ft.Alignment.CENTER,
             bgcolor=ft.Colors.TEAL_100 if current else None, ink=True,
             on_click=None if current else (lambda e, r=route: app.go(r)),
-            tooltip=t(key),
+            # No tooltip: a screen reader read the label and the tooltip ("签名 签名").
         ))
-    return ft.BottomAppBar(ft.Row(buttons, spacing=4), bgcolor=ft.Colors.TEAL_50,
-                           padding=ft.Padding.symmetric(horizontal=6, vertical=4), height=64)
+    rows: list[ft.Control] = [ft.Row(buttons, spacing=4)]
+    if above is not None:
+        rows.insert(0, above)
+    return ft.BottomAppBar(ft.Column(rows, spacing=4, tight=True), bgcolor=ft.Colors.TEAL_50,
+                           padding=ft.Padding.symmetric(horizontal=6, vertical=4),
+                           height=64 + (TARGET + 8 if above is not None else 0))
+
+
+def clause_nav_bar(app, *, prev_label: str | None, next_label: str | None, unrated_label: str | None,
+                   on_prev, on_next, on_unrated) -> ft.Control:
+    """上一条 · 下一未评 · 下一条: always on screen (in the bottom bar), never 2,800 px down a clause."""
+    def nav(text, icon, handler, enabled, filled=False, key=None):
+        cls = ft.FilledButton if filled else ft.OutlinedButton
+        return cls(content=ft.Text(text, no_wrap=True, overflow=ft.TextOverflow.ELLIPSIS, max_lines=1),
+                   icon=icon, on_click=handler if enabled else None, disabled=not enabled, height=TARGET,
+                   expand=True, key=key, style=ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=8)))
+
+    t = app.t
+    return ft.Row([
+        nav(prev_label or t("prev"), ft.Icons.CHEVRON_LEFT, on_prev, prev_label is not None, key="nav-prev"),
+        nav(unrated_label or t("all_rated"), ft.Icons.SKIP_NEXT, on_unrated, unrated_label is not None,
+            filled=True, key="nav-unrated"),
+        nav(next_label or t("next"), ft.Icons.CHEVRON_RIGHT, on_next, next_label is not None, key="nav-next"),
+    ], spacing=6)

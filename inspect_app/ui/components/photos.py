@@ -22,20 +22,42 @@ def photo_url(sha256: str) -> str:
     return f"/media/photo/{sha256}.jpg"
 
 
-def thumbnail(app, record, on_removed=None, size: int = THUMB) -> ft.Control:
-    label = f"{app.t('photos')} {record.target.clause_number} {record.target.item_code}".strip()
-    return ft.Container(
+def photo_label(app, record, number: int | None = None, zone: str | None = None) -> str:
+    """Caption line of a photo: target, number within it, time taken (else added), caption."""
+    from inspect_app.clock import local_time_text
+
+    t = app.t
+    code = record.target.item_code or t("clause_note")
+    when = local_time_text(record.captured_at or record.added_at, zone)
+    text = t("photo_caption", code=code, n=number or 1, when=when)
+    return f"{text} · {record.caption}" if record.caption else text
+
+
+def thumbnail(app, record, on_removed=None, size: int = THUMB, number: int | None = None,
+              show_caption: bool = False) -> ft.Control:
+    where = f"{record.target.clause_number} {record.target.item_code}".strip()
+    label = f"{app.t('photos')} {where}".strip() + (f" #{number}" if number else "")
+    image = ft.Container(
         ft.Image(src=thumb_url(record.sha256), width=size, height=size, fit=ft.BoxFit.COVER,
                  border_radius=6, semantics_label=label),
-        width=size, height=size, border_radius=6, on_click=lambda e: open_viewer(app, record, on_removed),
-        tooltip=record.original_name or label,
+        width=size, height=size, border_radius=6, on_click=lambda e: open_viewer(app, record, on_removed, number),
     )
+    badge = ft.Container(ft.Text(str(number), size=11, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD),
+                         bgcolor=ft.Colors.BLACK54, border_radius=4, padding=ft.Padding.symmetric(horizontal=5),
+                         left=4, top=4) if number else None
+    tile = ft.Stack([image, badge], width=size, height=size) if badge else image
+    if not show_caption:
+        return tile
+    return ft.Column([tile, ft.Text(photo_label(app, record, number), size=11, width=size, max_lines=3,
+                                    color=ft.Colors.GREY_800)], spacing=2, tight=True)
 
 
-def open_viewer(app, record, on_removed=None) -> None:
-    """Full-screen photo with its target and a remove button (a reason is required)."""
+def open_viewer(app, record, on_removed=None, number: int | None = None) -> None:
+    """Full-screen photo with its caption, number and time; the buttons sit below the image, never
+    on it, and a refusal (no reason given) shows in the dialog in words, not in a tooltip."""
     t = app.t
-    reason = ft.TextField(label=t("remove_reason"), visible=False)
+    reason = ft.TextField(label=t("remove_reason"), visible=False, on_change=lambda e: None)
+    refusal = ft.Text("", color=ft.Colors.RED_700, size=13, visible=False)
     can_edit = getattr(app.screen, "data", None) is None or app.screen.data.editable
 
     async def remove(e):
@@ -44,23 +66,28 @@ def open_viewer(app, record, on_removed=None) -> None:
             reason.update()
             return
         done = await app.call(services.remove_evidence, record.inspection_id, record.id, reason.value or "",
-                              actor=app.me or None)
+                              actor=app.me or None, error_at=refusal)
         if done is not None:
             app.page.pop_dialog()
             if on_removed:
                 on_removed(record)
 
     where = " ".join(x for x in (record.target.clause_number, record.target.item_code) if x)
+    width = min(900, (app.page.width or 900) - 40)
+    height = min(560, (app.page.height or 640) - 300)
     app.page.show_dialog(ft.AlertDialog(
-        title=ft.Text(f"{where} {record.original_name}".strip(), size=15),
+        title=ft.Text(f"{where} · {photo_label(app, record, number)}".strip(" ·"), size=15),
         content=ft.Column([
-            ft.InteractiveViewer(ft.Image(src=photo_url(record.sha256), fit=ft.BoxFit.CONTAIN,
-                                          semantics_label=where or record.original_name),
-                                 max_scale=5, min_scale=1),
-            reason,
-        ], tight=True, width=min(900, (app.page.width or 900) - 40), height=min(640, (app.page.height or 640) - 200)),
+            ft.Container(ft.InteractiveViewer(ft.Image(src=photo_url(record.sha256), fit=ft.BoxFit.CONTAIN,
+                                                       semantics_label=where or record.original_name),
+                                              max_scale=5, min_scale=1),
+                         height=height, width=width),
+            ft.Text(record.original_name, size=12, color=ft.Colors.GREY_700, visible=bool(record.original_name)),
+            reason, refusal,
+        ], tight=True, width=width, spacing=8),
         actions=[big_button(t("remove"), remove, icon=ft.Icons.DELETE_OUTLINE, filled=False, disabled=not can_edit),
                  big_button(t("close"), lambda e: app.page.pop_dialog())],
+        actions_alignment=ft.MainAxisAlignment.END,
         inset_padding=ft.Padding.all(8),
     ))
 
@@ -95,8 +122,7 @@ class PhotoButton(ft.Column):
         self.error = ft.Text("", size=13, color=ft.Colors.RED_700, visible=False, selectable=True)
         label = app.t("add_photo")
         button = ft.OutlinedButton(
-            content=label, icon=ft.Icons.PHOTO_CAMERA, height=TARGET, disabled=disabled,
-            tooltip=app.t("photo_hint"),
+            content=ft.Text(label), icon=ft.Icons.PHOTO_CAMERA, height=TARGET, disabled=disabled,
             action=ft.PickFiles(self.picker, file_type=ft.FilePickerFileType.IMAGE, allow_multiple=True),
         )
         super().__init__([button, self.status, self.error], spacing=2, tight=True)
@@ -139,16 +165,11 @@ class PhotoButton(ft.Column):
         if e.progress is None or e.progress < 1.0:
             return  # 0 % and every 10 %: the upload goes on
         name, temp = queue.pop(0)
-        try:
-            stored = await asyncio.to_thread(ingest_upload, app.ctx.workspace, self.inspection_id, temp, name)
-        except Exception as exc:  # noqa: BLE001 - PhotoRejected says why in zh/en
-            message = _message(exc, app.lang, name)
-            self._say("", _append(self.error, message))
-            app.toast(message, error=True)
-            return
-        record = await app.call(services.attach_evidence, self.inspection_id, stored,
-                                clause_number=self.clause_number, item_code=self.item_code,
-                                actor=app.me or None)
+        # One service call stores and attaches (services.add_photo); the header says 正在保存…
+        # meanwhile, and a refusal (PhotoRejected) shows under the button and attaches nothing.
+        self._say(app.t("photo_storing"))
+        record = await app.call(add_upload, self.inspection_id, temp, name, clause_number=self.clause_number,
+                                item_code=self.item_code, actor=app.me or None, error_at=self.error)
         self._say("" if not any(self.pending.values()) else app.t("saving"))
         if record is not None:
             self.on_added(record)
@@ -169,11 +190,11 @@ def upload_refusal(size: int, name: str):
     return None
 
 
-def ingest_upload(ws, inspection_id: str, temp: Path, original_name: str):
-    """Ingest one uploaded file into the photo store under the inspection's GPS policy
-    (services.ingest_photo: keep_gps=inspection.keep_gps), then remove the upload (accepted or not)."""
+def add_upload(ws, inspection_id: str, temp: Path, original_name: str, **target):
+    """services.add_photo on one uploaded file (ingest under the inspection's GPS policy and
+    attach), then remove the upload, accepted or not."""
     try:
-        return services.ingest_photo(ws, inspection_id, temp.read_bytes(), original_name)
+        return services.add_photo(ws, inspection_id, temp.read_bytes(), original_name, **target)
     finally:
         _remove(temp)
 

@@ -43,7 +43,7 @@ class SyncBadge(ft.Container):
         super().__init__(
             ft.Row([self.icon, self.label], spacing=4, tight=True,
                    vertical_alignment=ft.CrossAxisAlignment.CENTER),
-            padding=ft.Padding.symmetric(horizontal=10, vertical=6), border_radius=16, height=36,
+            padding=ft.Padding.symmetric(horizontal=15, vertical=6), border_radius=24, height=48,
             on_click=lambda e: app.go("/sync"), ink=True,
         )
         self.shown: Badge | None = None

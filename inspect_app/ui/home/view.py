@@ -6,14 +6,14 @@ import asyncio
 
 import flet as ft
 
-from inspect_app.clock import inspection_date_text
 from inspect_app import services
 from inspect_app.errors import UserError
 from inspect_app.inspection import CenterType, HealthCenter, InspectionStatus, TeamRole
 from inspect_app.ui.components.choice import ChoiceRow
-from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, heading
+from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, heading, level_badge, progress_line
 from inspect_app.ui.reports import NOTHING_LOCKED, export_for_bureau
-from inspect_app.ui_state import by_status, clause_route, resume_clause, split_team, team_members
+from inspect_app.ui_state import (by_status, clause_route, inspection_label, post_route, resume_clause, split_team,
+                                  team_members)
 
 
 def _field(**kw) -> ft.TextField:
@@ -62,38 +62,79 @@ class HomeScreen:
                                          alignment=ft.MainAxisAlignment.SPACE_BETWEEN, wrap=True)]
         if not self.inspections:
             rows.append(ft.Text(t("no_inspections")))
-        for status, group in by_status(self.inspections):
+        archived = [i for i in self.inspections if i.archived]
+        shown = self.inspections if self.app.show_archived else [i for i in self.inspections if not i.archived]
+        for status, group in by_status(shown):
             rows.append(ft.Text(t(f"status_{status.value}"), size=14, color=ft.Colors.GREY_700,
                                 weight=ft.FontWeight.W_600))
             for insp in group:
                 rows.append(self._inspection_card(insp))
+        if archived:
+            rows.append(ft.TextButton(content=ft.Text((t("hide_archived") if self.app.show_archived else
+                                                       t("show_archived")) + f" · {t('archived_n', n=len(archived))}"),
+                                      icon=ft.Icons.INVENTORY_2_OUTLINED, height=TARGET, on_click=self._toggle_archived))
         return ft.Column(rows, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
 
+    def _toggle_archived(self, e) -> None:
+        self.app.show_archived = not self.app.show_archived
+        self.app.show("/")
+
     def _inspection_card(self, insp) -> ft.Control:
-        t = self.app.t
+        """Center, start time and short number (two visits of one center differ), standard, team,
+        progress, the provisional verdict; resume, overview, archive."""
+        from inspect_app import read_models
+
+        t, app = self.app.t, self.app
         center = self.center_names.get(insp.center_id, insp.center_id)
         std = self.standard_titles.get(insp.standard_id, insp.standard_id)
-        when = inspection_date_text(insp)  # the inspection's zone (clock.py)
         action = t("resume") if insp.status is InspectionStatus.DRAFT else t("open")
         team = "、".join(m.name + (f"（{t('leader')}）" if m.role is TeamRole.LEADER else "") for m in insp.team)
-        return card(
-            ft.Text(center, size=16, weight=ft.FontWeight.W_600),
-            ft.Text(f"{std} · {when}", size=13),
+        parts: list[ft.Control] = [
+            ft.Text(inspection_label(center, insp, app.lang), size=16, weight=ft.FontWeight.W_600),
+            ft.Text(std, size=13),
             ft.Text(f"{team}" + (f" · {t('at_clause')} {insp.current_clause}" if insp.current_clause else "")
                     + (f" · {t('gps_kept')}" if insp.keep_gps else ""),
                     size=13, color=ft.Colors.GREY_700),
-            ft.Row([big_button(action, lambda e, i=insp.id: self._open(i), icon=ft.Icons.ARROW_FORWARD),
-                    big_button(t("overview"), lambda e, i=insp.id: self.app.go(f"/i/{i}"), filled=False)],
-                   wrap=True),
-        )
+        ]
+        try:
+            view = read_models.inspection_view(app.ctx.workspace, insp.id)
+        except Exception:  # noqa: BLE001 - a card without figures still opens its inspection
+            view = None
+        if view is not None:
+            verdict = view.score.verdict
+            name = verdict.name(app.lang) + (f" ({t('provisional')})" if verdict.provisional else "")
+            parts.append(progress_line(app, view.score.rated_items, view.score.total_items))
+            parts.append(ft.Row([ft.Text(t("verdict"), size=13), level_badge("A" if verdict.tier else "incomplete"
+                                                                                if verdict.provisional else "D",
+                                                                                name, size=13)], spacing=8))
+        archive = ft.TextButton(content=ft.Text(t("unarchive") if insp.archived else t("archive")),
+                                icon=ft.Icons.UNARCHIVE_OUTLINED if insp.archived else ft.Icons.ARCHIVE_OUTLINED,
+                                height=TARGET, on_click=lambda e, i=insp: self._archive(i))
+        parts.append(ft.Row([big_button(action, lambda e, i=insp.id: self._open(i), icon=ft.Icons.ARROW_FORWARD),
+                             big_button(t("overview"), lambda e, i=insp.id: self.app.go(f"/i/{i}"), filled=False),
+                             archive], wrap=True))
+        return card(*parts, key=f"inspection-{insp.id}")
+
+    async def _archive(self, insp) -> None:
+        done = await self.app.call(services.archive_inspection, insp.id, not insp.archived, actor=self.app.me or None)
+        if done is not None:
+            self.app.show("/")
 
     def _open(self, inspection_id: str) -> None:
-        """Resume where this inspection was left off (its bookmark, else the first unrated clause)."""
+        """Resume where this inspection was left off (its bookmark, else the first unrated clause);
+        a checklist opens the post (岗位) of that norm."""
         ws = self.app.ctx.workspace
         snap = services.snapshot(ws, inspection_id)
         standard = services.standard_for(ws, snap.inspection)
         number = resume_clause(standard, snap.inspection, snap.findings)
-        self.app.go(clause_route(inspection_id, number) if number else f"/i/{inspection_id}")
+        if not number:
+            self.app.go(f"/i/{inspection_id}")
+        elif standard.kind.value == "checklist":
+            post = next((s.number for ch in standard.chapters for s in ch.sections
+                         if any(c.number == number for c in s.clauses)), None)
+            self.app.go(post_route(inspection_id, post) if post else f"/i/{inspection_id}")
+        else:
+            self.app.go(clause_route(inspection_id, number))
 
     def _start_dialog(self, e) -> None:
         app, t = self.app, self.app.t
@@ -122,28 +163,41 @@ class HomeScreen:
         refresh_leader()
         # GPS policy of this inspection's photos (Inspection.keep_gps): off unless the team asks.
         keep_gps = ft.Switch(label=t("keep_gps"), value=False, on_change=lambda ev: None)
+
+        def toggle_gps(ev):
+            keep_gps.value = not keep_gps.value
+            keep_gps.update()
+
+        # The whole 56 px line toggles the switch (the bare switch was a small target).
+        gps_row = ft.Container(keep_gps, height=56, on_click=toggle_gps, alignment=ft.Alignment.CENTER_LEFT,
+                               padding=ft.Padding.symmetric(horizontal=4))
         keep_gps_note = ft.Text(t("keep_gps_note"), size=12, color=ft.Colors.GREY_700)
         error = ft.Text("", color=ft.Colors.RED_700)
 
+        center_error = ft.Text("", color=ft.Colors.RED_700, size=13, visible=False)
+        standard_error = ft.Text("", color=ft.Colors.RED_700, size=13, visible=False)
+
         async def start(ev):
+            # Each missing choice is said at its own field (请选择, it is a choice, not a text).
+            for value, where, what in ((center.value, center_error, "center"), (standard.value, standard_error, "standard")):
+                where.value, where.visible = t("choose_required", what=t(what)), not value
+                where.update()
             if not center.value or not standard.value:
-                error.value = t("required", what=t("center") if not center.value else t("standard"))
-                error.update()
                 return
             await app.set_me(me.value or "")
             members = team_members(names(), leader.value)
             insp = await app.call(services.start_inspection, center.value, standard.value, members, app.me,
-                                  keep_gps=bool(keep_gps.value))
+                                  keep_gps=bool(keep_gps.value), error_at=error)
             if insp is not None:
                 app.page.pop_dialog()
                 app.go(f"/i/{insp.id}")
 
         dlg = ft.AlertDialog(
             modal=True, title=ft.Text(t("start_inspection")),
-            content=ft.Column([ft.Text(t("center"), weight=ft.FontWeight.W_600), center,
-                               ft.Text(t("standard"), weight=ft.FontWeight.W_600), standard,
+            content=ft.Column([ft.Text(t("center"), weight=ft.FontWeight.W_600), center, center_error,
+                               ft.Text(t("standard"), weight=ft.FontWeight.W_600), standard, standard_error,
                                me, team, ft.Text(t("leader"), weight=ft.FontWeight.W_600), leader, leader_note,
-                               keep_gps, keep_gps_note, error], tight=True, scroll=ft.ScrollMode.AUTO, width=560, spacing=10),
+                               gps_row, keep_gps_note, error], tight=True, scroll=ft.ScrollMode.AUTO, width=560, spacing=10),
             actions=[big_button(t("cancel"), lambda ev: app.page.pop_dialog(), filled=False),
                      big_button(t("start_inspection"), start)],
             inset_padding=ft.Padding.all(12) if app.narrow else None,
@@ -166,9 +220,7 @@ class HomeScreen:
         boxes = []
         for insp in locked:
             center = self.center_names.get(insp.center_id, insp.center_id)
-            when = inspection_date_text(insp)  # the inspection's zone (clock.py)
-            rev = f" · R{insp.revision}" if insp.revision > 1 else ""
-            boxes.append(ft.Checkbox(label=f"{center} · {when}{rev}", value=True, data=insp.id,
+            boxes.append(ft.Checkbox(label=inspection_label(center, insp, app.lang), value=True, data=insp.id,
                                      on_change=lambda ev: None))
         message = ft.Text("", size=13, visible=False, expand=True)
         progress = ft.ProgressRing(width=24, height=24, visible=False)
@@ -187,7 +239,7 @@ class HomeScreen:
                 message.value = exc.message(app.lang) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
                 message.color = ft.Colors.RED_700
             else:
-                lines = [t("export_done", n=done.count, folder=f"exports/{done.folder.name}")]
+                lines = [t("export_done", n=done.count)]  # no file-system path on screen
                 lines += [t("export_skipped", what=f"{i} — {en if app.lang == 'en' else zh}")
                           for i, zh, en in done.skipped]
                 message.value = "\n".join(lines)
@@ -243,21 +295,31 @@ class HomeScreen:
                           (CenterType.COMMUNITY.value, t("type_community"))],
                          (center.type.value if center else CenterType.TOWNSHIP.value))
 
+        error = ft.Text("", color=ft.Colors.RED_700, size=13, visible=False)
+
         async def save(ev):
+            if not (name.value or "").strip():  # said at the field, not in a snack bar behind the dialog
+                name.error = t("name_required")
+                name.update()
+                return
+            if name.error:
+                name.error = None
+                name.update()
             fields = dict(code=code.value or "", county=county.value or "", type=kind.value,
                           director=director.value or "")
             if center is None:
-                done = await app.call(services.add_center, name.value or "", actor=app.me or "unknown", **fields)
+                done = await app.call(services.add_center, name.value or "", actor=app.me or "unknown",
+                                      error_at=error, **fields)
             else:
                 done = await app.call(services.edit_center, center.id, actor=app.me or "unknown",
-                                      name=name.value or "", **fields)
+                                      name=name.value or "", error_at=error, **fields)
             if done is not None:
                 app.page.pop_dialog()
                 app.show("/")
 
         dlg = ft.AlertDialog(
             modal=True, title=ft.Text(t("add_center") if center is None else f"{t('edit')} {center.name}"),
-            content=ft.Column([name, code, county, ft.Text(t("type"), weight=ft.FontWeight.W_600), kind, director],
+            content=ft.Column([name, code, county, ft.Text(t("type"), weight=ft.FontWeight.W_600), kind, director, error],
                               tight=True, scroll=ft.ScrollMode.AUTO, width=520, spacing=10),
             actions=[big_button(t("cancel"), lambda ev: app.page.pop_dialog(), filled=False),
                      big_button(t("save"), save)],

@@ -1,4 +1,9 @@
-"""Overview 总览: progress per chapter and section, level badges, filters, search, team split."""
+"""Overview 总览: progress, the clause list (first, so a phone sees it without scrolling), filters,
+search, a legend for the counts and icons, chapters with the team split.
+
+A checklist standard (门诊服务规范) lists its posts (岗位) with each post's 符合率 instead; a post
+opens on its own screen with its norms as rows (ui/post/view.py).
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,25 @@ import flet as ft
 
 from inspect_app import services
 from inspect_app.scoring import level_name
-from inspect_app.ui.components.inspection_screen import InspectionScreen
 from inspect_app.ui.components.choice import ChoiceRow
 from inspect_app.ui.components.common import TARGET, big_button, card, heading, level_badge, progress_line
+from inspect_app.ui.components.inspection_screen import InspectionScreen
 from inspect_app.ui.sync.conflicts import conflict_banner
-from inspect_app.ui_state import Filter, clause_route, clause_rows, filter_rows, page_of
+from inspect_app.ui_state import Filter, clause_route, clause_rows, filter_rows, page_of, post_route
 
 FILTERS = (Filter.ALL, Filter.UNRATED, Filter.BELOW_C, Filter.RECOMMENDED, Filter.NOTES, Filter.MINE, Filter.MISSING)
 FILTER_KEYS = {Filter.ALL: "f_all", Filter.UNRATED: "f_unrated", Filter.BELOW_C: "f_below_c",
                Filter.RECOMMENDED: "f_recommended", Filter.NOTES: "f_notes", Filter.MINE: "f_mine",
                Filter.MISSING: "f_missing"}
+
+
+def percent_text(value: float, decided: int) -> str:
+    return f"{value:.0f}%" if decided else "—"
+
+
+def verdict_text(app, verdict) -> str:
+    name = verdict.name(app.lang)
+    return f"{name} ({app.t('provisional')})" if verdict.provisional else name
 
 
 class OverviewScreen(InspectionScreen):
@@ -24,35 +38,73 @@ class OverviewScreen(InspectionScreen):
     def __init__(self, app, inspection_id: str) -> None:
         super().__init__(app, inspection_id)
         t = app.t
-        data = self.data
-        score = data.score
-        self.rows = clause_rows(data.standard, score.clauses, data.snap.findings, data.inspection.assignments,
-                                data.gaps())
         self.filter = Filter.ALL
         self.query = ""
         self.page_no = 0
-        self.section_titles = {s.number: s.title for ch in data.standard.chapters for s in ch.sections}
+        self.head = ft.Column(spacing=6)
         self.list_col = ft.Column(spacing=6)
-        self.search = ft.TextField(hint_text=t("search"), prefix_icon=ft.Icons.SEARCH, on_change=self._search,
-                                   dense=False, expand=True, height=TARGET + 4)
-        filters = ChoiceRow([(f.value, t(FILTER_KEYS[f])) for f in FILTERS], Filter.ALL.value, self._filter)
-        d_count = score.basic.D + score.recommended.D
-        center = data.center.name if data.center else ""
-        head = ft.Column([
-            progress_line(app, score.rated_items, score.total_items),
-            ft.Row([
-                level_badge("D", t("d_count", n=d_count)),
-                ft.Text(f"{t('basic')} {score.basic.total} · {t('recommended')} {score.recommended.total}", size=13),
-                ft.Text(f"{t('verdict')}: {score.verdict.name(app.lang)}"
-                        + (" (暂定)" if score.verdict.provisional and app.lang == "zh" else
-                           " (provisional)" if score.verdict.provisional else ""), size=13),
-            ], wrap=True, spacing=12),
-        ], spacing=6)
+        self.chapters_box = ft.Container()
+        self._compute()
+        center = self.data.center.name if self.data.center else ""
+        if self.data.checklist:
+            body = [self.head, conflict_banner(app, inspection_id), heading(t("posts"), 16), self.list_col,
+                    self._legend()]
+        else:
+            self.search = ft.TextField(hint_text=t("search"), prefix_icon=ft.Icons.SEARCH, on_change=self._search,
+                                       dense=False, expand=True, height=TARGET + 4)
+            filters = ChoiceRow([(f.value, t(FILTER_KEYS[f])) for f in FILTERS], Filter.ALL.value, self._filter)
+            if app.narrow:  # one line that scrolls sideways, so the list starts high on a phone
+                filters.wrap = False
+                filters.scroll = ft.ScrollMode.AUTO
+            body = [self.head, conflict_banner(app, inspection_id), ft.Row([self.search]), filters, self.list_col,
+                    self._legend(), heading(t("by_chapter"), 16), self.chapters_box]
+        self.view = self.frame(f"/i/{inspection_id}", f"{t('overview')} · {center}", "/", body, stretch=True)
+
+    # ------------------------------------------------------------ state → controls
+    def _compute(self) -> None:
+        data, app, t = self.data, self.app, self.app.t
+        score = data.score
+        self.section_titles = {s.number: s.title for ch in data.standard.chapters for s in ch.sections}
+        self.rows = clause_rows(data.standard, score.clauses, data.snap.findings, data.inspection.assignments,
+                                data.gaps())
+        verdict = ft.Text(f"{t('verdict')}{': ' if app.lang == 'en' else '：'}{verdict_text(app, score.verdict)}",
+                          size=13, weight=ft.FontWeight.W_600)
+        if data.checklist:
+            posts = data.posts()
+            met = sum(p.met for p in posts)
+            decided = met + sum(p.not_met for p in posts)
+            summary = ft.Text(f"{t('compliance')} {percent_text(100 * met / decided if decided else 0, decided)}",
+                              size=13)
+            counts: list[ft.Control] = [summary, verdict]
+        else:
+            d_count = score.basic.D + score.recommended.D
+            counts = [level_badge("D", t("d_count", n=d_count)),
+                      ft.Text(t("clause_counts", d=d_count, basic=score.basic.total, rec=score.recommended.total),
+                              size=13), verdict]
+        self.head.controls = [progress_line(app, score.rated_items, score.total_items),
+                              ft.Row(counts, wrap=True, spacing=12)]
         self._render_list()
-        self.view = self.frame(
-            f"/i/{inspection_id}", f"{t('overview')} · {center}", "/",
-            [head, conflict_banner(app, inspection_id), self._chapters(), heading(t("clauses"), 16),
-             ft.Row([self.search]), filters, self.list_col])
+        if not data.checklist:
+            self.chapters_box.content = self._chapters()
+
+    async def refresh(self) -> None:
+        """A teammate's ratings arrived: counts, rows and chapters change in place (the search
+        text, filter and paging stay)."""
+        self._compute()
+        self.head.update()
+        self.list_col.update()
+        if not self.data.checklist:
+            self.chapters_box.update()
+
+    def _legend(self) -> ft.Control:
+        t = self.app.t
+        return ft.Container(
+            ft.Row([ft.Icon(ft.Icons.INFO_OUTLINE, size=18, color=ft.Colors.GREY_700),
+                    ft.Text(f"{t('legend')}{': ' if self.app.lang == 'en' else '：'}"
+                            + t("legend_checklist" if self.data.checklist else "legend_text"),
+                            size=12, color=ft.Colors.GREY_800, expand=True)],
+                   vertical_alignment=ft.CrossAxisAlignment.START, spacing=6),
+            bgcolor=ft.Colors.BLUE_GREY_50, border_radius=8, padding=10, key="legend")
 
     # ------------------------------------------------------------ chapters and team split
     def _chapters(self) -> ft.Control:
@@ -111,6 +163,9 @@ class OverviewScreen(InspectionScreen):
         self.list_col.update()
 
     def _render_list(self) -> None:
+        if self.data.checklist:
+            self.list_col.controls = [self._post_row(p) for p in self.data.posts()]
+            return
         rows = filter_rows(self.rows, self.filter, self.query, self.app.me)
         shown, more = page_of(rows, self.page_no)
         controls: list[ft.Control] = []
@@ -118,14 +173,39 @@ class OverviewScreen(InspectionScreen):
         for row in shown:
             if row.section != section:
                 section = row.section
-                controls.append(ft.Text(f"{section} {self.section_titles.get(section, '')}", size=13,
-                                        color=ft.Colors.GREY_700, weight=ft.FontWeight.W_600))
+                title = self.section_titles.get(section, "")
+                # An importer's placeholder ("2.1 2.1") is not a title: show the number once.
+                label = section if not title or title == section else f"{section} {title}"
+                controls.append(ft.Text(label, size=13, color=ft.Colors.GREY_700, weight=ft.FontWeight.W_600))
             controls.append(self._row(row))
         if not rows:
             controls.append(ft.Text("—"))
         if more:
             controls.append(big_button(f"{self.app.t('more')} ({len(rows) - len(shown)})", self._more, filled=False))
         self.list_col.controls = controls
+
+    def _post_row(self, post) -> ft.Control:
+        t = self.app.t
+        decided = post.met + post.not_met
+        total = post.met + post.not_met + post.not_applicable + post.unrated
+        rated = total - post.unrated
+        color = ft.Colors.GREY_500 if not decided else (ft.Colors.GREEN_700 if post.percent >= 90 else ft.Colors.RED_700)
+        return ft.Container(
+            ft.Row([
+                ft.Text(post.number, width=44, weight=ft.FontWeight.BOLD),
+                ft.Column([ft.Text(post.title, weight=ft.FontWeight.W_600),
+                           ft.Text(t("compliance_of", p=percent_text(post.percent, decided), met=post.met,
+                                     not_met=post.not_met, unrated=post.unrated), size=12,
+                                   color=ft.Colors.GREY_700)], spacing=2, expand=True, tight=True),
+                ft.Text(f"{rated}/{total}", size=12, color=ft.Colors.GREY_700),
+                ft.Container(ft.Text(percent_text(post.percent, decided), color=ft.Colors.WHITE,
+                                     weight=ft.FontWeight.BOLD), bgcolor=color, border_radius=6,
+                             padding=ft.Padding.symmetric(horizontal=8, vertical=3)),
+            ], vertical_alignment=ft.CrossAxisAlignment.CENTER, spacing=8),
+            padding=ft.Padding.symmetric(horizontal=12, vertical=8), border_radius=8,
+            bgcolor=ft.Colors.WHITE, border=ft.Border.all(1, ft.Colors.GREY_200),
+            on_click=lambda e, n=post.number: self.app.go(post_route(self.id, n)), ink=True,
+        )
 
     def _row(self, row) -> ft.Control:
         lang = self.app.lang
@@ -135,7 +215,7 @@ class OverviewScreen(InspectionScreen):
         extra = []
         if row.gaps:
             extra.append(ft.Icon(ft.Icons.PHOTO_CAMERA_OUTLINED, color=ft.Colors.ORANGE_800, size=18,
-                                 tooltip=self.app.t("missing_evidence")))
+                                 semantics_label=self.app.t("missing_evidence")))
         if row.has_notes:
             extra.append(ft.Icon(ft.Icons.NOTES, size=18, color=ft.Colors.GREY_700))
         return ft.Container(
@@ -150,3 +230,4 @@ class OverviewScreen(InspectionScreen):
             bgcolor=ft.Colors.WHITE, border=ft.Border.all(1, ft.Colors.GREY_200),
             on_click=lambda e, n=row.number: self.app.go(clause_route(self.id, n)), ink=True,
         )
+

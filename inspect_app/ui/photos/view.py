@@ -18,8 +18,9 @@ class PhotosScreen(InspectionScreen):
         self.records = list(self.data.snap.live_evidence)
         self.grid = ft.Column(spacing=12)
         self._render()
-        self.view = self.frame(f"/i/{inspection_id}/photos", f"{t('photos')} ({len(self.records)})",
-                               f"/i/{inspection_id}", [self.grid])
+        center = self.data.center.name if self.data.center else ""
+        title = (t("photos_of", center=center) if center else t("photos")) + f" ({len(self.records)})"
+        self.view = self.frame(f"/i/{inspection_id}/photos", title, f"/i/{inspection_id}", [self.grid])
 
     def _render(self) -> None:
         t = self.app.t
@@ -38,10 +39,11 @@ class PhotosScreen(InspectionScreen):
                                           on_click=lambda e, n=number: self.app.go(clause_route(self.id, n))
                                           if n in order else None))
             tiles = []
+            counter: dict[str, int] = {}
             for r in groups[number]:
-                tiles.append(ft.Column([thumbnail(self.app, r, self._removed, size=size),
-                                        ft.Text(r.target.item_code or t("clause_note")[:2], size=12)],
-                                       spacing=2, tight=True))
+                counter[r.target.item_code] = counter.get(r.target.item_code, 0) + 1
+                tiles.append(thumbnail(self.app, r, self._removed, size=size, number=counter[r.target.item_code],
+                                       show_caption=True))
             controls.append(ft.Row(tiles, wrap=True, spacing=10, run_spacing=10))
         self.grid.controls = controls
 

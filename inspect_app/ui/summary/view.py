@@ -12,6 +12,7 @@ from inspect_app.ui.components.inspection_screen import InspectionScreen
 from inspect_app.ui.components.choice import ChoiceRow
 from inspect_app.ui.components.common import TARGET, bind, big_button, card, heading, progress_line
 from inspect_app.ui.answers.view import answers_entry
+from inspect_app.ui.i18n import colon
 from inspect_app.ui_state import clause_route
 
 
@@ -74,8 +75,24 @@ class SummaryScreen(InspectionScreen):
         if done is not None:
             self.app.show(self.app.page.route)  # the verdict depends on it
 
+    def _posts(self) -> ft.Control:
+        """Checklist standards: 符合率 per post (岗位), no C/B/A."""
+        from inspect_app.ui.overview.view import percent_text
+
+        t = self.app.t
+        rows: list[ft.Control] = [ft.Text(t("posts"), size=16, weight=ft.FontWeight.W_600)]
+        for post in self.data.posts():
+            decided = post.met + post.not_met
+            rows.append(ft.Row([ft.Text(f"{post.number} {post.title}", weight=ft.FontWeight.W_600, expand=True),
+                                ft.Text(t("compliance_of", p=percent_text(post.percent, decided), met=post.met,
+                                          not_met=post.not_met, unrated=post.unrated), size=13)],
+                               wrap=self.app.narrow))
+        return card(*rows)
+
     def _chapters(self) -> ft.Control:
         t = self.app.t
+        if self.data.checklist:
+            return self._posts()
         header = ft.Row([ft.Text(t("by_chapter"), size=16, weight=ft.FontWeight.W_600)])
         rows = [header]
         for ch in self.data.score.chapters:
@@ -99,24 +116,37 @@ class SummaryScreen(InspectionScreen):
         for d in found:
             finding = findings.get(d.clause_number)
             current = finding.rectification.get(d.item_code, "") if finding else ""
-            field = ft.TextField(label=t("rectification"), value=current, multiline=True, min_lines=1, max_lines=4,
-                                 disabled=not self.data.editable,
+            field = ft.TextField(label=t("rectification"), value=current, multiline=True, min_lines=1, max_lines=None,
+                                 disabled=not self.data.editable, on_change=self._typing,
                                  on_blur=bind(self._rectify, d, [current]))
-            star = " ★" if d.clause_kind.value == "recommended" else ""
+            star = " ★" if d.clause_kind.value == "recommended" and not self.data.checklist else ""
+            rating = finding.items.get(d.item_code) if finding else None
+            notes = [n for n in ((rating.note if rating else ""), (finding.note if finding else "")) if n.strip()]
             # The suggestion field takes the card's width (STRETCH); the clause link keeps its own.
             rows.append(ft.Container(ft.Column([
-                ft.Row([ft.TextButton(f"{d.clause_number}{star} {d.clause_title} · {d.item_code} · "
-                                      f"{d.clause_level.value}", height=TARGET,
-                                      on_click=lambda e, n=d.clause_number: self.app.go(clause_route(self.id, n)))],
+                ft.Row([ft.TextButton(content=ft.Text(
+                    f"{d.clause_number}{star} {d.clause_title}" + ("" if self.data.checklist else
+                                                                  f" · {d.item_code} · {d.clause_level.value}")),
+                    height=TARGET, on_click=lambda e, n=d.clause_number: self.app.go(clause_route(self.id, n)))],
                        wrap=True),
                 ft.Text(d.requirement, size=13),
+                *[ft.Text(f"{t('finding_note')}{colon(self.app.lang)}{n}", size=13, color=ft.Colors.BLUE_GREY_800,
+                          key=f"finding-note-{d.clause_number}-{d.item_code}") for n in notes],
                 field,
             ], spacing=4, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=ft.Padding.only(bottom=8), border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.GREY_200))))
         return card(*rows)
 
+    def _typing(self, e) -> None:
+        self.typing = True  # a live redraw (teammate's ratings) waits until this text is saved
+        if self.save_state.state != "unsaved":
+            self.save_state.set("unsaved")
+
     async def _rectify(self, d, old: list[str], e) -> None:
         text = e.control.value or ""
+        self.typing = False
         if text.strip() == old[0].strip():
+            if self.save_state.state == "unsaved":
+                self.save_state.set("saved")
             return
         done = await self.app.call(services.set_rectification, self.id, d.clause_number, d.item_code, text,
                                    actor=self.app.me or None)

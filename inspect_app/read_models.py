@@ -1,0 +1,212 @@
+"""Read models of the screens (part of the service layer): what a screen shows after an edit,
+so that no screen scores the inspection again or reloads it whole.
+
+- `inspection_view(ws, id)`: the snapshot, its exact standard, the center and the score. Kept per
+  workspace and keyed by the inspection file's identity (inode, size, times): a reader in this
+  process, a sync merge or another process that wrote the file all change the key. On a change
+  only the clauses whose ratings differ are scored again (scoring.rescore).
+- `clause_state(ws, id, number)`: one clause's level with its reasons, evidence gaps, photos,
+  the inspection's progress and provisional verdict, and where the next unrated clause is.
+- `rate(...)` / `clear(...)`: services.rate_item / services.clear_rating, then the clause state.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from inspect_app import services
+from inspect_app.errors import UserError
+from inspect_app.evidence_rules import ItemGap, clause_gaps, inspection_gaps, photo_counts
+from inspect_app.inspection import EvidenceRecord, Finding, HealthCenter, Inspection, InspectionStatus
+from inspect_app.scoring import (
+    ClauseLevel,
+    ClauseScore,
+    InspectionScore,
+    PostCompliance,
+    Verdict,
+    post_compliance,
+    rescore,
+    score_inspection,
+)
+from inspect_app.standard.model import Standard, StandardKind
+
+
+@dataclass
+class InspectionView:
+    """One inspection as the screens read it, at one moment."""
+
+    snap: services.InspectionSnapshot
+    standard: Standard
+    center: HealthCenter | None
+    score: InspectionScore
+    version: tuple = ()
+    _gaps: dict | None = field(default=None, repr=False)
+
+    @property
+    def inspection(self) -> Inspection:
+        return self.snap.inspection
+
+    @property
+    def editable(self) -> bool:
+        return self.snap.inspection.status is InspectionStatus.DRAFT
+
+    @property
+    def locked(self) -> bool:
+        """Signed or locked: nothing about this revision can change any more."""
+        return self.snap.inspection.status in (InspectionStatus.SIGNED, InspectionStatus.LOCKED)
+
+    @property
+    def checklist(self) -> bool:
+        """A checklist standard (门诊服务规范): posts with norms, 符合率, no C/B/A levels."""
+        return self.standard.kind is StandardKind.CHECKLIST
+
+    def ratings(self) -> dict:
+        return {n: f.items for n, f in self.snap.findings.items()}
+
+    def gaps(self) -> dict[str, list[ItemGap]]:
+        if self._gaps is None:
+            self._gaps = inspection_gaps(self.standard, self.snap.findings, self.snap.live_evidence)
+        return self._gaps
+
+    def posts(self) -> list[PostCompliance]:
+        return post_compliance(self.standard, self.score.clauses)
+
+    def next_unrated(self, after: str = "") -> str | None:
+        return next_unrated(self.standard, self.score, after)
+
+
+def next_unrated(standard: Standard, score: InspectionScore, after: str = "") -> str | None:
+    """The next clause (after `after`, wrapping round) with an item still to rate by hand."""
+    clauses = [c for c in standard.clauses() if c.derived is None and c.items and not getattr(c, "unplaced", False)]
+    numbers = [c.number for c in clauses]
+    start = numbers.index(after) + 1 if after in numbers else 0
+    by_number = {c.number: c for c in clauses}
+    for number in numbers[start:] + numbers[:start]:
+        if number == after:
+            continue
+        s = score.clauses[number]
+        hand = [i for i in by_number[number].items if i.derived is None]
+        if hand and s.rated < s.total:
+            return number
+    return None
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.views: dict[str, InspectionView] = {}
+
+
+def _cache(ws) -> _Cache:
+    cache = getattr(ws, "_read_models", None)
+    if cache is None:
+        cache = ws._read_models = _Cache()
+    return cache
+
+
+def _file_key(ws, inspection_id: str) -> tuple:
+    try:
+        st = os.stat(ws.store.file(inspection_id).path)
+    except FileNotFoundError:
+        return ()
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def inspection_view(ws, inspection_id: str) -> InspectionView:
+    """The inspection as the screens show it; cached while its file is unchanged."""
+    cache = _cache(ws)
+    key = _file_key(ws, inspection_id)
+    with cache.lock:
+        old = cache.views.get(inspection_id)
+        if old is not None and key and old.version == key:
+            return old
+    snap = services.snapshot(ws, inspection_id)
+    standard = services.standard_for(ws, snap.inspection)
+    try:
+        center = services.get_center(ws, snap.inspection.center_id)
+    except UserError:  # the screens still open; they show the center only when it is here
+        center = None
+    small = bool(center and center.small_institution)
+    ratings = {n: f.items for n, f in snap.findings.items()}
+    if old is not None and old.standard is standard and old.inspection.revision == snap.inspection.revision:
+        before = old.snap.findings
+        changed = {n for n in set(before) | set(snap.findings)
+                   if (before[n].items if n in before else {}) != (snap.findings[n].items if n in snap.findings else {})}
+        score = rescore(standard, old.score, ratings, changed, snap.inspection.prerequisites,
+                        small_institution=small)
+    else:
+        # 合格标准 (a tier marked small_institutions_only) counts only for a small institution.
+        score = score_inspection(standard, ratings, snap.inspection.prerequisites, small_institution=small)
+    view = InspectionView(snap=snap, standard=standard, center=center, score=score, version=key)
+    with cache.lock:
+        cache.views[inspection_id] = view
+    return view
+
+
+@dataclass(frozen=True)
+class ClauseState:
+    """What the clause screen shows, straight after an edit or on opening."""
+
+    number: str
+    status: InspectionStatus
+    finding: Finding | None
+    score: ClauseScore
+    source_levels: Mapping[str, ClauseLevel]
+    evidence: tuple[EvidenceRecord, ...]
+    gaps: tuple[ItemGap, ...]
+    rated_items: int
+    total_items: int
+    verdict: Verdict
+    next_unrated: str | None
+
+    @property
+    def editable(self) -> bool:
+        return self.status is InspectionStatus.DRAFT
+
+
+def clause_state(ws, inspection_id: str, number: str) -> ClauseState:
+    view = inspection_view(ws, inspection_id)
+    try:
+        clause = view.standard.clause(number)
+    except KeyError:
+        raise UserError(f"评价标准中没有条款 {number}。", f"The standard has no clause {number}.") from None
+    finding = view.snap.findings.get(number)
+    evidence = tuple(e for e in view.snap.live_evidence if e.target.clause_number == number)
+    gaps = tuple(clause_gaps(clause, finding, photo_counts(evidence, number))) if finding else ()
+    sources = set(clause.derived.sources if clause.derived else ())
+    for item in clause.items:
+        if item.derived:
+            sources.update(item.derived.sources)
+    return ClauseState(
+        number=number, status=view.inspection.status, finding=finding, score=view.score.clauses[number],
+        source_levels={n: view.score.clauses[n].level for n in sources if n in view.score.clauses},
+        evidence=evidence, gaps=gaps, rated_items=view.score.rated_items, total_items=view.score.total_items,
+        verdict=view.score.verdict, next_unrated=view.next_unrated(number),
+    )
+
+
+def rate(ws, inspection_id: str, number: str, item_code: str, result, *, na_reason: str = "",
+         actor: str | None = None) -> ClauseState:
+    """评分, then the clause as it now stands (level, reasons, gaps, progress)."""
+    services.rate_item(ws, inspection_id, number, item_code, result, na_reason=na_reason, actor=actor)
+    return clause_state(ws, inspection_id, number)
+
+
+def clear(ws, inspection_id: str, number: str, item_code: str, *, actor: str | None = None) -> ClauseState:
+    """清除评分: the item is 未评 again (audited), then the clause as it now stands."""
+    services.clear_rating(ws, inspection_id, number, item_code, actor=actor)
+    return clause_state(ws, inspection_id, number)
+
+
+def item_note(ws, inspection_id: str, number: str, item_code: str, note: str, *,
+              actor: str | None = None) -> ClauseState:
+    services.set_item_note(ws, inspection_id, number, item_code, note, actor=actor)
+    return clause_state(ws, inspection_id, number)
+
+
+def clause_note(ws, inspection_id: str, number: str, note: str, *, actor: str | None = None) -> ClauseState:
+    services.set_clause_note(ws, inspection_id, number, note, actor=actor)
+    return clause_state(ws, inspection_id, number)
