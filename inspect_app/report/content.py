@@ -244,11 +244,14 @@ def verdict_wording(score: InspectionScore) -> str:
     v = score.verdict
     if v.tier is not None:
         text = _reached(v.tier.name)
+    elif v.checks and not v.assessable:  # an excerpt without the levels its rules need: not a failure
+        text = "以本文本无法评定"
     elif v.checks:  # the lowest tier this center could reach
         text = _missed(v.checks[-1].tier.name)
     else:
         text = "未评定（标准未规定达标规则）"
-    return text + ("（暂定）" if v.provisional else "")
+    marks = [mark for mark, on in (("依据节选", v.excerpt), ("暂定", v.provisional)) if on]
+    return text + (f"（{'，'.join(marks)}）" if marks else "")
 
 
 def stage_text(inspection: Inspection) -> str:

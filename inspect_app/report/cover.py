@@ -228,7 +228,8 @@ def verdict_lines(content: ReportContent) -> tuple[str, list[str]]:
 
 def draw_verdict_box(pdf: ReportPDF, content: ReportContent) -> None:
     verdict = content.score.verdict
-    colour = LEVEL_COLOURS["A"] if verdict.tier is not None else LEVEL_COLOURS["D"]
+    colour = LEVEL_COLOURS["A"] if verdict.tier is not None else (
+        LEVEL_COLOURS["D"] if verdict.assessable else LEVEL_COLOURS["incomplete"])  # not assessable is no failure
     name, reasons = verdict_lines(content)
     pdf.keep_space(30)
     y = pdf.get_y()

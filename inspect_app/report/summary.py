@@ -89,6 +89,8 @@ def _verdict_table(pdf: ReportPDF, content: ReportContent) -> None:
                     row.append("—")
                 elif counts.applicable == 0:
                     row.append(f"≥{need:g}%（无适用条款，不计）")
+                elif level in check.not_assessable:  # the file (an excerpt) holds no items of this level
+                    row.append(f"≥{need:g}%（本文本无{level.value}级条目，无法评定）")
                 else:
                     ok = counts.percent_at_least(level) + 1e-9 >= need
                     row.append((f"≥{need:g}% {'√' if ok else '×'}", INK if ok else BELOW))
