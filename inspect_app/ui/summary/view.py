@@ -12,6 +12,7 @@ from inspect_app.ui.components.inspection_screen import InspectionScreen
 from inspect_app.ui.components.choice import ChoiceRow
 from inspect_app.ui.components.common import TARGET, bind, big_button, card, heading, progress_line
 from inspect_app.ui.answers.view import answers_entry
+from inspect_app.ui.summary.assessment import assessment_card  # 总体评价 (report issue 10)
 from inspect_app.ui.i18n import colon
 from inspect_app.ui_state import clause_route
 
@@ -23,7 +24,7 @@ class SummaryScreen(InspectionScreen):
         super().__init__(app, inspection_id)
         t = app.t
         data = self.data
-        controls = [self._verdict(), answers_entry(app, data), self._prerequisites(), self._chapters(), self._deficiencies(), self._gaps(),
+        controls = [self._verdict(), assessment_card(self), answers_entry(app, data), self._prerequisites(), self._chapters(), self._deficiencies(), self._gaps(),
                     ft.Row([big_button(t("photos"), lambda e: app.go(f"/i/{inspection_id}/photos"), filled=False,
                                        icon=ft.Icons.PHOTO_LIBRARY_OUTLINED),
                             big_button(t("sign"), lambda e: app.go(f"/i/{inspection_id}/sign"), icon=ft.Icons.DRAW)],
