@@ -30,21 +30,24 @@ def photo_label(app, record, number: int | None = None, zone: str | None = None)
     code = record.target.item_code or t("clause_note")
     when = local_time_text(record.captured_at or record.added_at, zone)
     text = t("photo_caption", code=code, n=number or 1, when=when)
+    if getattr(record, "number", ""):  # the stable 照片编号 the report prints (P-004)
+        text = f"{record.number} · {text}"
     return f"{text} · {record.caption}" if record.caption else text
 
 
 def thumbnail(app, record, on_removed=None, size: int = THUMB, number: int | None = None,
               show_caption: bool = False) -> ft.Control:
     where = f"{record.target.clause_number} {record.target.item_code}".strip()
-    label = f"{app.t('photos')} {where}".strip() + (f" #{number}" if number else "")
+    stable = getattr(record, "number", "")  # 照片编号 P-004, the one the report prints
+    label = f"{app.t('photos')} {where}".strip() + (f" {stable}" if stable else f" #{number}" if number else "")
     image = ft.Container(
         ft.Image(src=thumb_url(record.sha256), width=size, height=size, fit=ft.BoxFit.COVER,
                  border_radius=6, semantics_label=label),
         width=size, height=size, border_radius=6, on_click=lambda e: open_viewer(app, record, on_removed, number),
     )
-    badge = ft.Container(ft.Text(str(number), size=11, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD),
+    badge = ft.Container(ft.Text(stable or str(number), size=11, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD),
                          bgcolor=ft.Colors.BLACK54, border_radius=4, padding=ft.Padding.symmetric(horizontal=5),
-                         left=4, top=4) if number else None
+                         left=4, top=4) if (stable or number) else None
     tile = ft.Stack([image, badge], width=size, height=size) if badge else image
     if not show_caption:
         return tile
