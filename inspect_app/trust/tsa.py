@@ -34,10 +34,21 @@ def _asn1(cert) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
 
+class TimeStampAnswer(core.Sequence):
+    """RFC 3161's TimeStampResp with the token OPTIONAL, as the RFC has it (asn1crypto's own spec
+    requires the token, so it can neither write nor read a refusal)."""
+
+    _fields = [("status", tsp.PKIStatusInfo), ("time_stamp_token", cms.ContentInfo, {"optional": True})]
+
+
+def status_of(answer: bytes) -> str:
+    """'granted', 'rejection', … of a DER TimeStampResp."""
+    return TimeStampAnswer.load(answer)["status"]["status"].native
+
+
 def _refusal(status: str, text: str, failure: str) -> bytes:
-    return tsp.TimeStampResp({"status": tsp.PKIStatusInfo({
-        "status": tsp.PKIStatus(status), "status_string": [text],
-        "fail_info": tsp.PKIFailureInfo({failure}),
+    return TimeStampAnswer({"status": tsp.PKIStatusInfo({
+        "status": tsp.PKIStatus(status), "status_string": [text], "fail_info": tsp.PKIFailureInfo({failure}),
     })}).dump()
 
 
@@ -46,6 +57,7 @@ def respond(query: bytes, key, cert, chain=(), now: datetime | None = None) -> b
     bad request: RFC 3161 § 2.4.2)."""
     try:
         req = tsp.TimeStampReq.load(query)
+        req.native  # parse it all now: a malformed request is refused here, not half-way  # noqa: B018
         imprint: tsp.MessageImprint = req["message_imprint"]
         md = imprint["hash_algorithm"]["algorithm"].native
         digest = imprint["hashed_message"].native
@@ -121,7 +133,14 @@ class HubTimeStamper(TimeStamper):
             raise TimestampRequestError(f"timestamp server unreachable: {type(exc).__name__}") from exc
         if r.status_code != 200 or r.headers.get("content-type", "").split(";")[0] != REPLY_TYPE:
             raise TimestampRequestError(f"timestamp server answered {r.status_code}")
+        try:
+            status = status_of(r.content)
+        except ValueError as exc:
+            raise TimestampRequestError("timestamp server answer is malformed") from exc
+        if status not in ("granted", "granted_with_mods"):
+            raise TimestampRequestError(f"timestamp server refused: {status}")
         return tsp.TimeStampResp.load(r.content)
 
 
-__all__ = ["HubTimeStamper", "MAX_QUERY_BYTES", "POLICY_OID", "QUERY_TYPE", "REPLY_TYPE", "respond"]
+__all__ = ["HubTimeStamper", "MAX_QUERY_BYTES", "POLICY_OID", "QUERY_TYPE", "REPLY_TYPE", "TimeStampAnswer", "respond",
+           "status_of"]
