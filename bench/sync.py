@@ -25,7 +25,7 @@ import httpx  # noqa: E402
 
 from inspect_app import services  # noqa: E402
 from inspect_app.hub.accounts import Accounts, Role  # noqa: E402
-from inspect_app.hub.storage import HubFiles  # noqa: E402
+from inspect_app.hub.store import open_store  # noqa: E402
 from inspect_app.inspection import TeamMember, TeamRole  # noqa: E402
 from inspect_app.sync.client import HubClient, sync_once  # noqa: E402
 from inspect_app.sync.engine import SyncEngine  # noqa: E402
@@ -117,7 +117,7 @@ def main() -> None:
         # -- the hub -------------------------------------------------------------------------
         hub_data = tmp / "hub"
         write_standard(hub_data / "standards", standard)
-        Accounts(HubFiles(hub_data)).add_user("wangfang", "bench-password", Role.INSPECTOR, "王芳")
+        Accounts(open_store(hub_data).accounts).add_user("wangfang", "bench-password", Role.INSPECTOR, "王芳")
         port = free_port()
         profile = ["-m", "cProfile", "-o", str(args.profile / "hub.prof")] if args.profile else []
         if args.profile:
@@ -155,8 +155,8 @@ def main() -> None:
         print(f"second sync, nothing new: {second_s * 1000:.0f} ms (target < 1 s), {second_bytes} bytes in "
               f"{second.requests} request(s) (target < 10 KB)")
         client.close()
-        blobs = HubFiles(hub_data).blobs_dir
-        bad = [s for s in photos if hashlib.sha256((blobs / s).read_bytes()).hexdigest() != s]
+        blobs = open_store(hub_data).blobs
+        bad = [s for s in photos if hashlib.sha256(blobs.read(s)).hexdigest() != s]
         print(f"hub holds {len(photos) - len(bad)}/{len(photos)} photos, each re-hashed equal to its name")
     finally:
         for p in procs:
