@@ -335,6 +335,14 @@ def list_inspections(ws: Workspace, status: InspectionStatus | str | None = None
     return sorted(out, key=lambda i: i.started_on, reverse=True)
 
 
+def damaged_inspections(ws: Workspace) -> list:
+    """Inspection files that could not be listed (damaged with no good copy, a newer format, an
+    unknown status): each a store.errors.DamagedInspection naming the file and what to do. The
+    home screen lists them with a repair notice; every other inspection is listed as usual."""
+    ws.store.list_inspections()
+    return ws.store.damaged_inspections()
+
+
 def get_inspection(ws: Workspace, inspection_id: str) -> Inspection:
     with ws.store.read(inspection_id) as tx:
         return tx.inspection()

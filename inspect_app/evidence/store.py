@@ -346,7 +346,19 @@ class PhotoStore:
         return result
 
     def _write_files(self, sha: str, files: dict[str, bytes]) -> None:
-        """All-or-nothing as far as names go: temps first (fsynced), then os.replace each."""
+        """All-or-nothing as far as names go: temps first (fsynced), then os.replace each.
+        A storage refusal (full disk …) is a StorageError in the user's language."""
+        try:
+            self._write_files_raw(sha, files)
+        except OSError as exc:
+            from inspect_app.store.errors import storage_error
+
+            said = storage_error(exc, self._path(sha, "json"), ("照片", "the photo"))
+            if said is None:
+                raise
+            raise said from exc
+
+    def _write_files_raw(self, sha: str, files: dict[str, bytes]) -> None:
         folder = self._path(sha, "json").parent
         if not folder.is_dir():
             folder.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from .durable import atomic_write_bytes, fsync_dir, prev_path
-from .errors import CorruptFileError, NewerSchemaError, StoreNotice
+from .errors import CorruptFileError, NewerSchemaError, StoreNotice, storage_error
 from .locks import WorkspaceLock
 from .migrations import CURRENT_VERSIONS, HEADER, file_version, migrate
 
@@ -135,6 +135,12 @@ class DataFile:
         header["schema_version"] = CURRENT_VERSIONS[self.kind]
         try:
             atomic_write_bytes(self.path, dumps(doc), keep_prev=True)
+        except OSError as exc:
+            self.invalidate()
+            said = storage_error(exc, self.path, ("这次修改", "this change"))
+            if said is None:
+                raise
+            raise said from exc
         except BaseException:
             self.invalidate()
             raise

@@ -36,7 +36,11 @@ def atomic_write_bytes(path: Path, data: bytes, *, keep_prev: bool = False) -> N
             written = os.write(fd, view)
             view = view[written:]
         os.fsync(fd)
-    finally:
+    except BaseException:
+        os.close(fd)
+        tmp.unlink(missing_ok=True)  # a full disk keeps no half-written temp (and gets its space back)
+        raise
+    else:
         os.close(fd)
     if keep_prev:
         _link_prev(path)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from pydantic import ValidationError
 from tinydb import Query
 from tinydb.table import Document
 
@@ -41,7 +42,7 @@ from inspect_app.inspection import (
 )
 
 from .datafile import DataFile
-from .errors import CorruptFileError, NewerSchemaError, StoreNotice
+from .errors import CorruptFileError, DamagedInspection, NewerSchemaError, StoreNotice
 from .locks import WorkspaceLock
 from .migrations import HEADER
 from .storage import transaction_db
@@ -171,7 +172,10 @@ class InspectionTx(Tx):
         doc = self.table("inspection").get(doc_id=1)
         if doc is None:
             raise UserError(f"找不到评审记录 {self.key}。", f"Inspection {self.key} was not found.")
-        return Inspection.model_validate(dict(doc))
+        try:
+            return Inspection.model_validate(dict(doc))
+        except ValidationError as err:
+            raise unreadable_inspection(self.key, self.store.file(self.key).path, dict(doc), err) from None
 
     def put_inspection(self, inspection: Inspection) -> None:
         self.table("inspection").upsert(Document(inspection.model_dump(mode="json"), doc_id=1))
@@ -227,6 +231,9 @@ class Store:
         self.notices: list[StoreNotice] = []
         self._files: dict[str, DataFile] = {}
         self._rebuild_needed = False
+        # Inspection files that cannot be listed as they are (damaged with no good copy, newer
+        # format, unknown values): key -> DamagedInspection, shown by name instead of vanishing.
+        self.damaged: dict[str, DamagedInspection] = {}
         self._device = self._meta_file("device.json", "device")
         self._changes = self._meta_file("changes.json", "changes")
         self._index = self._meta_file("index.json", "index")
@@ -367,15 +374,24 @@ class Store:
 
     # -- index -----------------------------------------------------------------------------
     def _summary(self, key: str) -> dict | None:
+        path = self.file(key).path
         try:
             doc = self.file(key).load()
-        except (CorruptFileError, NewerSchemaError):
+        except (CorruptFileError, NewerSchemaError) as err:
+            if key != CENTERS:
+                self.damaged[key] = DamagedInspection(key, path, err.zh, err.en)
             return None
         if not doc:
             return None
         meta = doc.get("inspection", {}).get("1")
         if meta is None:
+            if key != CENTERS:
+                self.damaged[key] = DamagedInspection(
+                    key, path, f"评审文件 {path.name} 中没有评审信息，无法显示。文件保持原样未被修改，请联系技术支持。",
+                    f"Inspection file {path.name} holds no inspection header and cannot be shown. "
+                    f"It was left untouched; contact support.")
             return None
+        self.damaged.pop(key, None)
         return {"inspection": meta, "last_seq": int(doc.get(HEADER, {}).get("last_seq", 0))}
 
     def _index_put(self, keys: list[str]) -> None:
@@ -419,7 +435,28 @@ class Store:
                     summary = self._summary(key)
                     if summary is not None:
                         metas[key] = summary["inspection"]
-            return [Inspection.model_validate(m) for m in metas.values()]
+            out: list[Inspection] = []
+            for key, meta in metas.items():
+                try:
+                    out.append(Inspection.model_validate(meta))
+                except ValidationError as err:  # one odd file never hides the others
+                    self.damaged[key] = unreadable_inspection(key, self.file(key).path, meta, err)
+                else:
+                    self.damaged.pop(key, None)
+            self._note_unlisted(set(metas))
+            return out
+
+    def _note_unlisted(self, listed: set[str]) -> None:
+        """Inspection files on disk that neither index nor active set lists (a damaged file the
+        index dropped): try each, so it is named in `damaged` instead of vanishing."""
+        for key in self.inspection_ids():
+            if key not in listed and key not in self.damaged:
+                self._summary(key)
+
+    def damaged_inspections(self) -> list[DamagedInspection]:
+        """The inspection files that could not be listed, with what happened (bilingual)."""
+        with self.lock.mutex:
+            return [self.damaged[k] for k in sorted(self.damaged)]
 
     def changes_since(self, counter: int) -> list[Change]:
         """Every audit entry numbered above `counter` on this device, in commit order."""
@@ -448,6 +485,26 @@ class Store:
 
 def _tx_class(key: str) -> type[Tx]:
     return CentersTx if key == CENTERS else InspectionTx
+
+
+def unreadable_inspection(key: str, path: Path, meta: dict, err: ValidationError) -> DamagedInspection:
+    """An inspection header this app cannot read: say which value, and that nothing was changed."""
+    first = err.errors()[0] if err.errors() else {}
+    field = ".".join(str(p) for p in first.get("loc", ())) or "?"
+    value = meta.get(field) if isinstance(meta, dict) and field in meta else first.get("input", "")
+    value = str(value)[:40]
+    center = str(meta.get("center_id", "")) if isinstance(meta, dict) else ""
+    if field == "status":
+        zh_what, en_what = f"状态“{value}”无法识别", f"its status '{value}' is not one this app knows"
+    else:
+        zh_what, en_what = f"字段 {field} 的值“{value}”无法识别", f"its field {field} has a value it cannot read ('{value}')"
+    return DamagedInspection(
+        key, path,
+        f"评审记录 {key}（机构 {center}）需要修复：{zh_what}。该文件可能由更新版本的应用写入或被改动过；"
+        f"文件保持原样未被修改，其他评审不受影响。请升级应用，或将文件 {path.name} 交技术支持修复。",
+        f"Inspection {key} (center {center}) needs repair: {en_what}. The file may come from a newer "
+        f"app version or have been edited; it was left untouched and other inspections are not "
+        f"affected. Update the app, or give {path.name} to support for repair.")
 
 
 def _missing(key: str) -> UserError:

@@ -214,6 +214,10 @@ class InspectApp:
 
     def fail(self, exc: Exception) -> None:
         """Tell the user what went wrong, in their language."""
+        if isinstance(exc, OSError):  # a full disk anywhere: a sentence, not "OSError: [Errno 28]"
+            from inspect_app.store.errors import storage_error
+
+            exc = storage_error(exc) or exc
         if isinstance(exc, UserError):
             self.toast(exc.message(self.lang), error=True)
         else:

@@ -9,6 +9,7 @@ ui/server.py uses to serve /reports/<name> and /exports/<stamp>/<name> (404 for 
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -65,7 +66,8 @@ def make_signed_report(ws, inspection_id: str) -> ReportDownload:
     not locked, or a signing key problem (unreadable PKCS#12, wrong passphrase)."""
     from inspect_app.report.export import signed_report
 
-    made = signed_report(ws, inspection_id)
+    with _storage_said(("签章报告", "the signed report")):
+        made = signed_report(ws, inspection_id)
     return ReportDownload(path=made.path, url=report_url(made.path), created=made.created,
                           notice=made.signer_notice)
 
@@ -99,9 +101,11 @@ def export_for_bureau(ws, inspection_ids: list[str] | None = None, now: datetime
         raise UserError("请至少勾选一项评审。", "Tick at least one inspection.")
     if not inspection_ids and not locked_inspections(ws):
         raise NOTHING_LOCKED
-    folder = new_export_folder(ws.data_dir, now)
+    with _storage_said(("导出文件", "the export")):
+        folder = new_export_folder(ws.data_dir, now)
     try:
-        result = export_reports(ws, folder, inspection_ids or None)
+        with _storage_said(("导出文件", "the export")):
+            result = export_reports(ws, folder, inspection_ids or None)
     except Exception:
         _remove_tree(folder)  # no half-made export folder left behind
         raise
@@ -110,6 +114,20 @@ def export_for_bureau(ws, inspection_ids: list[str] | None = None, now: datetime
         raise NOTHING_LOCKED
     return ExportDownload(folder=folder, url=f"/{EXPORTS}/{folder.name}/{result.zip_path.name}",
                           count=len(result.rows), skipped=list(result.skipped))
+
+
+@contextmanager
+def _storage_said(what: tuple[str, str]):
+    """A full disk (or read-only storage) while writing a report: a message, not a raw OSError."""
+    from inspect_app.store.errors import storage_error
+
+    try:
+        yield
+    except OSError as exc:
+        said = storage_error(exc, getattr(exc, "filename", None), what)
+        if said is None:
+            raise
+        raise said from exc
 
 
 def _remove_tree(folder: Path) -> None:

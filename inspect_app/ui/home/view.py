@@ -11,6 +11,7 @@ from inspect_app.errors import UserError
 from inspect_app.inspection import CenterType, HealthCenter, InspectionStatus, TeamRole
 from inspect_app.ui.components.choice import ChoiceRow
 from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, heading, level_badge, progress_line
+from inspect_app.ui.components.standard_coverage import standard_coverage_lines
 from inspect_app.ui.reports import NOTHING_LOCKED, export_for_bureau
 from inspect_app.ui_state import (by_status, clause_route, inspection_label, post_route, resume_clause, split_team,
                                   team_members)
@@ -28,6 +29,7 @@ class HomeScreen:
         ws = app.ctx.workspace
         self.centers = services.list_centers(ws)
         self.inspections = services.list_inspections(ws)
+        self.damaged = services.damaged_inspections(ws)  # listed with a repair notice, never hidden
         self.center_names = {c.id: c.name for c in self.centers}
         self.standard_titles = {s.id: s.title for s in app.ctx.standards()}
         self.me_field = _field(label=t("my_name"), value=app.me, width=260, height=TARGET + 8,
@@ -69,6 +71,9 @@ class HomeScreen:
                                 weight=ft.FontWeight.W_600))
             for insp in group:
                 rows.append(self._inspection_card(insp))
+        from inspect_app.ui.components.repair import repair_card
+
+        rows.extend(repair_card(self.app, bad) for bad in self.damaged)
         if archived:
             rows.append(ft.TextButton(content=ft.Text((t("hide_archived") if self.app.show_archived else
                                                        t("show_archived")) + f" · {t('archived_n', n=len(archived))}"),
@@ -336,6 +341,7 @@ class HomeScreen:
                 ft.Text(f"{t('edition')}: {info.edition or '—'}", size=13),
                 ft.Row([ft.Text(t("clauses_n", n=info.clause_count), size=13),
                         ft.Text(t("items_n", n=info.item_count), size=13)], spacing=16),
+                *standard_coverage_lines(info, self.app.lang),  # 节选 or complete, and how to load a complete one
                 key=f"standard-{info.id}",
             ))
         if not cards:
