@@ -170,6 +170,9 @@ class StandardInfo:
     path: Path
     clause_count: int
     item_count: int
+    coverage_zh: str = ""  # 节选：含本版 100 条条款中的 18 条，仅含 C 级条目 (coverage.coverage_text)
+    coverage_en: str = ""
+    excerpt: bool = False
 
 
 def list_standards(directory: Path | str, problems: list[tuple[Path, UserError]] | None = None) -> list[StandardInfo]:
@@ -185,7 +188,11 @@ def list_standards(directory: Path | str, problems: list[tuple[Path, UserError]]
             if problems is not None:
                 problems.append((path, err))
             continue
-        rows.append(StandardInfo(std.id, std.title, std.edition, std.kind, path, len(std.clauses()), std.item_count()))
+        from inspect_app.standard.coverage import coverage_text
+
+        placed = std.assessable()  # what inspectors rate: unplaced items (未归位) are not counted
+        rows.append(StandardInfo(std.id, std.title, std.edition, std.kind, path, len(placed.clauses()), placed.item_count(),
+                                 coverage_text(std, "zh"), coverage_text(std, "en"), std.is_excerpt))
     return sorted(rows, key=lambda r: (r.id, str(r.path)))
 
 

@@ -24,7 +24,8 @@ REPORT_NAME = re.compile(r"^JCR-\d{8}-[0-9A-F]{6}-R\d{1,4}\.pdf$")
 EXPORT_STAMP = re.compile(r"^\d{8}-\d{6}(-\d{1,3})?$")
 EXPORT_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,100}(\.[A-Za-z0-9]{1,8})?$")
 MEDIA_TYPES = {".pdf": "application/pdf", ".zip": "application/zip", ".csv": "text/csv; charset=utf-8",
-               ".json": "application/json"}
+               ".json": "application/json",
+               ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 NOTHING_LOCKED = UserError("还没有已锁定的评审，暂无签章报告可导出。请先在“签名”页完成签名并锁定评审。",
                            "No locked inspection yet, so there is no signed report to export. "

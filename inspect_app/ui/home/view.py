@@ -12,6 +12,7 @@ from inspect_app.inspection import CenterType, HealthCenter, InspectionStatus, T
 from inspect_app.ui.components.choice import ChoiceRow
 from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, heading, level_badge, progress_line
 from inspect_app.ui.components.standard_coverage import standard_coverage_lines
+from inspect_app.ui.components.standard_coverage import standard_coverage_lines
 from inspect_app.ui.reports import NOTHING_LOCKED, export_for_bureau
 from inspect_app.ui_state import (by_status, clause_route, inspection_label, post_route, resume_clause, split_team,
                                   team_members)
@@ -107,10 +108,11 @@ class HomeScreen:
             view = None
         if view is not None:
             verdict = view.score.verdict
-            name = verdict.name(app.lang) + (f" ({t('provisional')})" if verdict.provisional else "")
+            name = verdict.label(app.lang)  # 暂定; 依据节选 against an excerpt
             parts.append(progress_line(app, view.score.rated_items, view.score.total_items))
             parts.append(ft.Row([ft.Text(t("verdict"), size=13), level_badge("A" if verdict.tier else "incomplete"
-                                                                                if verdict.provisional else "D",
+                                                                                if verdict.provisional
+                                                                                or not verdict.assessable else "D",
                                                                                 name, size=13)], spacing=8))
         archive = ft.TextButton(content=ft.Text(t("unarchive") if insp.archived else t("archive")),
                                 icon=ft.Icons.UNARCHIVE_OUTLINED if insp.archived else ft.Icons.ARCHIVE_OUTLINED,

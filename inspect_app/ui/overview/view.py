@@ -28,8 +28,7 @@ def percent_text(value: float, decided: int) -> str:
 
 
 def verdict_text(app, verdict) -> str:
-    name = verdict.name(app.lang)
-    return f"{name} ({app.t('provisional')})" if verdict.provisional else name
+    return verdict.label(app.lang)  # 暂定, and 依据节选 against an excerpt (scoring.Verdict.label)
 
 
 class OverviewScreen(InspectionScreen):

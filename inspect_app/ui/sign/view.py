@@ -31,7 +31,7 @@ class SignScreen(InspectionScreen):
         insp = data.inspection
         status = insp.status
         controls: list[ft.Control] = [card(
-            ft.Text(f"{t('summary')}: {data.score.verdict.name(app.lang)}", size=16, weight=ft.FontWeight.W_600),
+            ft.Text(f"{t('summary')}: {data.score.verdict.label(app.lang)}", size=16, weight=ft.FontWeight.W_600),
             ft.Text(t(f"status_{status.value}"), size=14),
         )]
         gaps = data.gaps()

@@ -12,6 +12,7 @@ from inspect_app.ui.components.inspection_screen import InspectionScreen
 from inspect_app.ui.components.choice import ChoiceRow
 from inspect_app.ui.components.common import TARGET, bind, big_button, card, heading, progress_line
 from inspect_app.ui.answers.view import answers_entry
+from inspect_app.ui.components.standard_coverage import results_xlsx_button, verdict_colour
 from inspect_app.ui.summary.assessment import assessment_card  # 总体评价 (report issue 10)
 from inspect_app.ui.i18n import colon
 from inspect_app.ui_state import clause_route
@@ -28,7 +29,8 @@ class SummaryScreen(InspectionScreen):
                     ft.Row([big_button(t("photos"), lambda e: app.go(f"/i/{inspection_id}/photos"), filled=False,
                                        icon=ft.Icons.PHOTO_LIBRARY_OUTLINED),
                             big_button(t("sign"), lambda e: app.go(f"/i/{inspection_id}/sign"), icon=ft.Icons.DRAW)],
-                           wrap=True)]
+                           wrap=True),
+                    results_xlsx_button(app, inspection_id)]
         self.view = self.frame(
             f"/i/{inspection_id}/summary", t("summary") + (f" · {data.center.name}" if data.center else ""),
             f"/i/{inspection_id}", controls, stretch=True, spacing=16)
@@ -37,12 +39,12 @@ class SummaryScreen(InspectionScreen):
         t, lang = self.app.t, self.app.lang
         score = self.data.score
         v = score.verdict
-        name = v.name(lang) + ((" （暂定）" if lang == "zh" else " (provisional)") if v.provisional else "")
+        name = v.label(lang)  # with 暂定 and, against an excerpt, 依据节选
         reasons = [ft.Text("• " + r.text(lang), size=13) for r in v.reasons]
         return card(
             ft.Row([ft.Text(t("verdict"), size=16, weight=ft.FontWeight.W_600),
                     ft.Container(ft.Text(name, size=18, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD),
-                                 bgcolor=ft.Colors.GREEN_700 if v.tier else ft.Colors.RED_700, border_radius=8,
+                                 bgcolor=verdict_colour(v), border_radius=8,
                                  padding=ft.Padding.symmetric(horizontal=12, vertical=4))], wrap=True),
             progress_line(self.app, score.rated_items, score.total_items),
             *reasons,
