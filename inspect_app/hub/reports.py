@@ -28,6 +28,7 @@ from inspect_app.inspection import (
 from inspect_app.scoring import ClauseLevel, InspectionScore, deficiencies, level_name, score_inspection
 from inspect_app.standard.loader import list_standards, load_standard, loads_standard
 from inspect_app.standard.model import Standard
+from inspect_app.sync import keys
 from inspect_app.sync.merge import KeyValue, conflicts, fold
 from inspect_app.sync.protocol import SHA256_HEX, SHARED_INSPECTION_FIELDS
 
@@ -71,28 +72,28 @@ def snapshot(inspection_id: str, state: dict[str, KeyValue]) -> Snapshot:
         return findings.setdefault(clause, Finding(inspection_id=inspection_id, clause_number=clause))
 
     for key, kv in sorted(state.items()):
-        head, _, rest = key.partition("/")
+        parsed = keys.parse(key)  # the one codec: advice/<clause>/- is the clause-wide "" again
+        if parsed is None:
+            continue
+        head, clause, code = parsed.kind, parsed.clause, parsed.code
         value = kv.value
         try:
             if head == "item" and isinstance(value, dict):
-                clause, code = rest.split("/")
                 finding(clause).items[code] = ItemRating.model_validate(value)
             elif head == "note":
-                finding(rest).note = str(value or "")
+                finding(clause).note = str(value or "")
             elif head == "reason":
-                finding(rest).disagreement_reason = str(value or "")
-            elif head == "advice":
-                clause, code = rest.split("/")
-                finding(clause).rectification[code] = str(value or "")
+                finding(clause).disagreement_reason = str(value or "")
+            elif head == "advice" and value:  # None/"" (removed on a tablet) leaves no suggestion
+                finding(clause).rectification[code] = str(value)
             elif head == "evidence" and isinstance(value, dict):
                 evidence.append(EvidenceRecord.model_validate(value))
             elif head == "signature" and isinstance(value, dict):
                 signatures.append(Signature.model_validate(value))
             elif head == "response" and isinstance(value, dict):
-                clause, code = rest.split("/")
                 responses[(clause, code)] = value
             elif head == "report" and isinstance(value, dict):
-                reports[int(rest)] = value
+                reports[parsed.revision] = value
         except (ValidationError, ValueError):
             continue  # a value this hub cannot read is left out of the view, never guessed at
     ref = state["standard"].value if "standard" in state else None

@@ -20,6 +20,7 @@ import flet as ft
 from inspect_app import paths, services
 from inspect_app.clock import local, local_date_text
 from inspect_app.errors import UserError
+from inspect_app.sync import keys
 from inspect_app.hub.accounts import Account, Role
 from inspect_app.hub.reports import find_standard, score_snapshot, snapshot
 from inspect_app.inspection import (
@@ -201,7 +202,7 @@ def rate(hub, account: Account, inspection_id: str, clause_number: str, code: st
     old = snap.findings[clause_number].items.get(code, ItemRating()) if clause_number in snap.findings else ItemRating()
     new = old.model_copy(update={"result": result, "na_reason": na_reason if result is ItemResult.NA else "",
                                  "rated_by": account.name or account.username, "rated_at": utc_now()})
-    _write(hub, account, inspection_id, f"item/{clause_number}/{code}", new.model_dump(mode="json"))
+    _write(hub, account, inspection_id, keys.item_key(clause_number, code), new.model_dump(mode="json"))
     return new
 
 
@@ -212,7 +213,7 @@ def set_note(hub, account: Account, inspection_id: str, clause_number: str, code
     old = snap.findings[clause_number].items.get(code, ItemRating()) if clause_number in snap.findings else ItemRating()
     if old.note == note.strip():
         return
-    _write(hub, account, inspection_id, f"item/{clause_number}/{code}",
+    _write(hub, account, inspection_id, keys.item_key(clause_number, code),
            old.model_copy(update={"note": note.strip()}).model_dump(mode="json"))
 
 

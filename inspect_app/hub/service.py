@@ -20,6 +20,7 @@ from inspect_app.hub.reports import report_view, snapshot, standard_from_bytes
 from inspect_app.hub.storage import HubFiles
 from inspect_app.hub.store import HubStore, open_store
 from inspect_app.inspection import utc_now
+from inspect_app.sync import keys
 from inspect_app.sync.protocol import SAFE_ID, SHA256_HEX, Op, Rejection
 
 
@@ -67,8 +68,8 @@ class Hub:
 
         try:
             doc, _ = report_content(data)
-            same = doc["inspection"]["id"] == op.inspection_id and int(doc["inspection"]["revision"]) == int(
-                op.key.split("/")[1])
+            same = doc["inspection"]["id"] == op.inspection_id and int(doc["inspection"]["revision"]) == keys.parse(
+                op.key).revision
         except (UserError, KeyError, TypeError, ValueError):
             same = False
         if same:

@@ -26,6 +26,7 @@ from inspect_app.inspection import utc_now
 from inspect_app.store.datafile import DataFile
 from inspect_app.store.locks import WorkspaceLock
 from inspect_app.store.migrations import CURRENT_VERSIONS, HEADER
+from inspect_app.sync import keys
 from inspect_app.sync.local import LocalSide
 from inspect_app.sync.merge import KeyValue, fold
 from inspect_app.sync.protocol import (
@@ -191,7 +192,7 @@ class SyncEngine:
             raw = self._log(iid)["ops"].values()
             locked = {int(v["revision"]) for v in raw if v["device"] == self.device
                       and v["key"] == "inspection.status" and v["value"] == "locked" and not v.get("rejected")}
-            have = {int(v["key"].split("/")[1]) for v in raw if v["key"].startswith("report/")}
+            have = {keys.parse(v["key"]).revision for v in raw if v["key"].startswith("report/")}
             out += [(iid, rev) for rev in sorted(locked - have)]
         return out
 
@@ -224,9 +225,9 @@ class SyncEngine:
         """整改回复 the clinic wrote on the hub, by (clause, item); photos are in the photo store."""
         out = {}
         for key, kv in self.merged(inspection_id).items():
-            if key.startswith("response/") and isinstance(kv.value, dict):
-                _, clause, item = key.split("/")
-                out[(clause, item)] = kv.value
+            parsed = keys.parse(key)
+            if parsed and parsed.kind == "response" and isinstance(kv.value, dict):
+                out[(parsed.clause, parsed.code)] = kv.value
         return out
 
     # -- outgoing ------------------------------------------------------------------------------

@@ -24,18 +24,11 @@ from inspect_app.inspection import (
     Signature,
 )
 from inspect_app.store import CENTERS, Store
+from inspect_app.sync import keys
+from inspect_app.sync.keys import signature_key_of as signature_key
 from inspect_app.sync.protocol import SHARED_INSPECTION_FIELDS
 
 Snapshot = dict[str, Any]
-CLAUSE_WIDE = "-"  # advice/<clause>/- : 整改建议 for the clause as a whole (item code "")
-
-
-def _part(text: str) -> str:
-    return str(text).replace("/", "／") or "-"
-
-
-def signature_key(sig: dict) -> str:
-    return f"signature/{sig['revision']}/{sig['role']}/{_part(sig['signer'])}"
 
 
 class LocalSide:
@@ -122,7 +115,7 @@ class LocalSide:
         out: Snapshot = {}
         meta = inspection.model_dump(mode="json")
         for field in SHARED_INSPECTION_FIELDS:
-            out[f"inspection.{field}"] = meta[field]
+            out[keys.header_key(field)] = meta[field]
         center = self._center(inspection.center_id)
         if center is not None:
             out["center"] = center.model_dump(mode="json")
@@ -131,21 +124,21 @@ class LocalSide:
             out["standard"] = standard
         for number, finding in findings.items():
             for code, rating in finding.items.items():
-                out[f"item/{number}/{code}"] = rating.model_dump(mode="json")
+                out[keys.item_key(number, code)] = rating.model_dump(mode="json")
             if finding.note:
-                out[f"note/{number}"] = finding.note
+                out[keys.note_key(number)] = finding.note
             if finding.disagreement_reason:
-                out[f"reason/{number}"] = finding.disagreement_reason
+                out[keys.reason_key(number)] = finding.disagreement_reason
             for code, advice in finding.rectification.items():
-                out[f"advice/{number}/{code or CLAUSE_WIDE}"] = advice
+                out[keys.advice_key(number, code)] = advice
         for record in evidence:
-            out[f"evidence/{record.id}"] = record.model_dump(mode="json")
+            out[keys.evidence_key(record.id)] = record.model_dump(mode="json")
         for sig in signatures:
             value = sig.model_dump(mode="json")
             out[signature_key(value)] = value
         for doc in audit:
             value = {k: v for k, v in dict(doc).items() if k != "seq"}
-            out[f"audit/{value['id']}"] = value
+            out[keys.audit_key(value["id"])] = value
         return inspection.revision, out
 
     def _center(self, center_id: str) -> HealthCenter | None:
@@ -183,18 +176,17 @@ class LocalSide:
             known_audit = {d.get("id") for d in audit.all()}
             known_sigs = {signature_key(s.model_dump(mode="json")) for s in tx.signatures()}
             for key, value in values.items():
-                head, _, rest = key.partition("/")
+                parsed = keys.parse(key)
+                head = parsed.kind if parsed else ""
+                number, code = (parsed.clause, parsed.code) if parsed else ("", "")
                 if head == "item" and isinstance(value, dict):
-                    number, code = rest.split("/")
                     f = finding(number)
                     findings[number] = f.model_copy(update={"items": {**f.items, code: ItemRating.model_validate(value)}})
                 elif head == "note":
-                    findings[rest] = finding(rest).model_copy(update={"note": str(value or "")})
+                    findings[number] = finding(number).model_copy(update={"note": str(value or "")})
                 elif head == "reason":
-                    findings[rest] = finding(rest).model_copy(update={"disagreement_reason": str(value or "")})
+                    findings[number] = finding(number).model_copy(update={"disagreement_reason": str(value or "")})
                 elif head == "advice":
-                    number, code = rest.split("/")
-                    code = "" if code == CLAUSE_WIDE else code
                     f = finding(number)
                     rect = {k: v for k, v in f.rectification.items() if k != code}
                     if value:  # None (removed elsewhere) or "" leaves no suggestion

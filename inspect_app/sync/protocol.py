@@ -158,15 +158,12 @@ class BlobResult(BaseModel):
 
 
 def valid_key(key: str) -> bool:
-    head, _, rest = key.partition("/")
-    if key.startswith("inspection."):
-        return key.removeprefix("inspection.") in SHARED_INSPECTION_FIELDS
-    if key in ("center", "standard"):
-        return True
-    parts = rest.split("/") if rest else []
-    expected = {"item": 2, "note": 1, "advice": 2, "evidence": 1, "signature": 3, "audit": 1,
-                "revision": 1, "response": 2, "report": 1, "reason": 1}
-    return head in expected and len(parts) == expected[head] and all(p and len(p) <= 200 for p in parts)
+    from inspect_app.sync.keys import parse  # the one codec of the key format
+
+    parsed = parse(key)
+    if parsed is None:
+        return False
+    return parsed.kind != "inspection" or parsed.field in SHARED_INSPECTION_FIELDS
 
 
 def blob_refs(op: Op) -> list[str]:

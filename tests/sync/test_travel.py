@@ -19,7 +19,7 @@ from inspect_app import services
 from inspect_app.hub.accounts import Role
 from inspect_app.inspection import TeamMember, TeamRole
 from inspect_app.report.verify import verify_report
-from inspect_app.sync.local import signature_key
+from inspect_app.sync.keys import signature_key_of as signature_key
 from tests.store.helpers import make_standard, rated_items, write_standard
 from tests.sync.hubproc import PASSWORD, Tablet
 from tests.sync.photos import jpeg_bytes, png_bytes

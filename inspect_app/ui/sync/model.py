@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from inspect_app.errors import UserError
+from inspect_app.sync import keys
 
 # ------------------------------------------------------------------ strings (zh first, en)
 
@@ -223,12 +224,12 @@ def conflict_views(conflicts: Iterable[Any], clause: str | None = None, device: 
     """engine.conflicts() → what a screen shows; only keys of `clause` when given."""
     out = []
     for c in conflicts:
-        head, _, rest = c.key.partition("/")
-        parts = rest.split("/") if rest else []
-        number = parts[0] if head in ("item", "note", "advice") and parts else ""
+        parsed = keys.parse(c.key)  # the one codec (clause-wide advice "-" is "" again)
+        head = parsed.kind if parsed else ""
+        number = parsed.clause if parsed and head in ("item", "note", "advice") else ""
         if clause is not None and number != clause:
             continue
-        item = parts[1] if head in ("item", "advice") and len(parts) > 1 else ""
+        item = parsed.code if parsed and head in ("item", "advice") else ""
         cands = []
         for op in c.candidates:
             who = op.author or (op.value.get("rated_by") if isinstance(op.value, dict) else "") or op.device
@@ -236,7 +237,7 @@ def conflict_views(conflicts: Iterable[Any], clause: str | None = None, device: 
             cands.append(Candidate(op.id, value_text(c.key, op.value, lang), who, when, op.value,
                                    mine=bool(device) and op.device == device))
         cands.sort(key=lambda x: (not x.mine, x.who, x.op_id))  # this tablet's value first, then by name
-        out.append(ConflictView(c.inspection_id, c.key, number, "" if item == "-" else item,
+        out.append(ConflictView(c.inspection_id, c.key, number, item,
                                 head if head in ("item", "note", "advice") else "other", cands))
     return out
 
@@ -290,7 +291,10 @@ def answers(merged: Mapping[str, Any], standard: Any = None, deficient: Iterable
         value = getattr(kv, "value", kv)
         if not isinstance(value, dict):
             continue
-        _, clause, item = key.split("/", 2)
+        parsed = keys.parse(key)
+        if parsed is None:
+            continue
+        clause, item = parsed.clause, parsed.code
         title = requirement = ""
         if standard is not None:
             try:
