@@ -102,9 +102,12 @@ def standard_version(standard: Standard) -> str:
 
 
 def list_standards(ws: Workspace) -> list[StandardInfo]:
-    """The shipped standards (paths.STANDARDS_DIR) that load cleanly."""
+    """The shipped standards (paths.STANDARDS_DIR) that load cleanly; an edition the bureau published
+    (fetched into data/standards/editions by sync/editions.py) supersedes the shipped file of its id."""
     out = []
-    for path in sorted(ws.standards_dir.glob("*.json")):
+    published = sorted((ws.data_dir / "standards" / "editions").glob("*.json"))
+    superseded = {p.stem for p in published}
+    for path in [p for p in sorted(ws.standards_dir.glob("*.json")) if p.stem not in superseded] + published:
         if path.name.endswith(".schema.json"):
             continue
         try:

@@ -26,6 +26,7 @@ from inspect_app.errors import UserError
 from inspect_app.hub.accounts import Account, Role
 from inspect_app.hub.ledger import may_read_report
 from inspect_app.hub.reports import centers_table, report_view
+from inspect_app.hub.standard_editor import standard_editor_button
 from inspect_app.hub.service import ResponseRequest, answer_deficiency, export_response, ingest_clinic_photo
 
 FONT_FAMILY = "NotoSansSC"
@@ -321,7 +322,7 @@ class HubPages:
             return handler
 
         columns = [("name", "机构"), ("county", "县区"), ("type", "类型"), ("last_inspection", "最近评审"),
-                   ("verdict", "结论"), *BUREAU_COLUMNS, ("below_c", "低于C级条款数")]
+                   ("verdict", "结论"), *BUREAU_COLUMNS, ("below_c", "低于C级条款数"), ("change", "较上轮变化")]
         export_url = self.link("export", self.account, "all")
         table = ft.DataTable(
             columns=[ft.DataColumn(ft.Text(label), on_sort=sort_by(key)) for key, label in columns]
@@ -338,4 +339,5 @@ class HubPages:
                   ft.Row([search, ft.OutlinedButton("筛选", on_click=apply_filter)]),
                   ft.Row([ft.Text("排序：")] + [ft.TextButton(label, on_click=sort_by(key)) for key, label in columns]),
                   table,
-                  ft.FilledButton("导出全部签署报告（PDF 与清单）", on_click=lambda _: self.page.launch_url(export_url)))
+                  ft.FilledButton("导出全部签署报告（PDF 与清单）", on_click=lambda _: self.page.launch_url(export_url)),
+                  standard_editor_button(self))  # 评价标准归位与分发 (hub/standard_editor.py)

@@ -114,6 +114,8 @@ class HubClient:
 
 def sync_once(engine: SyncEngine, client: HubClient, *, fetch_photos: bool = True) -> SyncReport:
     """One full round. Raises UserError (no network, refused) after saving what it could."""
+    from inspect_app.sync.editions import fetch_editions
+
     client.report = report = SyncReport()
     steps = [("capture", lambda: setattr(report, "captured", engine.capture())),
              ("enroll", lambda: ensure_enrolled(engine, client)),  # before signing: reports get the county key
@@ -123,6 +125,7 @@ def sync_once(engine: SyncEngine, client: HubClient, *, fetch_photos: bool = Tru
              ("pull", lambda: pull(engine, client))]
     if fetch_photos:
         steps.append(("fetch", lambda: fetch_missing_photos(engine, client)))
+    steps.append(("editions", lambda: fetch_editions(engine, client)))  # editions the bureau published (sync/editions.py)
     for name, step in steps:
         start = time.perf_counter()
         step()

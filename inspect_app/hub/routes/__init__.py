@@ -10,3 +10,5 @@ from inspect_app.hub.routes import blobs, bureau, inspections, reports, session,
 # The order is the order of matching; the catch-all 404 for unknown /api paths is added
 # last by create_app. A new resource (e.g. the county trust chain) adds its module here.
 ROUTERS = [session.router, sync.router, blobs.router, inspections.router, reports.router, bureau.router]
+from inspect_app.hub.routes import standards  # noqa: E402 - published editions (issue 15)
+ROUTERS.append(standards.router)
