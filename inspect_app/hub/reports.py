@@ -208,7 +208,6 @@ def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
     center's latest self-assessment), and recomputed only for an inspection that changed since.
     A push drops the stored score of what it touched; 2,000 unchanged centers cost one read."""
     from inspect_app.hub.rounds import change_since, previous_round  # 较上轮变化
-    from inspect_app.hub.rounds import change_since, previous_round  # 较上轮变化
     from inspect_app.hub.self_assessment import bureau_columns  # the review chain's columns
 
     stored_rows = ledger.rows()
