@@ -12,7 +12,6 @@ from inspect_app.inspection import CenterType, HealthCenter, InspectionStatus, T
 from inspect_app.ui.components.choice import ChoiceRow
 from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, heading, level_badge, progress_line
 from inspect_app.ui.components.standard_coverage import standard_coverage_lines
-from inspect_app.ui.components.standard_coverage import standard_coverage_lines
 from inspect_app.ui.reports import NOTHING_LOCKED, export_for_bureau
 from inspect_app.ui_state import (by_status, clause_route, inspection_label, post_route, resume_clause, split_team,
                                   team_members)
