@@ -247,6 +247,13 @@ class InspectionSnapshot:
     findings: dict[str, Finding]  # by clause number
     evidence: list[EvidenceRecord]  # including soft-deleted ones (deleted=True)
     signatures: list[Signature]  # of the current revision
+    # What the hub also knows of an inspection (hub/reports.snapshot fills these from merged
+    # ops; a tablet's own read leaves them empty). One snapshot type for both sides.
+    center: HealthCenter | None = None
+    responses: dict[tuple[str, str], dict] = field(default_factory=dict)  # 整改回复 by (clause, item)
+    report_pdf: dict[int, dict] = field(default_factory=dict)  # signed PDF blob per revision
+    conflicts: list = field(default_factory=list)  # sync.merge.KeyValue of conflicted keys
+    standard_ref: dict | None = None  # {"sha256", "id", "version", "file"}: the copy the tablet sent
 
     @property
     def live_evidence(self) -> list[EvidenceRecord]:

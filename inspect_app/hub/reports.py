@@ -7,7 +7,6 @@ the hub exactly as they do on a tablet.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,17 +32,8 @@ from inspect_app.sync.merge import KeyValue, conflicts, fold
 from inspect_app.sync.protocol import SHA256_HEX, SHARED_INSPECTION_FIELDS
 
 
-@dataclass
-class Snapshot:
-    inspection: Inspection
-    center: HealthCenter
-    findings: dict[str, Finding]
-    evidence: list[EvidenceRecord]
-    signatures: list[Signature]
-    responses: dict[tuple[str, str], dict]
-    report_pdf: dict[int, dict]
-    conflicts: list[KeyValue] = field(default_factory=list)
-    standard_ref: dict | None = None  # {"sha256", "id", "version", "file"}: the copy the tablet sent
+# The one snapshot type (services.InspectionSnapshot), as the hub fills it from merged ops.
+Snapshot = services.InspectionSnapshot
 
 
 def score_snapshot(standard: Standard, snap: Snapshot) -> InspectionScore:
@@ -97,7 +87,7 @@ def snapshot(inspection_id: str, state: dict[str, KeyValue]) -> Snapshot:
         except (ValidationError, ValueError):
             continue  # a value this hub cannot read is left out of the view, never guessed at
     ref = state["standard"].value if "standard" in state else None
-    return Snapshot(inspection, center, findings, evidence, signatures, responses, reports, conflicts(state),
+    return Snapshot(inspection, findings, evidence, signatures, center, responses, reports, conflicts(state),
                     ref if isinstance(ref, dict) else None)
 
 

@@ -28,7 +28,7 @@ from inspect_app.sync import keys
 from inspect_app.sync.keys import signature_key_of as signature_key
 from inspect_app.sync.protocol import SHARED_INSPECTION_FIELDS
 
-Snapshot = dict[str, Any]
+FlatState = dict[str, Any]  # key -> JSON value: what sync compares (not the domain snapshot)
 
 
 class LocalSide:
@@ -104,7 +104,7 @@ class LocalSide:
         return self.store.inspection_ids()
 
     # -- reading ---------------------------------------------------------------------------
-    def snapshot(self, inspection_id: str) -> tuple[int, Snapshot]:
+    def snapshot(self, inspection_id: str) -> tuple[int, FlatState]:
         """(current revision, key -> JSON value) of one inspection."""
         with self.store.read(inspection_id) as tx:
             inspection = tx.inspection()
@@ -112,7 +112,7 @@ class LocalSide:
             evidence = tx.evidence()
             signatures = tx.signatures()
             audit = [d for d in tx.table("audit").all()]
-        out: Snapshot = {}
+        out: FlatState = {}
         meta = inspection.model_dump(mode="json")
         for field in SHARED_INSPECTION_FIELDS:
             out[keys.header_key(field)] = meta[field]
