@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
+import threading
 import time
+from datetime import datetime, timedelta
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -25,6 +28,56 @@ from inspect_app.sync.protocol import SAFE_ID
 
 SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 TOKEN_CACHE_SECONDS = 60
+# A token lives this long (JICENG_HUB_TOKEN_DAYS); a sign-in on the hub's web pages much less.
+TOKEN_DAYS = float(os.environ.get("JICENG_HUB_TOKEN_DAYS", "30"))
+WEB_SESSION_HOURS = float(os.environ.get("JICENG_HUB_WEB_HOURS", "12"))
+# Wrong passwords: this many are free per username (per client address: FREE_CLIENT, as one
+# office may sit behind one address), then each further try must wait twice as long as the
+# one before, up to MAX_WAIT seconds.
+FREE_ATTEMPTS = 5
+FREE_CLIENT = 20
+FIRST_WAIT = 1.0
+MAX_WAIT = 15 * 60.0
+
+
+class TooManyAttempts(UserError):
+    """429: too many wrong passwords for this user or from this client; wait and retry."""
+
+    def __init__(self, wait: float) -> None:
+        self.retry_after = max(1, int(wait + 0.999))
+        super().__init__(f"密码错误次数过多，请 {self.retry_after} 秒后再试。",
+                         f"Too many wrong passwords; try again in {self.retry_after} s.")
+
+
+class Throttle:
+    """Failed sign-ins per key (a username, a client address) with exponential backoff. Kept
+    in this process: a restart forgets them, which costs an attacker a restart per round."""
+
+    def __init__(self, free: int = FREE_ATTEMPTS, clock=time.monotonic) -> None:
+        self.free = free
+        self.clock = clock
+        self._fails: dict[str, tuple[int, float]] = {}  # key -> (failures, not before)
+        self._lock = threading.Lock()
+
+    def wait(self, *keys: str) -> float:
+        now = self.clock()
+        with self._lock:
+            return max([0.0] + [self._fails[k][1] - now for k in keys if k in self._fails])
+
+    def failed(self, *keys: str) -> None:
+        now = self.clock()
+        with self._lock:
+            if len(self._fails) > 100_000:  # bounded memory under a flood of made-up names
+                self._fails.clear()
+            for k in keys:
+                count = self._fails.get(k, (0, 0.0))[0] + 1
+                wait = 0.0 if count < self.free else min(MAX_WAIT, FIRST_WAIT * 2 ** (count - self.free))
+                self._fails[k] = (count, now + wait)
+
+    def succeeded(self, *keys: str) -> None:
+        with self._lock:
+            for k in keys:
+                self._fails.pop(k, None)
 
 
 class Role(StrEnum):
@@ -68,6 +121,10 @@ class Accounts:
     def __init__(self, store: AccountStore) -> None:
         self.store = store
         self._cache_key = secrets.token_bytes(32)
+        # An unknown username is checked against this, so it costs one scrypt like a known one.
+        self._dummy = hash_secret(secrets.token_hex(16))
+        self.throttle = Throttle(FREE_ATTEMPTS)  # per username
+        self.client_throttle = Throttle(FREE_CLIENT)  # per client address
         self._verified: dict[bytes, tuple[str, float]] = {}
 
     # -- users -------------------------------------------------------------------------------
@@ -104,27 +161,61 @@ class Accounts:
         return self.store.revoke_tokens(username, token_id, utc_now().isoformat())
 
     # -- sign-in and tokens -------------------------------------------------------------------
-    def login(self, username: str, password: str, device: str = "") -> tuple[str, Account]:
-        user = self.store.user(username)
-        # Hash even for an unknown user, so timing does not tell which names exist.
-        stored = user["password"] if user else hash_secret("x")
+    def login(self, username: str, password: str, device: str = "", *, client: str = "",
+              lifetime: timedelta | None = None) -> tuple[str, Account]:
+        """A new token for the right password. Wrong ones are throttled per username and per
+        `client` (the caller's address): TooManyAttempts (429) while waiting, even for the
+        right password. `lifetime`: how long the token lives (default TOKEN_DAYS)."""
+        user_key = username[:100]
+        wait = max(self.throttle.wait(user_key), self.client_throttle.wait(client) if client else 0.0)
+        if wait > 0:
+            raise TooManyAttempts(wait)
+        user = self.store.user(username) if SAFE_ID.match(username) else None
+        # One scrypt whether or not the user exists, so timing does not tell which names exist.
+        stored = user["password"] if user else self._dummy
         ok = check_secret(password, stored) and user is not None and not user.get("disabled")
         if not ok:
+            self.throttle.failed(user_key)
+            if client:
+                self.client_throttle.failed(client)
             raise UserError("用户名或密码不正确。", "Wrong username or password.")
+        self.throttle.succeeded(user_key)
         token_id = secrets.token_hex(8)
         secret = secrets.token_urlsafe(32)
+        now = utc_now()
         self.store.add_token({
             "id": token_id, "user": username, "device": device[:80], "revoked": False,
-            "created": utc_now().isoformat(), "secret": hash_secret(secret),
+            "created": now.isoformat(), "secret": hash_secret(secret),
+            "expires": (now + (lifetime or timedelta(days=TOKEN_DAYS))).isoformat(),
         })
         return f"{token_id}.{secret}", self._account(user, token_id, device)
+
+    @staticmethod
+    def _expired(row: dict) -> bool:
+        try:
+            if row.get("expires"):
+                return utc_now() >= datetime.fromisoformat(row["expires"])
+            return utc_now() >= datetime.fromisoformat(row["created"]) + timedelta(days=TOKEN_DAYS)
+        except (KeyError, TypeError, ValueError):
+            return True
+
+    def still_valid(self, account: Account | None) -> bool:
+        """The session behind `account` still holds: its token is neither revoked nor expired and
+        the user is not disabled (the web pages ask before every page they draw)."""
+        if account is None or not account.token_id:
+            return False
+        row = self.store.token(account.token_id)
+        if row is None or row["revoked"] or row.get("user") != account.username or self._expired(row):
+            return False
+        user = self.store.user(account.username)
+        return user is not None and not user.get("disabled")
 
     def authenticate(self, token: str) -> Account | None:
         token_id, _, secret = token.partition(".")
         if not token_id or not secret:
             return None
         row = self.store.token(token_id)
-        if row is None or row["revoked"]:
+        if row is None or row["revoked"] or self._expired(row):
             return None
         user = self.store.user(row["user"])
         if user is None or user.get("disabled"):

@@ -6,6 +6,8 @@ one router per resource (inspect_app/hub/routes/), the error handlers, and the w
 /api/login needs `Authorization: Bearer <token>` (see routes/deps.py).
 """
 
+import os
+import threading
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
@@ -13,7 +15,7 @@ from fastapi import FastAPI, HTTPException, Request
 from inspect_app.errors import UserError
 from inspect_app.hub.ledger import Forbidden
 from inspect_app.hub.routes import ROUTERS
-from inspect_app.hub.routes.deps import error
+from inspect_app.hub.routes.deps import BodyLimit, error
 from inspect_app.hub.store import StoreUnavailable
 from inspect_app.hub import trust_routes
 from inspect_app.hub.service import (  # noqa: F401 - the hub's use cases, importable from here as before
@@ -54,6 +56,9 @@ def create_app(data_dir: Path, *, web: bool = True, store=None):
         """Unknown /api paths answer 404 here instead of falling through to the web app."""
         raise HTTPException(404)
 
+    api.add_middleware(BodyLimit)  # small-JSON routes: refused before being read when too large
+    if os.environ.get("JICENG_HUB_CLEAN", "1") != "0":  # abandoned uploads, unreferenced blobs
+        threading.Thread(target=hub.keep_clean, name="hub-clean-up", daemon=True).start()
     if web:
         from inspect_app.hub.web import mount_web
 

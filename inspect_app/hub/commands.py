@@ -37,6 +37,10 @@ def register(sub) -> None:
     hub.add_argument("--workers", type=int, default=None,
                      help="hub processes on this port (needs --database; env JICENG_HUB_WORKERS)")
     hub.add_argument("--config", default=None, help="TOML file with the same keys (env JICENG_HUB_CONFIG)")
+    hub.add_argument("--tls", action="store_true",
+                     help="https with a self-signed certificate made on first use in <data>/hub/tls/ (fingerprint printed)")
+    hub.add_argument("--cert", default=None, help="https with this certificate (PEM; with --key)")
+    hub.add_argument("--key", default=None, help="the private key of --cert (PEM)")
     hub.set_defaults(func=_serve)
     hub_sub = hub.add_subparsers(dest="hub_command", metavar="ACTION")
 
@@ -116,18 +120,49 @@ def _serve(args) -> int:
     host, port = cfg.host or DEFAULT_HOST, cfg.port or DEFAULT_PORT
     data = paths.data_dir(args.data)
     log_level = os.environ.get("JICENG_HUB_LOG", "warning")
+    tls = _tls_options(args, data, host)
+    if tls is None:
+        return 2
     store = open_store(data, cfg.database, cfg.blobs)  # also applies the database's migrations, once
-    print(f"基层行县级中心 Jiceng hub: http://{host}:{port}/  (data: {data}; {store.describe}"
+    print(f"基层行县级中心 Jiceng hub: {'https' if tls else 'http'}://{host}:{port}/  (data: {data}; {store.describe}"
           f"{f'; {cfg.workers} workers' if cfg.workers > 1 else ''})", flush=True)
+    if tls.get("fingerprint"):
+        print(f"TLS 证书指纹 certificate SHA-256: {tls['fingerprint']}", flush=True)
+    tls = {k: v for k, v in tls.items() if k != "fingerprint"}
     if cfg.workers > 1:
         store.close()
         os.environ.update({"JICENG_HUB_DATA": str(data), "JICENG_HUB_DATABASE": cfg.database,
                            "JICENG_HUB_BLOBS": cfg.blobs})
         uvicorn.run("inspect_app.hub.commands:app_from_env", factory=True, workers=cfg.workers, host=host,
-                    port=port, log_level=log_level, ws="websockets-sansio")
+                    port=port, log_level=log_level, ws="websockets-sansio", **tls)
         return 0
-    uvicorn.run(create_app(data, store=store), host=host, port=port, log_level=log_level, ws="websockets-sansio")
+    uvicorn.run(create_app(data, store=store), host=host, port=port, log_level=log_level, ws="websockets-sansio",
+                **tls)
     return 0
+
+
+def _tls_options(args, data, host: str) -> dict | None:
+    """uvicorn's TLS options: none (plain http), the bureau's own --cert/--key, or with --tls a
+    self-signed certificate made once in <data>/hub/tls/ (its fingerprint is printed, to compare
+    with what a browser or tablet shows). None: the options do not fit together."""
+    if bool(args.cert) != bool(args.key):
+        print("--cert 与 --key 须同时给出。 Give --cert and --key together.", file=sys.stderr)
+        return None
+    if args.cert:
+        from inspect_app.tls import fingerprint_of
+
+        try:
+            fingerprint = fingerprint_of(open(args.cert, "rb").read())
+        except (OSError, ValueError) as err:
+            print(f"无法读取证书 {args.cert}（{err}）。 Cannot read the certificate.", file=sys.stderr)
+            return None
+        return {"ssl_certfile": args.cert, "ssl_keyfile": args.key, "fingerprint": fingerprint}
+    if args.tls:
+        from inspect_app.tls import ensure_certificate
+
+        made = ensure_certificate(data / "hub", [host] if host not in ("0.0.0.0", "::") else None)
+        return {"ssl_certfile": str(made.cert), "ssl_keyfile": str(made.key), "fingerprint": made.fingerprint}
+    return {}
 
 
 def _user_add(args) -> int:

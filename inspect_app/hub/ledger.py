@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from inspect_app.errors import UserError
+from inspect_app.hub import policy
 from inspect_app.hub.accounts import Account, Role
 from inspect_app.hub.store.base import BlobStore, LedgerStore, LedgerTx
 from inspect_app.inspection import utc_now
 from inspect_app.sync.merge import KeyValue, fold, sealed_revisions
 from inspect_app.sync.protocol import (
-    AFTER_SIGNING_PREFIXES,
     SAFE_ID,
     HubOp,
     Op,
@@ -24,11 +24,14 @@ from inspect_app.sync.protocol import (
     PushResult,
     Rejection,
     blob_refs,
-    valid_key,
 )
 
 HUB_DEVICE = "hub"
 PULL_PAGE = 5000
+
+
+class _Refused(Exception):
+    """A push the door refused in part: the transaction ends without writing."""
 
 
 class Forbidden(UserError):
@@ -115,6 +118,8 @@ class Ledger:
         # Checks of an op's blob on arrival (the signed PDF is this inspection's, the standard
         # file is the one named): set by the hub, which may read reports and standards.
         self.check = check
+        self._door_cache: dict[tuple, tuple[list[HubOp], list[dict]]] = {}
+        self.possession = policy.Possession()
 
     # -- reading ---------------------------------------------------------------------------
     def entry(self, inspection_id: str) -> InspectionEntry | None:
@@ -132,9 +137,30 @@ class Ledger:
         return self.store.centers()
 
     def ops(self, inspection_id: str) -> list[HubOp]:
+        """The inspection's stored ops that pass the door; any that do not (stored before it
+        existed) are quarantined: left out here, listed by `quarantined`."""
         if not SAFE_ID.match(inspection_id):
             return []
-        return [HubOp.model_validate(v) for v in self.store.ops(inspection_id)]
+        return self._sorted(inspection_id, self.store.ops(inspection_id))[0]
+
+    def quarantined(self) -> list[dict]:
+        """Stored ops left out because they fail the door (the bureau page shows them)."""
+        out = []
+        for entry in self.entries():
+            out.extend(self._sorted(entry.id, self.store.ops(entry.id))[1])
+        return out
+
+    def _sorted(self, inspection_id: str, raw: list[dict]) -> tuple[list[HubOp], list[dict]]:
+        # Ops are immutable once stored: the same count and top hub_seq is the same list.
+        stamp = (inspection_id, len(raw), max((int(v.get("hub_seq", 0)) for v in raw if isinstance(v, dict)),
+                                              default=0))
+        cached = self._door_cache.get(stamp)
+        if cached is None:
+            cached = policy.sort_stored(raw)
+            if len(self._door_cache) > 256:
+                self._door_cache.clear()
+            self._door_cache[stamp] = cached
+        return cached
 
     def state(self, inspection_id: str, max_revision: int | None = None) -> dict[str, KeyValue]:
         return fold(self.ops(inspection_id), max_revision)
@@ -148,6 +174,18 @@ class Ledger:
                 return True
         return False
 
+    def grounded(self, account: Account | None, sha: str, trusted: bool = False) -> bool:
+        """May a reference to `sha` by `account` make the blob readable through the referring
+        inspection? Only if the account could read it already, showed its bytes (uploaded
+        them), or the hub does not hold it yet: knowing a hash is not enough to read it."""
+        if trusted or account is None:
+            return True
+        if self.possession.holds(account.username, sha):
+            return True
+        if self.blobs is not None and not self.blobs.has(sha):
+            return True
+        return self.blob_readable(account, sha)
+
     def readable_entries(self, account: Account) -> list[InspectionEntry]:
         entries = self.entries()
         return [e for e in entries if may_read(account, e) or may_read_self_assessment(account, e, entries)]
@@ -155,77 +193,67 @@ class Ledger:
     # -- push --------------------------------------------------------------------------------
     def push(self, account: Account | None, ops: Iterable[Op], trusted: bool = False) -> PushResult:
         """Accept ops idempotently. Raises Forbidden before writing anything if any op is for
-        an inspection the account may not write. `trusted`: a bundle imported on the hub
-        machine itself by its operator (no account)."""
+        an inspection the account may not write. A tablet's push is one atomic step: if the
+        door (policy.py) refuses any of its ops, nothing of it is stored (`accepted` is empty,
+        `rejected` says why; the tablet sends the others again without the refused ones).
+        `trusted`: a bundle imported on the hub machine itself by its operator (no account):
+        the door checks every op the same way, and what it lets in is kept."""
         groups: dict[str, list[Op]] = {}
         for op in ops:
             groups.setdefault(op.inspection_id, []).append(op)
         result = PushResult()
-        with self.store.transaction(groups) as tx:
-            for iid in groups:
-                row = tx.row(iid) if SAFE_ID.match(iid) else None
-                entry = InspectionEntry.of(row) if row else None
-                if not SAFE_ID.match(iid) or not (trusted or (account and may_write(account, entry))):
-                    raise Forbidden()
-            pusher = account.username if account else ""
-            for iid, group in groups.items():
-                self._accept(tx, iid, sorted(group, key=lambda o: (o.device, o.seq)), pusher, result)
+        try:
+            with self.store.transaction(groups) as tx:
+                for iid in groups:
+                    row = tx.row(iid) if SAFE_ID.match(iid) else None
+                    entry = InspectionEntry.of(row) if row else None
+                    if not SAFE_ID.match(iid) or not (trusted or (account and may_write(account, entry))):
+                        raise Forbidden()
+                for iid, group in groups.items():
+                    self._accept(tx, iid, group, account, result)
+                if result.rejected and not trusted:
+                    raise _Refused()  # leaves the transaction without committing anything
+        except _Refused:
+            result.accepted = []
         return result
 
     def append_hub_op(self, inspection_id: str, revision: int, key: str, value, author: str,
-                      supersedes: list[str]) -> HubOp:
-        """An op written on the hub itself (a clinic's answer), with the hub's own counter."""
+                      supersedes: list[str], account: Account | None = None) -> HubOp:
+        """An op written on the hub itself (a clinic's answer, `account` the clinic's), with the
+        hub's own counter; the door checks it like any other."""
+        clinic = account
         with self.store.transaction([inspection_id]) as tx:
             seq = tx.next_counter("hub_device_seq")
             op = Op(device=HUB_DEVICE, seq=seq, inspection_id=inspection_id, revision=revision, key=key,
                     value=value, supersedes=supersedes, author=author, at=utc_now())
             result = PushResult()
-            hub_seq = self._accept(tx, inspection_id, [op], author, result, from_hub=True)
+            hub_seq = self._accept(tx, inspection_id, [op], clinic, result, from_hub=True)
             if result.rejected:
                 r = result.rejected[0]
                 raise UserError(r.zh, r.en)
         return HubOp(**op.model_dump(), hub_seq=hub_seq)
 
-    def _accept(self, tx: LedgerTx, iid: str, ops: list[Op], pusher: str, result: PushResult,
+    def _accept(self, tx: LedgerTx, iid: str, ops: list[Op], account: Account | None, result: PushResult,
                 from_hub: bool = False) -> int:
+        pusher = account.username if account else ""
         stored = tx.ops(iid)
         row = dict(tx.row(iid) or {"id": iid, "creator": pusher})
         sealed = set(row.get("sealed", []))
-        fresh: list[dict] = []
-        for op in ops:
-            if op.id in stored or any(f"{v['device']}:{v['seq']}" == op.id for v in fresh):
-                known = stored.get(op.id) or next(v for v in fresh if f"{v['device']}:{v['seq']}" == op.id)
-                same = HubOp.model_validate(known).model_dump(exclude={"hub_seq"}) == op.model_dump()
-                if same:
-                    result.duplicates.append(op.id)
-                else:
-                    result.rejected.append(Rejection(
-                        id=op.id, code="forged_replay",
-                        zh=f"变更 {op.id} 与中心已有的同号变更内容不同，已拒收。请检查该设备的设备号。",
-                        en=f"Change {op.id} differs from the change the hub already holds under that id; refused. "
-                           "Check this device's id."))
-                continue
-            if not valid_key(op.key) or op.inspection_id != iid or (op.device == HUB_DEVICE and not from_hub):
-                result.rejected.append(Rejection(id=op.id, code="bad_key",
-                                                 zh=f"无法识别的变更 {op.key}，已拒收。", en=f"Unknown change {op.key}; refused."))
-                continue
-            if any(s >= op.revision for s in sealed) and not op.key.startswith(AFTER_SIGNING_PREFIXES):
-                result.rejected.append(Rejection(
-                    id=op.id, code="sealed",
-                    zh=f"第 {op.revision} 版评审已签署，不能再修改（{op.key}）。如需更改，请新建修订版并说明原因。",
-                    en=f"Revision {op.revision} is signed and cannot change ({op.key}). "
-                       "Open a new revision with a reason to change it."))
-                continue
-            refused = self.check(op) if self.check else None
-            if refused is not None:
-                result.rejected.append(refused)
-                continue
-            fresh.append(op.model_dump(mode="json"))
-            result.accepted.append(op.id)
-            if op.key == "inspection.status" and op.value in ("signed", "locked"):
-                sealed.add(op.revision)
+        # The door (policy.py): every op is checked against its schema and against who may
+        # write what, given what the hub already holds, before anything is stored.
+        known = {oid: Op.model_validate({k: v for k, v in d.items() if k != "hub_seq"}) for oid, d in stored.items()}
+        facts = policy.Facts.of(known.values(), sealed)
+        admission = policy.admit(account, [o for o in ops if o.inspection_id == iid], known, facts,
+                                 from_hub=from_hub, blob_check=self.check)
+        result.duplicates.extend(admission.duplicates)
+        result.rejected.extend(admission.rejected)
+        fresh = [op.model_dump(mode="json") for op in admission.accepted]
+        result.accepted.extend(op.id for op in admission.accepted)
+        sealed |= facts.sealed
+        for op in admission.accepted:
             for sha in blob_refs(op):
-                tx.add_blob_holder(sha, iid)
+                if self.grounded(account, sha, trusted=account is None and not from_hub):
+                    tx.add_blob_holder(sha, iid)
         if not fresh:
             return int(row.get("max_seq", 0))
         hub_seq = tx.append(iid, fresh)[-1]
@@ -236,7 +264,14 @@ class Ledger:
         tx.put_row(iid, row)
         center = state.get("center")
         if center and isinstance(center.value, dict) and SAFE_ID.match(str(center.value.get("id", ""))):
-            tx.put_center(center.value["id"], center.value)
+            # The registry (机构名录) is the bureau's: an inspection only fills in a center it
+            # does not list yet, or updates it once the inspection is signed; never a
+            # self-assessment, never a center the bureau set itself.
+            known = self.store.centers().get(center.value["id"])
+            is_self = row.get("stage") == policy.SELF_STAGE or (state.get("inspection.stage") is not None
+                                                               and state["inspection.stage"].value == policy.SELF_STAGE)
+            if known is None or (sealed and not is_self and known.get("source") != "bureau"):
+                tx.put_center(center.value["id"], center.value)
         return hub_seq
 
     @staticmethod
@@ -276,8 +311,9 @@ class Ledger:
                 raise Forbidden()
             readable = [e for e in readable if e.id == inspection_id]
         wanted = [e.id for e in readable if e.max_seq > since]
-        found = [HubOp.model_validate(v) for v in self.store.ops_since(wanted, since, exclude_device, limit + 1, top)]
-        more = len(found) > limit
-        found = found[:limit]
-        cursor = found[-1].hub_seq if more else max(since, top)
+        raw = self.store.ops_since(wanted, since, exclude_device, limit + 1, top)
+        more = len(raw) > limit
+        raw = raw[:limit]
+        found = policy.sort_stored(raw)[0]  # a quarantined op is skipped, never stops the pull
+        cursor = int(raw[-1]["hub_seq"]) if more else max(since, top)
         return PullResult(ops=found, cursor=cursor, more=more), ids

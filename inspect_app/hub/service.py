@@ -5,8 +5,11 @@ rectification photo and answer, the bureau's export of every signed report.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -20,8 +23,13 @@ from inspect_app.hub.reports import report_view, snapshot, standard_from_bytes
 from inspect_app.hub.storage import HubFiles
 from inspect_app.hub.store import HubStore, open_store
 from inspect_app.inspection import utc_now
-from inspect_app.sync import keys
 from inspect_app.sync.protocol import SAFE_ID, SHA256_HEX, Op, Rejection
+
+
+# Uploads nobody references are removed after this long; each account may hold this much
+# of them meanwhile.
+GRACE_HOURS = float(os.environ.get("JICENG_HUB_GRACE_HOURS", "48"))
+UPLOAD_QUOTA = int(float(os.environ.get("JICENG_HUB_UPLOAD_QUOTA_MB", "2048")) * 1024 * 1024)
 
 
 class Hub:
@@ -49,14 +57,21 @@ class Hub:
         return self._photos
 
     def check_op(self, op: Op) -> Rejection | None:
-        """On arrival, an op's blob must be what the op says: the signed PDF is this inspection's
-        revision, the standard file is the named edition with that content hash. (The blob's
-        bytes were already re-hashed against its name when it was uploaded.) A blob not here yet
-        is not judged: the pages say the PDF has not arrived, scoring falls back to the folders."""
+        """On arrival, an op's blob must be what the op says: the signed PDF is a signed PDF that
+        verifies (inspect_app.report.verify) and is this inspection's revision; the standard file
+        is the named edition with that content hash. (The blob's bytes were already re-hashed
+        against its name when it was uploaded.) The tablet uploads blobs before it pushes, so a
+        report op whose PDF is not here is refused (the tablet sends both again); a standard
+        not here yet is not judged: scoring falls back to the folders."""
         value = op.value if isinstance(op.value, dict) else {}
         sha = str(value.get("sha256", ""))
-        if not (op.key == "standard" or op.key.startswith("report/")) or not self.blobs.has(sha):
+        if not (op.key == "standard" or op.key.startswith("report/")):
             return None
+        if not self.blobs.has(sha):
+            if op.key == "standard":
+                return None
+            return Rejection(id=op.id, code="bad_report", zh=f"变更 {op.id}：签署报告文件尚未上传到中心，已拒收，下次同步会重发。",
+                             en=f"Change {op.id}: the signed PDF has not reached the hub; refused, the next sync sends it again.")
         data = self.blobs.read(sha)
         if op.key == "standard":
             if standard_from_bytes(data, str(value.get("id", "")), str(value.get("version", ""))):
@@ -65,17 +80,24 @@ class Hub:
                              zh="随评审上传的评价标准文件与其声明的标准或版本不符，已拒收。",
                              en="The standard file sent with the inspection is not the standard/version it names; refused.")
         from inspect_app.report.export import report_content
+        from inspect_app.report.verify import verify_report
 
         try:
             doc, _ = report_content(data)
-            same = doc["inspection"]["id"] == op.inspection_id and int(doc["inspection"]["revision"]) == keys.parse(
-                op.key).revision
-        except (UserError, KeyError, TypeError, ValueError):
+            same = doc["inspection"]["id"] == op.inspection_id and int(doc["inspection"]["revision"]) == int(
+                op.key.split("/")[1])
+        except (UserError, KeyError, TypeError, ValueError, AttributeError):
             same = False
-        if same:
-            return None
-        return Rejection(id=op.id, code="bad_report", zh="上传的签署报告不是该评审该版本的报告，已拒收。",
-                         en="The signed report sent is not this inspection's revision; refused.")
+        if not same:
+            return Rejection(id=op.id, code="bad_report", zh=f"变更 {op.id}：上传的签署报告不是该评审该版本的报告，已拒收。",
+                             en=f"Change {op.id}: the signed report sent is not this inspection's revision; refused.")
+        check = verify_report(data)
+        if check.code == 1:  # changed or broken; intact but untrusted (3) is kept, the pages say so
+            why_zh = "；".join(p[0] for p in check.problems) or "签名无效"
+            why_en = "; ".join(p[1] for p in check.problems) or "the signature does not verify"
+            return Rejection(id=op.id, code="bad_report", zh=f"变更 {op.id}：签署报告未通过验证（{why_zh}），已拒收。",
+                             en=f"Change {op.id}: the signed report does not verify ({why_en}); refused.")
+        return None
 
     def report_pdf(self, inspection_id: str, revision: int) -> str | None:
         """The blob (SHA-256) of a revision's signed PDF: the one the tablet signed and sent, if
@@ -85,6 +107,63 @@ class Hub:
         if ref and self.blobs.has(ref["sha256"]):
             return ref["sha256"]
         return None
+
+    def photo_for(self, account: Account, sha: str) -> bytes | None:
+        """What a reader who is not on the team gets of a photo (the clinic, the bureau): the
+        upright, bounded, GPS-free derivative, unless an inspection it may read that holds the
+        photo keeps GPS. None: serve the blob as stored (not a JPEG photo; a team member,
+        whose tablet re-verifies the original's hash; or a keep_gps inspection)."""
+        from inspect_app.hub.accounts import Role
+        from inspect_app.hub.ledger import may_read, on_team
+
+        if account.role is Role.INSPECTOR:
+            return None
+        head = next(iter(self.blobs.iter(sha, 4096)), b"")[:3]
+        if head != b"\xff\xd8\xff":
+            return None
+        for iid in self.ledger.store.blob_holders(sha):
+            entry = self.ledger.entry(iid)
+            if entry is None or not (may_read(account, entry) or on_team(account, entry)):
+                continue
+            keep = self.ledger.state(iid).get("inspection.keep_gps")
+            if keep is not None and keep.value is True:
+                return None
+        if not self.photos.has(sha):
+            try:
+                self.photos.put_original(sha, self.blobs.read(sha))
+            except Exception:  # noqa: BLE001 - not a photo the evidence store takes: nothing to strip
+                return None
+            self.photos.drop_original(sha)  # the blob store has it; no second copy with GPS here
+        return self.photos.stored_bytes(sha)
+
+    def referenced_blobs(self) -> set[str]:
+        """Every blob an op of any inspection names (grounded or not, quarantined ones aside)."""
+        from inspect_app.sync.protocol import blob_refs
+
+        return {sha for entry in self.ledger.entries() for op in self.ledger.ops(entry.id) for sha in blob_refs(op)}
+
+    def clean_up(self, now: float | None = None) -> tuple[int, int]:
+        """Disk hygiene (清理): staged uploads abandoned for GRACE_HOURS, and blobs no op names that
+        arrived more than GRACE_HOURS ago (a clinic's photo never used in an answer, uploads
+        whose push never came), are removed. Returns (blobs, staged uploads) removed."""
+        now = time.time() if now is None else now
+        return self.blobs.sweep(self.referenced_blobs(), set(), now - GRACE_HOURS * 3600)
+
+    def keep_clean(self, every: float = 3600.0) -> None:
+        """Run clean_up now and then every `every` seconds (a daemon thread of the hub process)."""
+        while True:
+            try:
+                self.clean_up()
+            except Exception:  # noqa: BLE001 - hygiene must never stop the hub; tried again later
+                pass
+            time.sleep(every)
+
+    def quota_left(self, username: str) -> int:
+        """Bytes `username` may still upload: UPLOAD_QUOTA minus what it uploaded in this process
+        that no op names yet (a clinic or a tablet cannot fill the disk between clean-ups)."""
+        used = sum(size for sha, size in self.ledger.possession.sizes(username).items()
+                   if not self.ledger.store.blob_holders(sha))
+        return UPLOAD_QUOTA - used
 
     def blob_response(self, sha: str, media_type: str = "application/octet-stream", filename: str = ""):
         """A blob streamed out of whichever store holds it."""
@@ -106,14 +185,21 @@ class ResponseRequest(BaseModel):
 
 
 
-def ingest_clinic_photo(hub: Hub, data: bytes, name: str = "") -> dict:
+def ingest_clinic_photo(hub: Hub, data: bytes, name: str = "", username: str = "") -> dict:
     """Ingest through the evidence store (orientation, GPS stripped, thumbnails; PhotoRejected
-    for anything else), then keep the original as a blob the tablets fetch and re-verify."""
+    for anything else). What the hub keeps and the tablets fetch is the derivative (upright,
+    bounded, GPS-free), named by its own SHA-256: the phone's original, with whatever GPS it
+    carried, is dropped. `username`: the clinic that sent it (it may then name it in answers)."""
     stored = hub.photos.ingest(data, name)
-    if not hub.blobs.has(stored.sha256):
-        if not hub.blobs.put(stored.sha256, hub.photos.original_bytes(stored.sha256)):
+    derivative = hub.photos.stored_bytes(stored.sha256)
+    sha = hashlib.sha256(derivative).hexdigest()
+    if not hub.blobs.has(sha):
+        if not hub.blobs.put(sha, derivative):
             raise UserError("照片保存失败，请重新上传。", "The photo could not be stored; upload it again.")
-    return {"sha256": stored.sha256, "name": stored.original_name, "width": stored.width, "height": stored.height}
+    hub.photos.drop_original(stored.sha256)
+    if username:
+        hub.ledger.possession.record(username, [sha], {sha: len(derivative)})
+    return {"sha256": sha, "name": stored.original_name, "width": stored.width, "height": stored.height}
 
 
 def answer_deficiency(hub: Hub, acct: Account, inspection_id: str, revision: int, body: ResponseRequest) -> dict:
@@ -132,7 +218,7 @@ def answer_deficiency(hub: Hub, acct: Account, inspection_id: str, revision: int
     supersedes = state[key].head_ids if key in state else []
     value = {"plan": body.plan, "due": body.due, "photos": body.photos, "by": acct.username,
              "at": utc_now().isoformat(), "revision": revision}
-    op = hub.ledger.append_hub_op(inspection_id, revision, key, value, acct.username, supersedes)
+    op = hub.ledger.append_hub_op(inspection_id, revision, key, value, acct.username, supersedes, acct)
     return {"ok": True, "id": op.id}
 
 

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from datetime import timedelta
 
 import flet as ft
 from fastapi import FastAPI, HTTPException
@@ -23,7 +24,7 @@ from fastapi.responses import Response
 
 from inspect_app import paths
 from inspect_app.errors import UserError
-from inspect_app.hub.accounts import Account, Role
+from inspect_app.hub.accounts import WEB_SESSION_HOURS, Account, Role
 from inspect_app.hub.ledger import may_read_report
 from inspect_app.hub.reports import centers_table, report_view
 from inspect_app.hub.standard_editor import standard_editor_button
@@ -114,20 +115,29 @@ class HubPages:
         self.show_login()
 
     def show(self, *controls: ft.Control) -> None:
+        if self.account is not None and not self.hub.accounts.still_valid(self.account):
+            # revoked (`hub user revoke`, --disable), expired, or signed out elsewhere
+            self.account = None
+            controls = self.login_controls("会话已结束（账号已停用、令牌已撤销或已过期），请重新登录。")
         self.page.controls.clear()
         self.page.controls.extend(controls)
         self.page.update()
 
     # ------------------------------------------------------------------ sign in
     def show_login(self, message: str = "") -> None:
+        self.show(*self.login_controls(message))
+
+    def login_controls(self, message: str = "") -> list[ft.Control]:
         user = ft.TextField(label="用户名", width=320, autofocus=True)
         password = ft.TextField(label="密码", password=True, width=320)
         error = ft.Text(message, color=ft.Colors.RED)
 
         async def submit(_=None):
             try:
-                _, account = await asyncio.to_thread(self.hub.accounts.login, user.value or "", password.value or "",
-                                                     "web")
+                _, account = await asyncio.to_thread(
+                    lambda: self.hub.accounts.login(user.value or "", password.value or "", "web",
+                                                    client=getattr(self.page, "client_ip", "") or "",
+                                                    lifetime=timedelta(hours=WEB_SESSION_HOURS)))
             except UserError as err:
                 error.value = err.zh
                 self.page.update()
@@ -141,12 +151,14 @@ class HubPages:
                 self.show_login("评审专家请在平板上查看评审。请使用机构或卫健局账号登录。")
 
         password.on_submit = submit
-        self.show(ft.Text("基层行县级中心", size=26, weight=ft.FontWeight.BOLD),
-                  ft.Text("机构查阅评审报告 · 卫健局总览"), user, password,
-                  ft.FilledButton("登录", on_click=submit), error)
+        return [ft.Text("基层行县级中心", size=26, weight=ft.FontWeight.BOLD),
+                ft.Text("机构查阅评审报告 · 卫健局总览"), user, password,
+                ft.FilledButton("登录", on_click=submit), error]
 
     def header(self) -> ft.Control:
         def logout(_):
+            if self.account is not None:  # the session's token ends here, not only the page
+                self.hub.accounts.revoke(self.account.username, self.account.token_id)
             self.account = None
             self.show_login()
 
@@ -176,15 +188,6 @@ class HubPages:
         return ft.FilledButton(content=ft.Text("机构自评"), icon=ft.Icons.FACT_CHECK,
                                on_click=lambda _: self.self_page.show())
 
-    def self_assessment_button(self) -> ft.Control:
-        """机构自评 (hub/self_assessment.py): the clinic rates its own center on these pages."""
-        from inspect_app.hub.self_assessment import SelfAssessmentPage
-
-        if getattr(self, "self_page", None) is None:
-            self.self_page = SelfAssessmentPage(self)
-        return ft.FilledButton(content=ft.Text("机构自评"), icon=ft.Icons.FACT_CHECK,
-                               on_click=lambda _: self.self_page.show())
-
     def show_report(self, inspection_id: str, revision: int) -> None:
         acct = self.account
         if not may_read_report(acct, self.hub.ledger.entry(inspection_id), revision):
@@ -197,8 +200,6 @@ class HubPages:
         controls: list[ft.Control] = [self.header()]
         if acct.role is Role.ADMIN:
             controls.append(ft.TextButton("← 返回全县概览", on_click=lambda _: self.show_bureau()))
-        else:
-            controls.append(self.self_assessment_button())
         else:
             controls.append(self.self_assessment_button())
         controls += [
@@ -259,7 +260,8 @@ class HubPages:
                     if not f.bytes:
                         continue
                     try:  # the evidence store: a usable photo, upright, GPS stripped; else why not
-                        info = await asyncio.to_thread(ingest_clinic_photo, self.hub, f.bytes, f.name)
+                        info = await asyncio.to_thread(ingest_clinic_photo, self.hub, f.bytes, f.name,
+                                                     self.account.username)
                     except UserError as err:
                         note.value = err.zh
                         continue
@@ -335,7 +337,11 @@ class HubPages:
                 on_select_change=(lambda _, r=r: self.show_report(r["inspection_id"], r["revision"]))
                 if r["inspection_id"] else None)
                 for r in rows])
-        self.show(self.header(), ft.Text("全县机构概览", size=24, weight=ft.FontWeight.BOLD),
+        held = self.hub.ledger.quarantined()  # ops that fail the door: left out, shown here
+        notice = ft.Text(f"注意：{len(held)} 条已存的变更未通过中心校验，已隔离（不计入任何评审）："
+                         + "；".join(f"{q['inspection_id']} {q['key']}（{q['reason']}）" for q in held[:5]),
+                         color=ft.Colors.RED) if held else ft.Container()
+        self.show(self.header(), ft.Text("全县机构概览", size=24, weight=ft.FontWeight.BOLD), notice,
                   ft.Row([search, ft.OutlinedButton("筛选", on_click=apply_filter)]),
                   ft.Row([ft.Text("排序：")] + [ft.TextButton(label, on_click=sort_by(key)) for key, label in columns]),
                   table,

@@ -39,22 +39,81 @@ def export_bundle(engine: SyncEngine, path: Path | str) -> Path:
     return path
 
 
-def read_bundle(path: Path | str) -> tuple[list[Op], dict[str, bytes]]:
+# Size caps (a bundle is hostile until read): the zip file, the names it holds, bundle.json as
+# declared in the zip and as actually inflated, each blob, and all blobs together.
+MAX_BUNDLE_FILE = 4 * 1024**3
+MAX_ENTRIES = 100_000
+MAX_BUNDLE_JSON = 64 * 1024**2
+MAX_BLOB = 64 * 1024**2
+MAX_BLOBS_TOTAL = 8 * 1024**3
+
+
+def _bad(zh: str, en: str) -> UserError:
+    return UserError(f"同步包无法导入：{zh}。未导入任何内容。", f"The sync bundle cannot be imported: {en}. Nothing was imported.")
+
+
+def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """An entry's bytes, never more than `limit` whatever its header declares."""
+    if info.file_size > limit:
+        raise _bad(f"{info.filename} 声明的大小超过上限（{limit // 1024**2} MB）",
+                   f"{info.filename} declares more than {limit // 1024**2} MB")
+    with zf.open(info) as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise _bad(f"{info.filename} 解压后超过上限", f"{info.filename} inflates beyond its limit")
+    return data
+
+
+def read_bundle(path) -> tuple[list[Op], dict[str, bytes]]:
+    """The ops and blobs of a bundle, through the same door as a push (inspect_app/hub/policy):
+    bounded sizes, UTF-8 JSON of bounded depth, every op fitting its key kind's schema. Only
+    `bundle.json` and `blobs/<sha256>` entries are read, into memory: no name in the zip ever
+    becomes a path, so `../` names and symlinks write nothing anywhere."""
+    import orjson
+
+    from inspect_app.hub.policy import parse_ops
+
     try:
+        if isinstance(path, (str, Path)) and Path(path).stat().st_size > MAX_BUNDLE_FILE:
+            raise _bad("文件过大", "the file is too large")
         with zipfile.ZipFile(path) as zf:
-            meta = json.loads(zf.read("bundle.json"))
-            blobs = {}
-            for name in zf.namelist():
-                sha = name.removeprefix("blobs/")
-                if name.startswith("blobs/") and SHA256_HEX.match(sha):
-                    data = zf.read(name)
-                    if hashlib.sha256(data).hexdigest() == sha:  # a damaged photo is left out, not kept
-                        blobs[sha] = data
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as err:
+            infos = zf.infolist()
+            if len(infos) > MAX_ENTRIES:
+                raise _bad("包含的文件过多", "it holds too many entries")
+            meta_info = next((i for i in infos if i.filename == "bundle.json"), None)
+            if meta_info is None:
+                raise _bad("缺少 bundle.json", "bundle.json is missing")
+            try:
+                meta = orjson.loads(_read_capped(zf, meta_info, MAX_BUNDLE_JSON))
+            except orjson.JSONDecodeError as err:
+                raise _bad(f"bundle.json 不是有效的 JSON（{str(err)[:80]}）", f"bundle.json is not valid JSON ({str(err)[:80]})")
+            blobs, total = {}, 0
+            for info in infos:
+                sha = info.filename.removeprefix("blobs/")
+                if not (info.filename.startswith("blobs/") and SHA256_HEX.match(sha)) or info.is_dir():
+                    continue
+                total += info.file_size
+                if total > MAX_BLOBS_TOTAL:
+                    raise _bad("照片总量超过上限", "its photos together exceed the limit")
+                data = _read_capped(zf, info, MAX_BLOB)
+                if hashlib.sha256(data).hexdigest() == sha:  # a damaged photo is left out, not kept
+                    blobs[sha] = data
+    except (OSError, KeyError, ValueError, RuntimeError, EOFError, zipfile.BadZipFile, NotImplementedError) as err:
+        if isinstance(err, UserError):
+            raise
         raise UserError(f"同步包无法读取（{err}）。请重新导出。", f"The sync bundle cannot be read ({err}). Export it again.") from err
+    if not isinstance(meta, dict):
+        raise _bad("bundle.json 应为 JSON 对象", "bundle.json must be a JSON object")
     if meta.get("protocol") != PROTOCOL_VERSION:
         raise UserError("同步包来自不兼容的软件版本。", "The bundle comes from an incompatible app version.")
-    return [Op.model_validate(o) for o in meta["ops"]], blobs
+    if not isinstance(meta.get("ops"), list):
+        raise _bad("bundle.json 缺少变更列表 ops", "bundle.json has no ops list")
+    ops, bad = parse_ops(meta["ops"])
+    if bad:
+        shown = "；".join(r.zh for r in bad[:3])
+        raise _bad(f"{len(bad)} 条变更格式不正确：{shown}", f"{len(bad)} change(s) are malformed: "
+                   + "; ".join(r.en for r in bad[:3]))
+    return ops, blobs
 
 
 def import_bundle(engine: SyncEngine, path: Path | str) -> int:

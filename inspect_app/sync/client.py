@@ -96,6 +96,8 @@ class HubClient:
         if response.status_code == 403:
             raise HubRefused("中心拒绝访问：本账号不在该评审的评审组中。",
                              "The hub refused: this account is not on that inspection's team.")
+        if url == "/api/sync/push" and response.status_code in (409, 422) and b'"rejected"' in response.content:
+            return response  # the hub refused named ops and stored nothing: push() marks them, sends the rest
         if response.status_code in (400, 422) and url in ("/api/sync/push", "/api/sync/pull", "/api/blobs/missing"):
             raise UserError(f"中心无法处理本次同步请求：{response.text[:300]}",
                             f"The hub could not handle this sync request: {response.text[:300]}")

@@ -91,7 +91,8 @@ def test_signed_revision_is_refused_by_the_hub_and_a_new_revision_carries_its_re
     [rejection] = [r for r in b.engine.rejections() if r["key"] == "item/1.2.1/C-2"]
     assert rejection["code"] == "sealed" and "已签署" in rejection["zh"]
     runner = SyncRunner(b.engine, lambda: b.client)
-    assert "已签署" in runner.status().text("zh") or runner.status().rejected == 1
+    # the edit and its audit entry are both refused (nothing lands in a signed revision)
+    assert "已签署" in runner.status().text("zh") or runner.status().rejected == 2
     # the hub still has A's value
     view = httpx.get(f"{hub.url}/api/reports/{iid}", params={"revision": 1}, headers=auth(hub, "bureau")).json()
     assert view["revisions"][0]["signed"] is True

@@ -9,10 +9,11 @@ two hub processes never write the same one.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
@@ -25,16 +26,56 @@ from inspect_app.sync.protocol import SHA256_HEX, BlobResult, MissingRequest, Mi
 MAX_BLOB_BYTES = 64 * 1024 * 1024
 MAX_BATCH_COUNT = 256
 MAX_MANIFEST = MAX_BATCH_COUNT * 80
+MAX_MISSING = 20_000
 
 router = APIRouter()
 
 
 @router.post("/api/blobs/missing", response_model=MissingResult)
 def blobs_missing(body: MissingRequest, acct: BlobUser, hub: HubDep):
-    shas = [s for s in body.shas if SHA256_HEX.match(s)]
-    missing = [s for s in shas if not hub.blobs.has(s)]
-    partial = {s: n for s in missing if (n := hub.blobs.staged(s))}
+    """Which of these the sender must upload. A blob the sender may not read counts as missing
+    (and its partial upload as none): the answer never tells whether the hub holds a blob."""
+    shas = [s for s in body.shas[:MAX_MISSING] if SHA256_HEX.match(s)]
+    missing, partial = [], {}
+    for s in shas:
+        if not hub.blobs.has(s):
+            missing.append(s)
+            if n := hub.blobs.staged(s):
+                partial[s] = n
+        elif not knows(hub, acct, s):
+            missing.append(s)
     return MissingResult(missing=missing, partial=partial)
+
+
+MISMATCH = {"zh": "上传的内容与其校验值不符，未保存。", "en": "The bytes sent do not match their hash; not kept.",
+            "detail": "上传的内容与其校验值不符，未保存。 The bytes sent do not match their hash; not kept."}
+
+
+def over_quota() -> HTTPException:
+    return HTTPException(413, "上传配额已满：已上传但尚未被任何评审引用的文件过多，请先同步变更或等待清理。 "
+                              "Upload quota reached: too many uploaded files that no change names yet; "
+                              "sync the changes first or wait for the clean-up.")
+
+
+def knows(hub: Hub, acct, sha: str) -> bool:
+    """The account may learn that the hub holds `sha`: it may read it, or uploaded it."""
+    return hub.ledger.possession.holds(acct.username, sha) or hub.ledger.blob_readable(acct, sha)
+
+
+async def _prove(hub: Hub, acct, sha: str, request: Request, total: int) -> BlobResult:
+    """The hub holds `sha` but the sender may not know it: it shows the bytes instead (hashed,
+    not stored again); if they match, it holds them (see policy.Possession)."""
+    digest, got = hashlib.sha256(), 0
+    async for chunk in request.stream():
+        got += len(chunk)
+        if got > total:
+            raise HTTPException(422, "more bytes than announced")
+        digest.update(chunk)
+    if got == total and digest.hexdigest() == sha:
+        hub.ledger.possession.record(acct.username, [sha])
+        return BlobResult(sha256=sha, received=got, complete=True, verified=True)
+    return JSONResponse(BlobResult(sha256=sha, received=0, complete=False, verified=False).model_dump()
+                        | MISMATCH, status_code=422)
 
 
 @router.put("/api/blobs/{sha}", response_model=BlobResult)
@@ -46,7 +87,11 @@ async def put_blob(sha: str, request: Request, acct: BlobUser, hub: HubDep,
     if not SHA256_HEX.match(sha) or total > MAX_BLOB_BYTES:
         raise HTTPException(422, "bad hash or size")
     if await run_in_threadpool(hub.blobs.has, sha):
+        if offset == 0 and not await run_in_threadpool(knows, hub, acct, sha):
+            return await _prove(hub, acct, sha, request, total)
         return BlobResult(sha256=sha, received=total, complete=True, verified=True)
+    if total - offset > await run_in_threadpool(hub.quota_left, acct.username):
+        raise over_quota()
     if not await run_in_threadpool(hub.store.leases.claim, [sha]):
         return JSONResponse(BlobResult(sha256=sha, received=0, complete=False).model_dump(), status_code=409)
     try:
@@ -70,8 +115,9 @@ async def put_blob(sha: str, request: Request, acct: BlobUser, hub: HubDep,
             await run_in_threadpool(writer.stage)
             return BlobResult(sha256=sha, received=writer.received, complete=False)
         if not await run_in_threadpool(writer.finish):
-            return JSONResponse(BlobResult(sha256=sha, received=0, complete=False, verified=False).model_dump(),
-                                status_code=422)
+            return JSONResponse(BlobResult(sha256=sha, received=0, complete=False, verified=False).model_dump()
+                                | MISMATCH, status_code=422)
+        hub.ledger.possession.record(acct.username, [sha], {sha: writer.received})
         return BlobResult(sha256=sha, received=writer.received, complete=True, verified=True)
     finally:
         await run_in_threadpool(hub.store.leases.release, [sha])
@@ -93,11 +139,15 @@ async def put_blobs(request: Request, acct: BlobUser, hub: HubDep, manifest: str
                                             for s, n in wanted) or len({s for s, _ in wanted}) != len(wanted):
         raise HTTPException(422, "bad manifest")
     shas = [s for s, _ in wanted]
+    if sum(n for _, n in wanted) > await run_in_threadpool(hub.quota_left, acct.username):
+        raise over_quota()
     if not await run_in_threadpool(hub.store.leases.claim, shas):
         # an earlier request (e.g. from before a cut) is still finishing these
         return JSONResponse({"verified": [], "failed": [], "busy": shas}, status_code=409)
     try:
-        return await _receive_batch(hub, request, wanted)
+        answer = await _receive_batch(hub, request, wanted)
+        hub.ledger.possession.record(acct.username, answer["verified"], dict(wanted))
+        return answer
     finally:
         await run_in_threadpool(hub.store.leases.release, shas)
 
@@ -133,4 +183,7 @@ async def _receive_batch(hub: Hub, request: Request, wanted: list[tuple[str, int
 def get_blob(sha: str, acct: Anyone, hub: HubDep):
     if not SHA256_HEX.match(sha) or not hub.blobs.has(sha) or not hub.ledger.blob_readable(acct, sha):
         raise Forbidden()
+    derivative = hub.photo_for(acct, sha)
+    if derivative is not None:  # a photo, for someone who gets the GPS-free copy
+        return Response(derivative, media_type="image/jpeg", headers={"X-Jiceng-Derivative-Of": sha})
     return hub.blob_response(sha)

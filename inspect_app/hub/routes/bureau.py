@@ -19,3 +19,10 @@ def bureau_centers(acct: Admin, hub: HubDep):
 @router.get("/api/bureau/export")
 def bureau_export(acct: Admin, hub: HubDep):
     return export_response(hub)
+
+
+@router.get("/api/bureau/quarantine")
+def bureau_quarantine(acct: Admin, hub: HubDep):
+    """隔离的变更: stored ops that fail the door (e.g. stored before it existed). They are left
+    out of every state, pull and page; each is listed with its inspection and why."""
+    return hub.ledger.quarantined()

@@ -52,3 +52,37 @@ Inspector = Annotated[Account, Depends(role(Role.INSPECTOR))]
 Admin = Annotated[Account, Depends(role(Role.ADMIN))]
 Clinic = Annotated[Account, Depends(role(Role.CLINIC))]
 BlobUser = Annotated[Account, Depends(role(Role.INSPECTOR, Role.CLINIC))]
+
+
+# Requests that carry a small JSON body (sign-in, answers, lists of hashes) are refused before
+# they are read when they announce more than this; the push, blob uploads and photos stream
+# and cap themselves.
+MAX_JSON_BODY = 1024 * 1024
+STREAMING = ("/api/sync/push", "/api/blobs/", "/api/self/")
+
+
+class BodyLimit:
+    """ASGI middleware: 413 for a small-JSON /api request announcing more than MAX_JSON_BODY,
+    411 for one that does not say its length (chunked)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
+            path = scope.get("path", "")
+            capped = path == "/api/blobs/missing" or not path.startswith(STREAMING)
+            if path.startswith("/api/") and capped and not path.endswith("/photos"):
+                limit = 8 * MAX_JSON_BODY if path == "/api/blobs/missing" else MAX_JSON_BODY
+                headers = dict(scope.get("headers") or [])
+                length = headers.get(b"content-length")
+                status = None
+                if length is None and b"chunked" in headers.get(b"transfer-encoding", b""):
+                    status, zh, en = 411, "请求须声明长度。", "The request must state its length."
+                elif length is not None and (not length.isdigit() or int(length) > limit):
+                    status, zh, en = 413, f"请求过大（超过 {limit >> 20} MB）。", f"The request is larger than {limit >> 20} MB."
+                if status is not None:
+                    response = JSONResponse({"detail": f"{zh} {en}", "zh": zh, "en": en}, status_code=status)
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)

@@ -60,12 +60,13 @@ async def clinic_photo(inspection_id: str, request: Request, acct: Clinic, hub: 
     ingested like a tablet's photo (refused if it is not a usable photo) and kept as a blob;
     answer with that hash in `photos` of a response."""
     readable_revision(hub, acct, inspection_id, None)
+    limit = min(MAX_BLOB_BYTES, await run_in_threadpool(hub.quota_left, acct.username))
     data = bytearray()
     async for chunk in request.stream():
         data += chunk
-        if len(data) > MAX_BLOB_BYTES:
-            raise HTTPException(413, "too large")
-    return await run_in_threadpool(ingest_clinic_photo, hub, bytes(data), name)
+        if len(data) > limit:
+            raise HTTPException(413, "照片过大或上传配额已满。 The photo is too large or the upload quota is reached.")
+    return await run_in_threadpool(ingest_clinic_photo, hub, bytes(data), name, acct.username)
 
 
 @router.post("/api/reports/{inspection_id}/responses")

@@ -224,6 +224,13 @@ class BlobStore(ABC):
         w.write(data)
         return w.finish()
 
+    def sweep(self, referenced: set[str], busy: set[str], older_than: float) -> tuple[int, int]:
+        """Disk hygiene: remove staged uploads not touched since `older_than` (a Unix time) and
+        blobs no op references that arrived before it, except those in `busy` (being
+        uploaded). Returns (blobs, staged uploads) removed. A store that cannot tell when a
+        blob arrived keeps everything (the default)."""
+        return 0, 0
+
     @abstractmethod
     def shas(self) -> Iterator[str]:
         """Every blob held (for `hub migrate`)."""

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from inspect_app.hub.store import journal
 from inspect_app.hub.store.base import (
     AccountStore,
     BlobStore,
@@ -151,20 +152,21 @@ class _FileTx(LedgerTx):
         return value
 
     def commit(self) -> None:
-        # The inspections' files first, then the index that counts them (as before).
-        for iid, doc in self.docs.items():
-            if doc["ops"]:
-                self.folder.ops_file(iid).commit(doc)
-        self.folder.index.commit(self.index)
+        # The inspections' files and the index that counts them, as one step (journal.py).
+        journal.commit(self.folder, self.docs, self.index)
 
 
 class FileLedger(LedgerStore):
     def __init__(self, folder: HubFolder) -> None:
         self.folder = folder
+        if journal.pending(folder):  # opened after a kill mid-push: finish that push first
+            with folder.lock.exclusive():
+                journal.replay(folder)
 
     @contextmanager
     def transaction(self, inspection_ids: Iterable[str]):
         with self.folder.lock.exclusive():
+            journal.replay(self.folder)  # a push a kill interrupted is finished first
             tx = _FileTx(self.folder)
             try:
                 yield tx
@@ -194,6 +196,9 @@ class FileLedger(LedgerStore):
         return list((self.folder.ops_file(inspection_id).load() or {}).get("ops", {}).values())
 
     def top(self):
+        if journal.pending(self.folder):  # another process was killed mid-push: finish it
+            with self.folder.lock.exclusive():
+                journal.replay(self.folder)
         return int(self._index().get(HEADER, {}).get("hub_seq", 0))
 
     def ops_since(self, inspection_ids, since, exclude_device, limit, upto=None):
@@ -418,6 +423,30 @@ class FileBlobs(BlobStore):
         for p in sorted(self.dir.iterdir()):
             if p.is_file() and SHA256_HEX.match(p.name):
                 yield p.name
+
+    def sweep(self, referenced, busy, older_than):
+        blobs = partials = 0
+        for p in list(self.partial_dir.iterdir()):
+            sha = p.name.removesuffix(".part")
+            try:
+                if p.is_file() and sha not in busy and p.stat().st_mtime < older_than:
+                    p.unlink()
+                    partials += 1
+            except FileNotFoundError:
+                continue
+        for sha in list(self.shas()):
+            p = self.path(sha)
+            try:
+                if sha not in referenced and sha not in busy and p.stat().st_mtime < older_than:
+                    p.unlink()
+                    blobs += 1
+            except FileNotFoundError:
+                continue
+        if blobs:
+            fsync_dir(self.dir)
+        if partials:
+            fsync_dir(self.partial_dir)
+        return blobs, partials
 
 
 class ProcessLeases(UploadLeases):
