@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from inspect_app.report import fontcache
 from inspect_app.report.clauses import draw_clauses
-from inspect_app.report.consistency import draw_consistency
 from inspect_app.report.consistency import draw_consistency
 from inspect_app.report.content import CONTENT_ATTACHMENT, ReportContent, ReportInput
 from inspect_app.report.cover import draw_cover, qr_payload
@@ -45,8 +45,17 @@ class BuiltReport:
 def build_report(data: ReportInput | ReportContent) -> BuiltReport:
     """The finished, unsigned PDF (Chinese throughout, A4)."""
     content = data if isinstance(data, ReportContent) else ReportContent.of(data)
+    chars = fontcache.charset(content.json_bytes, content.standard.model_dump_json())
+    pdf, raw = _draw(content, chars)
+    extra = fontcache.missed(pdf, pdf.main_font_path)
+    if extra:  # a character the cut lacked (a label built at run time): draw again with it
+        pdf, raw = _draw(content, chars | extra)
+    return BuiltReport(pdf=raw, content=content, stamp=getattr(pdf, "signature_stamp", None))
+
+
+def _draw(content: ReportContent, chars: frozenset[int] | None) -> tuple[ReportPDF, bytes]:
     pdf = ReportPDF(center_name=content.center.name, report_id=content.report_id,
-                    draft=not content.locked, created=content.created)
+                    draft=not content.locked, created=content.created, charset=chars)
     pdf.set_title(f"{content.center.name} 优质服务基层行现场评审报告")
     pdf.set_subject(f"{content.standard.title} {content.standard.edition} · 评审记录第 {content.inspection.revision} 版")
     pdf.set_author([m.name for m in content.inspection.team] or "评审组")
@@ -66,8 +75,7 @@ def build_report(data: ReportInput | ReportContent) -> BuiltReport:
     draw_signatures(pdf, content)
     draw_evidence_appendix(pdf, content)
     draw_consistency(pdf, content)  # 附录二, only with a self-assessment to compare (review chain)
-    draw_consistency(pdf, content)  # 附录二, only with a self-assessment to compare (review chain)
-    return BuiltReport(pdf=bytes(pdf.output()), content=content, stamp=getattr(pdf, "signature_stamp", None))
+    return pdf, bytes(pdf.output())
 
 
 __all__ = ["BuiltReport", "HASH_KEYWORD", "build_report"]

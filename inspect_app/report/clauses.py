@@ -59,9 +59,7 @@ def _draw_clause(pdf: ReportPDF, content: ReportContent, clause: Clause) -> None
     # Title line with the level badge on the right.
     badge_w = 24
     star = "★ " if clause.is_recommended else ""
-    with pdf.style(10, INK):
-        pdf.multi_cell(pdf.epw - badge_w - 2, 5.2, f"{clause.number}　{star}{clause.title}",
-                       wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.lines(f"{clause.number}　{star}{clause.title}", pdf.epw - badge_w - 2, 10, INK, 5.2)
     after_title = pdf.get_y()
     colour = LEVEL_COLOURS.get(score.level.value, MUTED)
     with pdf.local_context():

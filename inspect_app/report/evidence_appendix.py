@@ -88,9 +88,9 @@ def _draw_photo(pdf: ReportPDF, content: ReportContent, photo: Photo, x: float, 
         for text, size, colour in caption_lines(pdf, content, photo, w):
             pdf.set_font(FONT, size=size)
             pdf.set_text_color(*colour)
-            pdf.set_xy(x, line_y)
-            pdf.cell(w, LINE, text)
-            line_y += LINE if size > 6 else 2.6
+            step = LINE if size > 6 else 2.6
+            pdf.draw_line(x, line_y, step, text)
+            line_y += step
 
 
 __all__ = ["caption_lines", "draw_evidence_appendix"]
