@@ -112,7 +112,8 @@ def _file_key(ws, inspection_id: str) -> tuple:
         st = os.stat(ws.store.file(inspection_id).path)
     except FileNotFoundError:
         return ()
-    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    # Not ctime: the store's .prev hard link changes it without changing the content.
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def inspection_view(ws, inspection_id: str) -> InspectionView:

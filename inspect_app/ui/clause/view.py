@@ -58,7 +58,7 @@ class ClauseScreen:
                         [i.code for i in clause.items if i.derived is None] + [""]} if self.editable else {}
         self.progress = ft.Container(progress_line(app, self.state.rated_items, self.state.total_items))
         self.level_badge = ft.Container()
-        self.level_reason = ft.Text("", size=13, color=ft.Colors.GREY_800, expand=True, key="level-reason")
+        self.level_reason = ft.Text("", size=13, color=ft.Colors.GREY_800, expand=True)
         self.level_box = ft.Row([ft.Text(app.t("level_now"), size=14, weight=ft.FontWeight.W_600),
                                  self.level_badge, self.level_reason],
                                 vertical_alignment=ft.CrossAxisAlignment.CENTER, wrap=False)
@@ -255,7 +255,7 @@ class ClauseScreen:
     def _item_card(self, item, parts) -> ft.Control:
         return ft.Container(ft.Column(parts, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
                             padding=12, border_radius=10, bgcolor=ft.Colors.WHITE,
-                            border=ft.Border.all(1, ft.Colors.GREY_300), key=f"item-{item.code}")
+                            border=ft.Border.all(1, ft.Colors.GREY_300))
 
     def _render_thumbs(self, code: str) -> None:
         parts = self.item_parts[code]

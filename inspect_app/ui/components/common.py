@@ -57,8 +57,7 @@ def status_banner(app, status) -> ft.Control:
         ft.Row([ft.Icon(ft.Icons.LOCK, color=ft.Colors.WHITE, size=20),
                 ft.Text(app.t(key), color=ft.Colors.WHITE, size=14, weight=ft.FontWeight.W_600, expand=True)],
                spacing=8, vertical_alignment=ft.CrossAxisAlignment.CENTER),
-        bgcolor=ft.Colors.BLUE_GREY_700, border_radius=8, padding=ft.Padding.symmetric(horizontal=12, vertical=10),
-        key="status-banner")
+        bgcolor=ft.Colors.BLUE_GREY_700, border_radius=8, padding=ft.Padding.symmetric(horizontal=12, vertical=10))
 
 
 def level_badge(level_value: str, label: str, *, size: int = 14) -> ft.Container:

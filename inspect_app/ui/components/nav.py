@@ -64,16 +64,16 @@ def inspection_bottom_bar(app, inspection_id: str, here: str, above: ft.Control 
 def clause_nav_bar(app, *, prev_label: str | None, next_label: str | None, unrated_label: str | None,
                    on_prev, on_next, on_unrated) -> ft.Control:
     """上一条 · 下一未评 · 下一条: always on screen (in the bottom bar), never 2,800 px down a clause."""
-    def nav(text, icon, handler, enabled, filled=False, key=None):
+    def nav(text, icon, handler, enabled, filled=False):
         cls = ft.FilledButton if filled else ft.OutlinedButton
         return cls(content=ft.Text(text, no_wrap=True, overflow=ft.TextOverflow.ELLIPSIS, max_lines=1),
                    icon=icon, on_click=handler if enabled else None, disabled=not enabled, height=TARGET,
-                   expand=True, key=key, style=ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=8)))
+                   expand=True, style=ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=8)))
 
     t = app.t
     return ft.Row([
-        nav(prev_label or t("prev"), ft.Icons.CHEVRON_LEFT, on_prev, prev_label is not None, key="nav-prev"),
+        nav(prev_label or t("prev"), ft.Icons.CHEVRON_LEFT, on_prev, prev_label is not None),
         nav(unrated_label or t("all_rated"), ft.Icons.SKIP_NEXT, on_unrated, unrated_label is not None,
-            filled=True, key="nav-unrated"),
-        nav(next_label or t("next"), ft.Icons.CHEVRON_RIGHT, on_next, next_label is not None, key="nav-next"),
+            filled=True),
+        nav(next_label or t("next"), ft.Icons.CHEVRON_RIGHT, on_next, next_label is not None),
     ], spacing=6)

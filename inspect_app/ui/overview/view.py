@@ -103,7 +103,7 @@ class OverviewScreen(InspectionScreen):
                             + t("legend_checklist" if self.data.checklist else "legend_text"),
                             size=12, color=ft.Colors.GREY_800, expand=True)],
                    vertical_alignment=ft.CrossAxisAlignment.START, spacing=6),
-            bgcolor=ft.Colors.BLUE_GREY_50, border_radius=8, padding=10, key="legend")
+            bgcolor=ft.Colors.BLUE_GREY_50, border_radius=8, padding=10)
 
     # ------------------------------------------------------------ chapters and team split
     def _chapters(self) -> ft.Control:

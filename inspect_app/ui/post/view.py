@@ -77,7 +77,7 @@ class PostScreen:
         self.summary.controls = [
             progress_line(self.app, score.rated_items, score.total_items),
             ft.Text(t("compliance_of", p=percent_text(post.percent, decided), met=post.met, not_met=post.not_met,
-                      unrated=post.unrated), size=15, weight=ft.FontWeight.W_600, key="post-compliance"),
+                      unrated=post.unrated), size=15, weight=ft.FontWeight.W_600),
         ]
 
     def _next_unrated_post(self) -> str | None:
@@ -136,7 +136,7 @@ class PostScreen:
         parts += [choice, ft.Row([clear], alignment=ft.MainAxisAlignment.END), refusal, na_reason, note, quick]
         return ft.Container(ft.Column(parts, spacing=6, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
                             padding=12, border_radius=10, bgcolor=ft.Colors.WHITE,
-                            border=ft.Border.all(1, ft.Colors.GREY_300), key=f"norm-{clause.number}")
+                            border=ft.Border.all(1, ft.Colors.GREY_300))
 
     # ------------------------------------------------------------ changes
     async def _save(self, clause, fn, *args, **kwargs) -> bool:

@@ -38,11 +38,10 @@ class SignScreen(InspectionScreen):
         if gaps:
             controls.append(ft.Text(f"{t('incomplete_evidence')}: {len(gaps)} — {t('gaps_note')}",
                                     color=ft.Colors.ORANGE_900, size=13))
-        self.step_error = ft.Text("", color=ft.Colors.RED_700, size=14, weight=ft.FontWeight.W_600, visible=False,
-                                  key="step-error")
+        self.step_error = ft.Text("", color=ft.Colors.RED_700, size=14, weight=ft.FontWeight.W_600, visible=False)
         if status is S.DRAFT:
+            controls.append(self.step_error)  # over the button, where the eye is after the tap
             controls.append(big_button(t("submit"), self._ask_submit, icon=ft.Icons.SEND))
-            controls.append(self.step_error)
             controls.append(ft.Text(t("submit_note"), size=13, color=ft.Colors.GREY_700))
         else:
             done = {(s.signer, s.role): s for s in data.snap.signatures}
@@ -51,9 +50,9 @@ class SignScreen(InspectionScreen):
             for name, role in signers(insp.team, director):
                 controls.append(self._signer(name, role, done.get((name, role)), width, status))
             if status is S.SUBMITTED:
-                controls += [big_button(t("lock"), self._ask_lock, icon=ft.Icons.LOCK), self.step_error]
+                controls += [self.step_error, big_button(t("lock"), self._ask_lock, icon=ft.Icons.LOCK)]
             elif status is S.SIGNED:
-                controls += [big_button(t("lock"), self._ask_lock, icon=ft.Icons.LOCK), self.step_error]
+                controls += [self.step_error, big_button(t("lock"), self._ask_lock, icon=ft.Icons.LOCK)]
             else:  # locked: what is left to do is the signed report, so it comes first, under the verdict
                 controls[1:1] = [ft.Text(t("locked_note"), color=ft.Colors.GREEN_800, weight=ft.FontWeight.W_600),
                                  self._report_card()]

@@ -133,8 +133,7 @@ class SummaryScreen(InspectionScreen):
                     height=TARGET, on_click=lambda e, n=d.clause_number: self.app.go(clause_route(self.id, n)))],
                        wrap=True),
                 ft.Text(d.requirement, size=13),
-                *[ft.Text(f"{t('finding_note')}{colon(self.app.lang)}{n}", size=13, color=ft.Colors.BLUE_GREY_800,
-                          key=f"finding-note-{d.clause_number}-{d.item_code}") for n in notes],
+                *[ft.Text(f"{t('finding_note')}{colon(self.app.lang)}{n}", size=13, color=ft.Colors.BLUE_GREY_800) for n in notes],
                 field,
             ], spacing=4, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=ft.Padding.only(bottom=8), border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.GREY_200))))
         return card(*rows)
