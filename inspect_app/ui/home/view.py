@@ -119,7 +119,7 @@ class HomeScreen:
         parts.append(ft.Row([big_button(action, lambda e, i=insp.id: self._open(i), icon=ft.Icons.ARROW_FORWARD),
                              big_button(t("overview"), lambda e, i=insp.id: self.app.go(f"/i/{i}"), filled=False),
                              archive], wrap=True))
-        return card(*parts, key=f"inspection-{insp.id}")
+        return card(*parts)
 
     async def _archive(self, insp) -> None:
         done = await self.app.call(services.archive_inspection, insp.id, not insp.archived, actor=self.app.me or None)
