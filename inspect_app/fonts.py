@@ -131,20 +131,33 @@ def check_all(field: str, *texts: str | None) -> None:
         check_drawable(text, field)
 
 
-def page_fonts() -> dict[str, str]:
-    """Flet `page.fonts`: the served URL (under /fonts, the assets folder) of each family."""
-    out = {FAMILY: "/fonts/" + MAIN_FONT.name}
+FULL_FAMILY = "NotoSansSCFull"
+
+
+def first_paint_enabled() -> bool:
+    """JICENG_UI_FONTS=full serves the 14 MB face first, as before (for bench/ui_first_paint.py)."""
+    import os
+
+    return FIRST_PAINT_FONT.is_file() and os.environ.get("JICENG_UI_FONTS", "") != "full"
+
+
+def page_fonts(first_paint: bool | None = None) -> dict[str, str]:
+    """Flet `page.fonts` (URLs under /fonts, the assets folder), in load order.
+
+    First paint: the theme family is the 2.2 MB GB2312 face, and the full face and the extension
+    face follow as fallback families (inspect_app/ui/typeface.py), loaded after it. Without it
+    (JICENG_UI_FONTS=full) the theme family is the 14 MB main face, as before."""
+    first_paint = first_paint_enabled() if first_paint is None else first_paint
+    if first_paint:
+        out = {FAMILY: "/fonts/" + FIRST_PAINT_FONT.name, FULL_FAMILY: "/fonts/" + MAIN_FONT.name}
+    else:
+        out = {FAMILY: "/fonts/" + MAIN_FONT.name}
     if FALLBACK_FONT.is_file():
         out[FALLBACK_FAMILY] = "/fonts/" + FALLBACK_FONT.name
     return out
 
 
-def first_paint_fonts() -> dict[str, str]:
-    """The small face alone, registered under the main family's name for the first screen."""
-    if not FIRST_PAINT_FONT.is_file():
-        return page_fonts()
-    return {FAMILY: "/fonts/" + FIRST_PAINT_FONT.name}
-
-
-def fallback_families() -> list[str]:
-    return [FALLBACK_FAMILY] if FALLBACK_FONT.is_file() else []
+def fallback_families(first_paint: bool | None = None) -> list[str]:
+    """The families a text style falls back to, in order, for a glyph its family lacks."""
+    first_paint = first_paint_enabled() if first_paint is None else first_paint
+    return ([FULL_FAMILY] if first_paint else []) + ([FALLBACK_FAMILY] if FALLBACK_FONT.is_file() else [])

@@ -74,3 +74,179 @@ class InjectShims:
             await send({"type": "http.response.body", "body": patched})
 
         await self.app(scope, receive, capture)
+
+
+# ------------------------------------------------------------------ fonts of a Flet session
+# See inspect_app/fonts.py for the rule (drawn or refused) and the faces. page.fonts registers
+# the 2.2 MB GB2312 face as the theme family first (the first screen waits for nothing bigger),
+# then the full GBK face and the CJK-extension face; every text style of the theme lists those
+# two as fallback families, so 堃 䶮 𠮷 … are drawn by them once they are in.
+_TEXT_SLOTS = ("display_large", "display_medium", "display_small", "headline_large", "headline_medium",
+               "headline_small", "title_large", "title_medium", "title_small", "label_large", "label_medium",
+               "label_small", "body_large", "body_medium", "body_small")
+
+
+def apply_fonts(page, *, seed_color) -> None:
+    """Fonts and theme of one Flet session (the tablet app, the hub's pages)."""
+    import flet as ft
+
+    from inspect_app import fonts
+
+    fallback = fonts.fallback_families()
+    text_theme = (ft.TextTheme(**{slot: ft.TextStyle(font_family_fallback=fallback) for slot in _TEXT_SLOTS})
+                  if fallback else None)
+    page.fonts = fonts.page_fonts()
+    page.theme = ft.Theme(font_family=fonts.FAMILY, color_scheme_seed=seed_color, text_theme=text_theme)
+
+
+# ------------------------------------------------------------------ the loading screen in Chinese
+# The Flet web client paints a start-up message until the app's first page arrives; its text is a
+# constant in main.dart.js ("Working..."). We serve main.dart.js with that constant replaced.
+# Flutter draws it before any app font is loaded, falling back to Noto Sans SC subsets that it
+# fetches from assets/fonts/notosanssc/… (404 offline: boxes): those requests get a tiny face cut
+# from the shipped first-paint face, holding the start-up message's characters.
+STARTUP_MESSAGE = "正在打开基层行现场评审…"
+STARTUP_MESSAGE_EN = "Opening Jiceng Inspect…"
+_FLET_STARTUP = b'[30,"Working..."]'
+CJK_FALLBACK_PREFIXES = ("notosanssc/", "notosanstc/", "notosanshk/", "notosansjp/", "notosanskr/")
+
+
+def _js_string(text: str) -> bytes:
+    return ('"' + "".join(ch if ord(ch) < 128 else f"\\u{ord(ch):04x}" for ch in text) + '"').encode()
+
+
+_patched: dict[str, bytes] = {}
+
+
+def patched_main_js() -> bytes | None:
+    """Flet's main.dart.js with the start-up message in Chinese (None if Flet changed it)."""
+    if "main" not in _patched:
+        from pathlib import Path
+
+        import flet_web
+
+        raw = (Path(flet_web.__file__).parent / "web" / "main.dart.js").read_bytes()
+        if raw.count(_FLET_STARTUP) != 1:
+            return None
+        _patched["main"] = raw.replace(_FLET_STARTUP, b"[30," + _js_string(STARTUP_MESSAGE) + b"]")
+    return _patched["main"]
+
+
+def startup_font() -> bytes:
+    """The first-paint face cut to the start-up message (and ASCII): a few kB."""
+    if "font" not in _patched:
+        _patched["font"] = subset_font(STARTUP_MESSAGE + STARTUP_MESSAGE_EN
+                                       + "".join(chr(c) for c in range(0x20, 0x7F)))
+    return _patched["font"]
+
+
+def subset_font(text: str) -> bytes:
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from inspect_app import fonts
+
+    source = fonts.FIRST_PAINT_FONT if fonts.FIRST_PAINT_FONT.is_file() else fonts.MAIN_FONT
+    font = TTFont(str(source))
+    options = subset.Options()
+    options.layout_features = []
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(set(text))))
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+# Chromium runs the WebAssembly build (main.dart.wasm), whose message cannot be patched: so the
+# page also shows its own start-up screen (DOM, drawn with the tiny shipped face from
+# /startup-font.ttf) over Flutter's until the app's first page asks for its font under /fonts/.
+STARTUP_JS = """
+(function () {
+  var msg = %(zh)s;
+  try {
+    var lang = window.localStorage.getItem("flutter.jiceng.lang") || "";
+    if (lang.indexOf("en") >= 0) { msg = %(en)s; }
+  } catch (e) {}
+  var css = '@font-face{font-family:"JicengStartup";src:url(/startup-font.ttf) format("truetype")}' +
+    '#jiceng-startup{position:fixed;top:0;left:0;right:0;bottom:0;z-index:2147483647;display:flex;' +
+    'flex-direction:column;align-items:center;justify-content:center;background:#f6fbf9;' +
+    'font:16px "JicengStartup",sans-serif;color:#17323a;pointer-events:none}' +
+    '#jiceng-startup i{width:30px;height:30px;border:3px solid #b9d8d2;border-top-color:#00796b;' +
+    'border-radius:50%%;margin-bottom:16px;animation:jiceng-spin .9s linear infinite}' +
+    '@keyframes jiceng-spin{to{transform:rotate(360deg)}}';
+  function show() {
+    if (document.getElementById("jiceng-startup")) { return; }
+    var style = document.createElement("style");
+    style.id = "jiceng-startup-style";
+    style.textContent = css;
+    document.head.appendChild(style);
+    var box = document.createElement("div");
+    box.id = "jiceng-startup";
+    box.setAttribute("role", "status");
+    box.appendChild(document.createElement("i"));
+    var text = document.createElement("span");
+    text.textContent = msg;
+    box.appendChild(text);
+    document.body.appendChild(box);
+  }
+  function hide() {
+    var box = document.getElementById("jiceng-startup");
+    if (box) { box.remove(); }
+  }
+  if (document.body) { show(); } else { document.addEventListener("DOMContentLoaded", show); }
+  // The app's first page registers its fonts (page.fonts, served under /fonts/): it is arriving.
+  try {
+    new PerformanceObserver(function (list) {
+      list.getEntries().forEach(function (e) {
+        if (new URL(e.name).pathname.indexOf("/fonts/") === 0) { setTimeout(hide, 300); }
+      });
+    }).observe({type: "resource", buffered: true});
+  } catch (e) { setTimeout(hide, 8000); }
+  setTimeout(hide, 120000);
+})();
+"""
+STARTUP_TAG = b'<script src="/startup-shell.js"></script>'
+
+
+def startup_js() -> bytes:
+    import json
+
+    return (STARTUP_JS % {"zh": json.dumps(STARTUP_MESSAGE), "en": json.dumps(STARTUP_MESSAGE_EN)}).encode()
+
+
+class StartupShell:
+    """ASGI wrapper: GET /main.dart.js is the patched client, GET /assets/fonts/notosans{sc,tc,…}/…
+    (Flutter's CJK fallback) the tiny start-up face; everything else passes through to Flet."""
+
+    def __init__(self, app) -> None:
+        import threading
+
+        self.app = app
+        threading.Thread(target=lambda: (patched_main_js(), startup_font()), name="startup-shell",
+                         daemon=True).start()  # ready before the first browser asks
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD"):
+            import asyncio
+
+            path = scope.get("path", "")
+            body, ctype = None, b""
+            if path == "/main.dart.js":
+                body, ctype = await asyncio.to_thread(patched_main_js), b"application/javascript; charset=utf-8"
+            elif path == "/startup-shell.js":
+                body, ctype = startup_js(), b"application/javascript; charset=utf-8"
+            elif path == "/startup-font.ttf":
+                body, ctype = await asyncio.to_thread(startup_font), b"font/ttf"
+            elif path.startswith("/assets/fonts/") and path[len("/assets/fonts/"):].startswith(CJK_FALLBACK_PREFIXES):
+                body, ctype = await asyncio.to_thread(startup_font), b"font/ttf"
+            if body is not None:
+                headers = [(b"content-type", ctype), (b"content-length", str(len(body)).encode()),
+                           (b"cache-control", b"no-cache"), (b"cross-origin-resource-policy", b"same-origin")]
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.body", "body": body if scope["method"] == "GET" else b""})
+                return None
+        return await self.app(scope, receive, send)

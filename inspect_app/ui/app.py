@@ -62,8 +62,9 @@ class InspectApp:
         page = self.page
         page.title = t("app_title")
         # The bundled subset of Noto Sans SC: without it every Chinese glyph is a box.
-        page.fonts = {FONT_FAMILY: "/fonts/" + paths.CJK_FONT.name}
-        page.theme = ft.Theme(font_family=FONT_FAMILY, color_scheme_seed=ft.Colors.TEAL)
+        from inspect_app.webshell import apply_fonts
+
+        apply_fonts(page, seed_color=ft.Colors.TEAL)  # GB2312 face first, full + extensions after
         page.theme_mode = ft.ThemeMode.LIGHT
         page.padding = 0
         try:

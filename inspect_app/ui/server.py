@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse
 
 from inspect_app import paths
 from inspect_app.evidence import MAX_INPUT_BYTES
-from inspect_app.webshell import SHIM_PATH, InjectShims, shim_response
+from inspect_app.webshell import SHIM_PATH, STARTUP_TAG, InjectShims, StartupShell, shim_response
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8550
@@ -99,7 +99,8 @@ def build_asgi_app(data_dir: Path, standards_dir: Path | None = None):
         app_short_name="基层行评审",
         app_description="Jiceng Inspect",
     ))
-    return InjectShims(outer)
+    # The start-up screen in Chinese, drawn with a shipped face (webshell.StartupShell).
+    return InjectShims(StartupShell(outer), extra_head=b"\n  " + STARTUP_TAG)
 
 
 def clear_uploads(upload_dir: Path) -> None:

@@ -38,11 +38,11 @@ def wait_text(page, value, timeout: int = LONG, exact: bool = False) -> None:
     text(page, value, exact=exact).wait_for(state="visible", timeout=timeout)
 
 
-STARTUP_MESSAGE = "Working..."  # what the Flet client paints until the app's first page arrives
+from inspect_app.webshell import STARTUP_MESSAGE  # noqa: E402 - the start-up screen until the first page arrives
 
 
 def wait_ready(page, expect=None, timeout: int = LONG) -> None:
-    """Real content, not the start-up screen: `expect` is visible and "Working..." is not."""
+    """Real content, not the start-up screen: `expect` is visible and STARTUP_MESSAGE is not."""
     if expect is not None:
         wait_text(page, expect, timeout=timeout)
     page.get_by_text(STARTUP_MESSAGE).first.wait_for(state="hidden", timeout=timeout)
