@@ -85,8 +85,9 @@ class StandardEditorPage:
         async def go():
             try:
                 await asyncio.to_thread(fn, *args, **kwargs)
-            except UserError as err:
-                self.show(err.zh, error=True)
+            except UserError as err:  # say why where the bureau is looking; what it typed stays
+                self.message.value, self.message.color = err.zh, ft.Colors.RED_700
+                self.message.update()
             else:
                 self.show(done)
         self.pages.page.run_task(go)
