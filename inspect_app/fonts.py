@@ -6,7 +6,7 @@ Shipped fonts (assets/fonts/, SIL OFL 1.1, OFL.txt beside them; built by tools/m
                            forms, the symbols the app and the standards use (★ ✓ ① …).
 - NotoSansSC-GB2312.ttf    the same face cut to GB2312 + ASCII + punctuation: the app's first
                            paint, so the first screen does not wait for the 14 MB main face.
-- JicengHanExt-Regular.ttf fallback for the CJK extensions: Extension A complete, and the
+- JicengHanExt-Regular.ttf fallback for the CJK extensions: Extension A (6,582 of 6,592), and the
                            Extension B–G, compatibility and radical characters that Noto Sans
                            CJK or Hanazono Mincho draw (names such as 𠮷 䶮 㙟 𬌗 𫖮 …).
   The exact ranges are in docs/fonts.md (`python tools/make_font.py --coverage`).
