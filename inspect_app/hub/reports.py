@@ -170,7 +170,8 @@ def report_view(ledger: Ledger, inspection_id: str, revision: int, data_dir: Pat
         return view
     score = score_snapshot(standard, snap)
     view["verdict"] = {"name": score.verdict.name("zh"), "name_en": score.verdict.name("en"),
-                       "provisional": score.verdict.provisional, "reasons": [r.zh for r in score.verdict.reasons]}
+                       "provisional": score.verdict.provisional, "reasons": [r.zh for r in score.verdict.reasons],
+                       "excerpt": score.verdict.excerpt, "label": score.verdict.label("zh")}  # 依据节选, 暂定
     view["chapters"] = [{"number": ch.number, "title": ch.title, "counts": _counts(ch.all)} for ch in score.chapters]
     for d in deficiencies(standard, score.clauses):
         finding = snap.findings.get(d.clause_number)

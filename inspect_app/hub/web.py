@@ -209,7 +209,7 @@ class HubPages:
             ft.Column([ft.TextButton(f"第 {r['revision']} 版：{r['reason'] or '—'}" + ("" if r["signed"] else "（未签署）"),
                                      on_click=lambda _, n=r["revision"]: self.show_report(inspection_id, n))
                        for r in revs]),
-            ft.Text(f"结论：{verdict.get('name', '')}" + ("（暂定）" if verdict.get("provisional") else ""),
+            ft.Text(f"结论：{verdict.get('label') or verdict.get('name', '') + ('（暂定）' if verdict.get('provisional') else '')}",
                     size=20, weight=ft.FontWeight.BOLD),
             *[ft.Text(r) for r in verdict.get("reasons", [])],
         ]

@@ -14,6 +14,7 @@ from inspect_app.report.layout import (
     ACCENT, FONT, HEAD_FILL, INK, LEVEL_COLOURS, MARGIN, MUTED, Grid, ReportPDF,
 )
 from inspect_app.scoring import GroupSummary, LevelCounts, percent_text, post_compliance
+from inspect_app.standard.coverage import missing_levels
 from inspect_app.standard.model import ClauseKind, ItemLevel, StandardKind
 
 KIND_ZH = {ClauseKind.BASIC: "基本条款", ClauseKind.RECOMMENDED: "推荐条款★"}
@@ -266,6 +267,9 @@ def _group_shares(pdf: ReportPDF, content: ReportContent) -> None:
                 text = share(counts, level)
                 need = _threshold(floor, kind, level) if floor is not None else None
                 low = counts.applicable and need is not None and counts.percent_at_least(level) + 1e-9 < need
+                if level in missing_levels(content.standard):  # an excerpt without this level: no shortfall
+                    cells.append(("无此级条目", MUTED))
+                    continue
                 cells.append((text, BELOW) if low else text)
         if strong:
             cells = [c if isinstance(c, tuple) else (c, ACCENT) for c in cells]
