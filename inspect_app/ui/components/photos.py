@@ -46,7 +46,7 @@ def thumbnail(app, record, on_removed=None, size: int = THUMB, number: int | Non
         width=size, height=size, border_radius=6, on_click=lambda e: open_viewer(app, record, on_removed, number),
     )
     badge = ft.Container(ft.Text(stable or str(number), size=11, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD),
-                         bgcolor=ft.Colors.BLACK54, border_radius=4, padding=ft.Padding.symmetric(horizontal=5),
+                         bgcolor=ft.Colors.BLACK_54, border_radius=4, padding=ft.Padding.symmetric(horizontal=5),
                          left=4, top=4) if (stable or number) else None
     tile = ft.Stack([image, badge], width=size, height=size) if badge else image
     if not show_caption:
