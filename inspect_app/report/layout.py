@@ -224,16 +224,29 @@ class ReportPDF(FPDF):
                 self.draw_line(x, self.get_y(), h, line)
                 self.set_y(self.get_y() + h)
 
+    def _plain_text(self, x: float, baseline: float, text: str) -> None:
+        """fpdf2's text() for a TrueType line without underline or quad points, minus its
+        decorators and checks: the report draws ~17,000 such lines."""
+        if self.page <= 0:
+            self.text(x, baseline, text)  # let fpdf2 say what is wrong
+            return
+        if not self.current_font_is_set_on_page:
+            self._out(self._set_font_for_page(self.current_font, self.font_size_pt))
+        op = f"BT {x * self.k:.2f} {(self.h - baseline) * self.k:.2f} Td {self.current_font.encode_text(text)} ET"
+        if self.fill_color != self.text_color:
+            op = f"q {self.text_color.serialize().lower()} {op} Q"
+        self._out(op)
+
     def draw_line(self, x: float, top: float, h: float, text: str) -> None:
         """One line of text, already wrapped, in a band `h` mm high from `top`, in the current font.
         A line holding a character the main face lacks goes through cell(), which draws it with the
         fallback face (text() would drop it)."""
         if not text:
             return
-        cmap = self.current_font.cmap
-        if all(ord(c) in cmap for c in text):
+        font = self.current_font
+        if all(ord(c) in font.cmap for c in text):
             size = self.font_size  # mm
-            self.text(x, top + (h - size) / 2 + size * 0.88, text)
+            self._plain_text(x, top + (h - size) / 2 + size * 0.88, text)
         else:
             keep_x, keep_y = self.get_x(), self.get_y()
             self.set_xy(x, top)
