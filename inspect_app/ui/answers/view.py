@@ -20,6 +20,7 @@ from inspect_app.ui.data import load
 from inspect_app.ui.sync.model import answers, revision_history, revision_line, tr
 from inspect_app.ui.sync.runtime import sync_service
 from inspect_app.ui_state import clause_route
+from inspect_app.ui.i18n import colon
 
 
 def answers_of(app, data) -> list:
@@ -59,8 +60,8 @@ class AnswersScreen:
                 ft.Text(a.requirement, size=13, color=ft.Colors.GREY_800),
                 *([] if a.still_deficient else [ft.Text(tr("not_deficient_now", lang), size=12,
                                                         color=ft.Colors.GREEN_800)]),
-                ft.Text(f"{tr('plan', lang)}：{a.plan}", size=14),
-                ft.Text(f"{tr('due', lang)}：{a.due or '—'} · {a.by} · {a.at}", size=13, color=ft.Colors.GREY_700),
+                ft.Text(f"{tr('plan', lang)}{colon(lang)}{a.plan}", size=14),
+                ft.Text(f"{tr('due', lang)}{colon(lang)}{a.due or '—'} · {a.by} · {a.at}", size=13, color=ft.Colors.GREY_700),
                 *([ft.Row(thumbs, wrap=True, spacing=6)] if thumbs else []),
                 *([ft.Text(f"+{missing} {'张照片待同步' if lang == 'zh' else 'photo(s) not synced yet'}", size=12,
                            color=ft.Colors.GREY_700)] if missing else []),

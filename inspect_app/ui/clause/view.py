@@ -165,7 +165,8 @@ class ClauseScreen:
     # ------------------------------------------------------------ derived
     def _derived_sources(self, rule) -> ft.Control:
         t, lang = self.app.t, self.app.lang
-        rows = [ft.Text(t("derived_from") + f"（≥{rule.min_level.value}）", weight=ft.FontWeight.W_600)]
+        paren = ("(", ")") if lang == "en" else ("（", "）")
+        rows = [ft.Text(t("derived_from") + f"{paren[0]}≥{rule.min_level.value}{paren[1]}", weight=ft.FontWeight.W_600)]
         for n in rule.sources:
             lv = self.state.source_levels.get(n, ClauseLevel.INCOMPLETE)
             rows.append(ft.Container(

@@ -13,6 +13,7 @@ from inspect_app.ui.components.choice import ChoiceRow
 from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, heading, level_badge, progress_line
 from inspect_app.ui.components.standard_coverage import standard_coverage_lines
 from inspect_app.ui.reports import NOTHING_LOCKED, export_for_bureau
+from inspect_app.ui.i18n import join_list
 from inspect_app.ui_state import (by_status, clause_route, inspection_label, post_route, resume_clause, split_team,
                                   team_members)
 
@@ -93,7 +94,9 @@ class HomeScreen:
         center = self.center_names.get(insp.center_id, insp.center_id)
         std = self.standard_titles.get(insp.standard_id, insp.standard_id)
         action = t("resume") if insp.status is InspectionStatus.DRAFT else t("open")
-        team = "、".join(m.name + (f"（{t('leader')}）" if m.role is TeamRole.LEADER else "") for m in insp.team)
+        lead = ("(", ")") if app.lang == "en" else ("（", "）")
+        team = join_list([m.name + (f"{lead[0]}{t('leader')}{lead[1]}" if m.role is TeamRole.LEADER else "")
+                          for m in insp.team], app.lang)
         parts: list[ft.Control] = [
             ft.Text(inspection_label(center, insp, app.lang), size=16, weight=ft.FontWeight.W_600),
             ft.Text(std, size=13),

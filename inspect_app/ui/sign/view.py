@@ -16,6 +16,7 @@ from inspect_app.ui.components.photos import photo_url
 from inspect_app.ui.components.signature_pad import PAD_H, PAD_W, SignaturePad
 from inspect_app.ui.reports import existing_report, make_signed_report, report_url
 from inspect_app.ui_state import signers
+from inspect_app.ui.i18n import colon
 
 S = InspectionStatus
 ROLE_KEYS = {TeamRole.LEADER: "leader", TeamRole.EXPERT: "expert", TeamRole.DIRECTOR: "director_role"}
@@ -112,7 +113,7 @@ class SignScreen(InspectionScreen):
 
     def _signer(self, name: str, role: TeamRole, signature, width: int, status) -> ft.Control:
         t = self.app.t
-        who = f"{t(ROLE_KEYS[role])}：{name}" if name else t(ROLE_KEYS[role])
+        who = f"{t(ROLE_KEYS[role])}{colon(self.app.lang)}{name}" if name else t(ROLE_KEYS[role])
         if signature is not None:
             return card(ft.Row([ft.Icon(ft.Icons.CHECK_CIRCLE, color=ft.Colors.GREEN_700),
                                 ft.Text(f"{who} · {t('signed')}", weight=ft.FontWeight.W_600)]),

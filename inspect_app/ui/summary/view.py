@@ -14,7 +14,7 @@ from inspect_app.ui.components.common import TARGET, bind, big_button, card, hea
 from inspect_app.ui.answers.view import answers_entry
 from inspect_app.ui.components.standard_coverage import results_xlsx_button, verdict_colour
 from inspect_app.ui.summary.assessment import assessment_card  # 总体评价 (report issue 10)
-from inspect_app.ui.i18n import colon
+from inspect_app.ui.i18n import colon, join_list
 from inspect_app.ui_state import clause_route
 
 
@@ -165,7 +165,8 @@ class SummaryScreen(InspectionScreen):
         else:
             rows.append(ft.Text(t("gaps_note"), size=13, color=ft.Colors.GREY_700))
         for number, items in gaps.items():
-            text = "；".join(f"{g.item_code} " + "、".join(need_text(n, lang) for n in g.needs) for g in items)
+            text = join_list([f"{g.item_code} " + join_list([need_text(n, lang) for n in g.needs], lang)
+                              for g in items], lang, semi=True)
             rows.append(ft.Container(ft.Row([ft.Text(number, weight=ft.FontWeight.BOLD, width=72),
                                              ft.Text(text, size=13, expand=True, color=ft.Colors.ORANGE_900)]),
                                      on_click=lambda e, n=number: self.app.go(clause_route(self.id, n)), ink=True,

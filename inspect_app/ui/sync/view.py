@@ -11,6 +11,7 @@ from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, 
 from inspect_app.ui.sync.model import conflict_views, status_lines, tr
 from inspect_app.ui.sync.runtime import sync_service
 from inspect_app.ui_state import clause_route
+from inspect_app.ui.i18n import colon
 
 
 class SyncScreen:
@@ -46,7 +47,7 @@ class SyncScreen:
             return card(
                 heading(tr("account", lang), 16),
                 ft.Text(tr("signed_in_as", lang, who=acct.who), size=15, weight=ft.FontWeight.W_600),
-                ft.Text(f"{tr('hub_url', lang)}：{acct.hub_url}", size=13, selectable=True),
+                ft.Text(f"{tr('hub_url', lang)}{colon(lang)}{acct.hub_url}", size=13, selectable=True),
                 ft.Text(tr("password_note", lang), size=12, color=ft.Colors.GREY_700),
                 ft.Row([big_button(tr("sign_out", lang), self._sign_out, icon=ft.Icons.LOGOUT, filled=False)]),
             )
