@@ -9,6 +9,7 @@ revokes the device it is locked out again, its open session closed.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from inspect_app.standard.loader import list_standards
 from tests.support.browser import PHONE, TABLET
 from tests.support.net import free_port
 from tests.ui.conftest import ROOT, AppServer
-from tests.ui.flet_driver import open_app, wait_text
+from tests.ui.flet_driver import button, open_app, type_into, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -30,6 +31,14 @@ FILE_ROUTES = ["/media/photo/0123456789abcdef.jpg", "/media/thumb/0123456789abcd
                "/exports/20261201-120000/reports.zip", "/bundles/sync-bundle.zip",
                "/fonts/" + paths.CJK_FONT.name, "/main.dart.js", "/canvaskit/canvaskit.wasm",
                "/offline-shims.js", "/manifest.json", "/pairing", "/pairing/qr.svg", "/anything/else"]
+
+
+AUDIT_OF_CENTERS = """
+import json, sys
+from inspect_app import services
+ws = services.open_workspace(sys.argv[1])
+print(json.dumps([[e.new["name"], e.client] for e in services.audit_log(ws) if e.action == "add_center"]))
+"""
 
 
 class PairedAppServer(AppServer):
@@ -127,6 +136,16 @@ def test_unpaired_sees_only_pairing_then_pairs_then_is_revoked(browser, paired_s
 
     open_app(page, base)  # the Flet app itself, over its websocket
     wait_text(page, std.title)
+    # A change made through this paired browser is audited under this device's identity.
+    button(page, "新增机构").click()
+    type_into(page, "机构名称", "白云镇卫生院")
+    button(page, "保存", exact=True).click()
+    wait_text(page, "白云镇卫生院")
+    device_label = re.findall(r"已配对 paired: (测试平板一号 \(pd-[0-9a-f]+\))", paired_server.output())[-1]
+    audit = subprocess.run([sys.executable, "-c", AUDIT_OF_CENTERS, str(paired_server.data_dir)],
+                           capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert audit.returncode == 0, audit.stderr
+    assert [device_label] == [c for n, c in json.loads(audit.stdout) if n == "白云镇卫生院"]
     assert _status(tablet, base, "/fonts/" + paths.CJK_FONT.name) == 200
     assert _status(tablet, base, "/media/photo/0123456789abcdef.jpg") == 404  # routed, just not there
     assert _status(tablet, base, "/pairing") == 403  # a tablet is not the host
