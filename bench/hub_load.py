@@ -29,7 +29,6 @@ import gzip
 import hashlib
 import json
 import os
-import statistics
 import sys
 import tempfile
 import threading

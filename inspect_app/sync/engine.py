@@ -324,6 +324,7 @@ class SyncEngine:
             return 0
         state = fold(Op.model_validate(_op_fields(v)) for v in stored.values())
         shadow = log["shadow"]
+        before = dict(shadow)
         writes: dict[str, Any] = {}
         for key in touched:
             kv = state[key]
@@ -339,7 +340,12 @@ class SyncEngine:
                     if key.startswith("inspection.") or key == "center":
                         writes.setdefault(key, kv.value)
                         shadow[key] = kv.value
-            self.local.apply(inspection_id, writes)
+            held = self.local.apply(inspection_id, writes)
+            for key in held:  # a sealed revision here was not written: the shadow stays as the store is
+                if key in before:
+                    shadow[key] = before[key]
+                else:
+                    shadow.pop(key, None)
         self._ops_file(inspection_id).commit(log)
         # What we just wrote is not this device's change: do not capture it back as one.
         return new
@@ -361,17 +367,19 @@ class SyncEngine:
             self.capture()
             log = self._log(inspection_id)
             state = fold(Op.model_validate(_op_fields(v)) for v in log["ops"].values())
-            revision, _ = self.local.snapshot(inspection_id)
+            # Through the services' rules (status, N/A reason, audit): a refusal raises here and
+            # nothing is written or sent.
+            self.local.resolve(inspection_id, key, value, author)
+            revision, flat = self.local.snapshot(inspection_id)
+            value = flat.get(key, value)  # what the store now holds (rated_by/at as the services set them)
             seq = self._reserve(1)
             op = Op(device=self.device, seq=seq, inspection_id=inspection_id, revision=revision, key=key,
                     value=value, supersedes=state[key].head_ids if key in state else [], author=author,
                     at=self.clock())
-            self.local.apply(inspection_id, {key: value})
             log["ops"][op.id] = op.model_dump(mode="json") | {"acked": False}
             log["shadow"][key] = value
             self._ops_file(inspection_id).commit(log)
-            # the write above is ours but already an op: move the capture mark past it
-            self.update_state(captured_counter=self.local.counter())
+            # The key is now an op; the audit entry the write made is captured (and travels) next time.
         return op
 
     # -- status --------------------------------------------------------------------------------

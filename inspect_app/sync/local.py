@@ -2,8 +2,10 @@
 
 Sync sees an inspection as a flat map of keys to JSON values (see protocol.py); this module
 reads that map out of the store and writes merged values back in, through the store's own
-transactions. Values written here are not audited as this device's changes (no tx.audit):
-they are other devices' changes, whose audit entries travel with them.
+transactions. Every write leaves one audit entry (action sync_merge, or resolve_conflict for
+a person's choice of a non-rating key; a rating, note or suggestion a person picks goes
+through the services' own use case and its audit entry), and a signed or locked revision is
+never written.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from inspect_app.inspection import (
 from inspect_app.store import CENTERS, Store
 from inspect_app.sync import keys
 from inspect_app.sync.keys import signature_key_of as signature_key
-from inspect_app.sync.protocol import SHARED_INSPECTION_FIELDS
+from inspect_app.sync.protocol import AFTER_SIGNING_PREFIXES, SEALED_STATUSES, SHARED_INSPECTION_FIELDS
 
+SYNC_MERGE = "sync_merge"  # the audit action of values a merge wrote (others' changes)
 FlatState = dict[str, Any]  # key -> JSON value: what sync compares (not the domain snapshot)
 
 
@@ -137,6 +140,8 @@ class LocalSide:
             value = sig.model_dump(mode="json")
             out[signature_key(value)] = value
         for doc in audit:
+            if doc.get("action") == SYNC_MERGE:
+                continue  # this tablet's own record of what a merge wrote: kept here, not sent (no echo)
             value = {k: v for k, v in dict(doc).items() if k != "seq"}
             out[keys.audit_key(value["id"])] = value
         return inspection.revision, out
@@ -148,10 +153,37 @@ class LocalSide:
             return tx.center(center_id)
 
     # -- writing back ----------------------------------------------------------------------
-    def apply(self, inspection_id: str, values: dict[str, Any]) -> None:
-        """Write merged values (other devices' changes) into the store in one save."""
+    def resolve(self, inspection_id: str, key: str, value: Any, author: str = "") -> None:
+        """A person settled a conflict on this tablet: written through the services' rules like
+        any edit of theirs (draft only, N/A needs a reason, derived items are not rated, an
+        audit entry), so a refusal reaches the screen as a sentence and nothing is written."""
+        parsed = keys.parse(key)
+        ws, who = self.workspace, author or None
+        kind = parsed.kind if parsed else ""
+        if kind == "item" and isinstance(value, dict):
+            services.rate_item(ws, inspection_id, parsed.clause, parsed.code, str(value.get("result", "unrated")),
+                               na_reason=str(value.get("na_reason") or ""), actor=who)
+            if "note" in value:
+                services.set_item_note(ws, inspection_id, parsed.clause, parsed.code, str(value.get("note") or ""),
+                                       actor=who)
+        elif kind == "note":
+            services.set_clause_note(ws, inspection_id, parsed.clause, str(value or ""), actor=who)
+        elif kind == "advice":
+            services.set_rectification(ws, inspection_id, parsed.clause, parsed.code, str(value or ""), actor=who)
+        else:  # header fields, evidence, …: the sync write, with its status check and audit entry
+            self.apply(inspection_id, {key: value}, actor=author or "", action="resolve_conflict")
+
+    def apply(self, inspection_id: str, values: dict[str, Any], *, actor: str = "",
+              action: str = SYNC_MERGE) -> dict[str, Any]:
+        """Write merged values (other devices' changes) into the store in one save, with one
+        audit entry naming the keys (`actor` empty: "sync"). A signed or locked revision is
+        never written: values for it other than the signing trail (signatures, audit, answers,
+        the PDF) are left out, unless they open a later revision. Returns what was left out."""
         if not values:
-            return
+            return {}
+        values, held = self._unsealed(inspection_id, values)
+        if not values:
+            return held
         center = values.get("center")
         if isinstance(center, dict):
             with self.store.write(CENTERS, create=True) as tx:
@@ -163,6 +195,13 @@ class LocalSide:
                 current = tx.inspection().model_dump(mode="json")
             else:
                 current = {"id": inspection_id, "center_id": "", "standard_id": "", "standard_version": ""}
+            written = sorted(k for k in values if not k.startswith("audit/"))
+            if written:  # who changed what here, in the trail (pulled audit entries are the trail itself)
+                named = [k for k in written if not k.startswith("inspection.")]
+                named += ["inspection.*"] if len(named) < len(written) else []
+                text = ",".join(named)
+                tx.audit(actor=actor or "sync", action=action, inspection_id=inspection_id,
+                         key=text if len(text) <= 300 else text[:299] + "…", new=len(written))  # hub: ≤ 400
             if header or not exists:
                 tx.put_inspection(Inspection.model_validate({**current, **header, "id": inspection_id}))
             findings: dict[str, Finding] = {}
@@ -204,6 +243,21 @@ class LocalSide:
                     audit.insert(dict(value))  # no "seq": not one of this device's changes
             for f in findings.values():
                 tx.put_finding(f)
+        return held
+
+    def _unsealed(self, inspection_id: str, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(values that may be written, values held back because their revision is sealed here)."""
+        if not self.store.file(inspection_id).exists():
+            return values, {}
+        with self.store.read(inspection_id) as tx:
+            inspection = tx.inspection()
+        if inspection.status.value not in SEALED_STATUSES:
+            return values, {}
+        incoming = values.get("inspection.revision")
+        if isinstance(incoming, int) and incoming > inspection.revision:
+            return values, {}  # a teammate opened a later revision: its header and changes land
+        keep = {k: v for k, v in values.items() if k.startswith(AFTER_SIGNING_PREFIXES)}
+        return keep, {k: v for k, v in values.items() if k not in keep}
 
     # -- photos ----------------------------------------------------------------------------
     def has_blob(self, sha: str) -> bool:

@@ -28,7 +28,7 @@ from inspect_app.hub.ledger import Ledger
 from inspect_app.hub.store.postgres import PgLedger, _PgTx
 from inspect_app.sync.protocol import Op
 from tests.support.backends import Backend
-from tests.sync.hubproc import PASSWORD, Tablet, add_users, start_hub
+from tests.sync.hubproc import Tablet, add_users, start_hub
 from tests.sync.photos import random_jpeg
 from tests.sync.scenario import add_photos, start
 

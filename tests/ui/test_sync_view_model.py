@@ -93,11 +93,14 @@ def test_conflict_views_show_both_values_with_who_and_only_that_clause():
     assert not fold([a, b, r])["item/1.1.3/C-1"].conflict
 
 
-def test_new_rating_needs_a_reason_for_na():
+def test_new_rating_is_a_value_and_the_services_judge_it():
     value = new_rating("not_met", "王芳", AT)
     assert value["result"] == "not_met" and value["rated_by"] == "王芳" and value["na_reason"] == ""
-    with pytest.raises(UserError):
-        new_rating("na", "王芳", AT)
+    with pytest.raises(ValueError):
+        new_rating("maybe", "王芳", AT)
+    # "N/A needs a reason" is the services' rule, applied when the engine writes the choice
+    # (tests/sync/test_tablet_rules.py), not a second copy here
+    assert new_rating("na", "王芳", AT)["na_reason"] == ""
     assert new_rating("na", "王芳", AT, na_reason=" 未开展 ")["na_reason"] == "未开展"
 
 

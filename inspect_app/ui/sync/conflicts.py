@@ -61,7 +61,7 @@ def _one(app, view: ConflictView, editable: bool) -> ft.Control:
             async def handler(e):
                 try:
                     value = new_rating(result, app.me or "", utc_now(), na_reason=reason.value or "")
-                except Exception as exc:  # noqa: BLE001 - N/A without a reason
+                except Exception as exc:  # noqa: BLE001 - not a result (the rules are the services')
                     app.fail(exc)
                     return
                 await _resolve(app, view, value)

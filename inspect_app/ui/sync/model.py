@@ -252,11 +252,11 @@ def conflict_clauses(conflicts: Iterable[Any]) -> dict[str, int]:
 
 
 def new_rating(result: str, who: str, at: datetime, na_reason: str = "", note: str = "") -> dict:
-    """The value a person chose anew while resolving an item conflict (an ItemRating as JSON)."""
+    """The value a person chose anew while resolving an item conflict (an ItemRating as JSON).
+    Whether it may be written (N/A needs a reason, the revision is a draft) is decided by the
+    services when the engine writes it (SyncEngine.resolve → services.rate_item)."""
     if result not in ("met", "not_met", "na"):
         raise ValueError(result)
-    if result == "na" and not na_reason.strip():
-        raise UserError("选择“不适用”时必须填写理由。", "Give the reason an item does not apply.")
     return {"result": result, "na_reason": na_reason.strip() if result == "na" else "", "note": note,
             "rated_by": who, "rated_at": at.isoformat()}
 
