@@ -45,6 +45,7 @@ from inspect_app.standard.model import (
     Section,
     Standard,
     StandardKind,
+    Veto,
 )
 
 UNPLACED_CHAPTER = "0"
@@ -533,10 +534,14 @@ def _clause(number: str, reader: _Reader, drafts: list[_ItemDraft], report: Impo
                         f"{number} [{d.code}] has no method (text may be cut off)", d.line)
         if not d.requirement:
             report.note(f"{number} 【{d.code}】 要求为空", f"{number} [{d.code}] has an empty requirement", d.line)
+        veto = _veto_in(d.requirement + "\n" + d.explanation)
+        if veto:
+            report.note(f"{number} 【{d.code}】 标为否决项：{veto.reason}", f"{number} [{d.code}] marked as a veto: {veto.reason}",
+                        d.line)
         items.append(Item(
             code=d.code, level=d.level, requirement=d.requirement, explanation=d.explanation,
             method=d.method or "", method_kinds=method_kinds(d.method or ""),
-            derived=derived.rule if derived else None, source_line=d.line,
+            derived=derived.rule if derived else None, veto=veto, source_line=d.line,
         ))
     intro = heading.intro if heading else ""
     clause_derived = parse_derived(intro) if intro else None
@@ -554,6 +559,18 @@ def _clause(number: str, reader: _Reader, drafts: list[_ItemDraft], report: Impo
         unplaced=unplaced,
         source_line=heading.line if heading else (drafts[0].line if drafts else None),
     )
+
+
+_VETO = re.compile(r"一票否决|否决项|实行否决")
+_SENTENCE = re.compile(r"[^。；;！!\n]*(?:一票否决|否决项|实行否决)[^。；;！!\n]*[。；;！!]?")
+
+
+def _veto_in(text: str) -> Veto | None:
+    """An item whose text says 一票否决 / 否决项 is a veto; the sentence saying so is its reason."""
+    if not _VETO.search(text):
+        return None
+    m = _SENTENCE.search(text)
+    return Veto(reason=(m.group(0) if m else text).strip())
 
 
 def _report_derived(report: ImportReport, clause: str, code: str | None, parsed, line: int | None) -> None:

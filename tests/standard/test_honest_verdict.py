@@ -144,3 +144,14 @@ def test_check_validates_vetoes(tmp_path, capsys):
     assert ("条款 1.1.1 【C-1】", "否决项缺少否决理由") in texts and ("前置条件 P1", "否决项缺少否决理由") in texts
     path = save_standard(veto_standard(), tmp_path / "v.json")
     assert main(["standard", "check", str(path)]) == 0 and "否决项 2" in capsys.readouterr().out
+
+
+def test_the_text_importer_marks_an_item_that_says_it_vetoes():
+    from inspect_app.standard.importer import import_guide
+
+    text = ("1.1.1医疗安全\n\n【C-1】无重大医疗安全事故。\n\n发生负主要责任的重大医疗安全事故的，实行一票否决。\n\n"
+            "评价方式方法:查阅资料。\n\n【C-2】有制度。\n\n评价方式方法:查阅资料。\n")
+    result = import_guide(text, standard_id="v", title="v")
+    c1, c2 = result.standard.clause("1.1.1").items
+    assert c1.veto.reason == "发生负主要责任的重大医疗安全事故的，实行一票否决。" and c2.veto is None
+    assert any("标为否决项" in n.zh for n in result.report.notes)
