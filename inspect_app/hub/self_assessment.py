@@ -234,7 +234,7 @@ def add_photo(hub, account: Account, inspection_id: str, clause_number: str, cod
     _mine(hub, account, inspection_id)
     _, standard, _ = view(hub, inspection_id)
     _item(standard, clause_number, code)
-    info = ingest_clinic_photo(hub, data, name)
+    info = ingest_clinic_photo(hub, data, name, account.username)  # kept and sent as the GPS-free derivative
     record = EvidenceRecord(id=new_id(), inspection_id=inspection_id,
                             target=EvidenceTarget(clause_number=clause_number, item_code=code),
                             sha256=info["sha256"], original_name=info["name"] or name, width=info["width"],
@@ -344,6 +344,7 @@ class SelfAssessmentPage:
         self.clause = ""
         self.message = ""
         self.pickers: dict[tuple[str, str], ft.FilePicker] = {}
+        self.thumbs: dict[str, bytes | None] = {}
 
     @property
     def account(self) -> Account:
@@ -415,7 +416,7 @@ class SelfAssessmentPage:
                                 size=18, weight=ft.FontWeight.BOLD))
         controls.append(ft.Text(f"本条款自评等级：{level_name(level)}", color=ft.Colors.TEAL_900))
         finding = snap.findings.get(clause.number)
-        photos = [e for e in snap.live_evidence if e.target.clause_number == clause.number]
+        photos = [e for e in snap.evidence if not e.deleted and e.target.clause_number == clause.number]
         for item in clause.items:
             if item.derived is not None or clause.derived is not None:
                 controls.append(ft.Text(f"【{item.code}】{item.requirement}（由其他条款结果判定）", size=13))
@@ -452,7 +453,8 @@ class SelfAssessmentPage:
 
     @staticmethod
     def _choice(label: str, selected: bool, frozen: bool, on_click, color) -> ft.Control:
-        text = ft.Text(label, color=ft.Colors.WHITE if selected else color, weight=ft.FontWeight.W_600)
+        text = ft.Text(f"✓ {label}" if selected else label, color=ft.Colors.WHITE if selected else color,
+                       weight=ft.FontWeight.W_600)
         if selected:
             return ft.FilledButton(content=text, style=ft.ButtonStyle(bgcolor=color), on_click=on_click,
                                    disabled=frozen, height=44)
@@ -497,8 +499,9 @@ class SelfAssessmentPage:
         parts.append(ft.Row([self._choice(RESULT_ZH[r], rating.result is r, frozen, choose(r), colors[r])
                              for r in RESULT_ZH], wrap=True, spacing=8))
         parts += [reason, note]
-        thumbs = [ft.Image(src=self.hub.photos.thumbnail_bytes(p.sha256), width=96, height=72, fit=ft.BoxFit.COVER,
-                           border_radius=6) for p in photos if self.hub.photos.has(p.sha256)]
+        thumbs = [ft.Image(src=thumb, width=96, height=72, fit=ft.BoxFit.COVER, border_radius=6,
+                           semantics_label=f"佐证照片 {tag}")
+                  for thumb in (self._thumb(p.sha256) for p in photos) if thumb]
         if thumbs:
             parts.append(ft.Row(thumbs, wrap=True, spacing=6))
         if photos:
@@ -522,6 +525,23 @@ class SelfAssessmentPage:
         return ft.Container(ft.Column(parts, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
                             padding=12, border_radius=10, bgcolor=ft.Colors.WHITE,
                             border=ft.Border.all(1, ft.Colors.GREY_300))
+
+    def _thumb(self, sha: str) -> bytes | None:
+        """A small JPEG of a stored photo blob, made once per session (Pillow, on the hub)."""
+        if sha not in self.thumbs:
+            try:
+                from io import BytesIO
+
+                from PIL import Image
+
+                with Image.open(BytesIO(self.hub.blobs.read(sha)), formats=["JPEG", "PNG"]) as img:
+                    img.thumbnail((192, 144))
+                    out = BytesIO()
+                    img.convert("RGB").save(out, "JPEG", quality=80)
+                self.thumbs[sha] = out.getvalue()
+            except Exception:  # noqa: BLE001 - a missing or odd blob shows no thumbnail, not an error
+                self.thumbs[sha] = None
+        return self.thumbs[sha]
 
     def _act(self, iid: str, fn, *args) -> None:
         self.pages.page.run_task(self._act_async, iid, fn, *args)

@@ -96,7 +96,7 @@ class SelfRatings:
             lines.append(ft.Text(f"{t['note']}：{shown.note}", size=13))
         if shown.photos:
             lines.append(ft.Text(f"{t['photos']}（{len(shown.photos)}）", size=12, color=ft.Colors.GREY_800))
-            lines.append(ft.Row([thumbnail(self.app, r, None, number=n) for n, r in enumerate(shown.photos, 1)],
+            lines.append(ft.Row([thumbnail(self.app, r, None) for r in shown.photos],
                                 wrap=True, spacing=6))
         box.content = ft.Column(lines, spacing=4)
 
