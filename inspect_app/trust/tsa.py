@@ -142,5 +142,41 @@ class HubTimeStamper(TimeStamper):
         return tsp.TimeStampResp.load(r.content)
 
 
-__all__ = ["HubTimeStamper", "MAX_QUERY_BYTES", "POLICY_OID", "QUERY_TYPE", "REPLY_TYPE", "TimeStampAnswer", "respond",
+class LoopbackTSA:
+    """`respond` behind a small threaded HTTP server on 127.0.0.1, for tests and the benchmark
+    (the hub itself answers at /api/tsa). `url` to post to; `stop()` when done."""
+
+    def __init__(self, key, cert, chain=()) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                size = int(self.headers.get("Content-Length") or 0)
+                if self.headers.get("Content-Type") != QUERY_TYPE or size > MAX_QUERY_BYTES:
+                    self.send_response(415)
+                    self.end_headers()
+                    return
+                answer = respond(self.rfile.read(size), key, cert, chain)
+                self.send_response(200)
+                self.send_header("Content-Type", REPLY_TYPE)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):  # quiet
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/tsa"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(5)
+
+
+__all__ = ["HubTimeStamper", "LoopbackTSA", "MAX_QUERY_BYTES", "POLICY_OID", "QUERY_TYPE", "REPLY_TYPE", "TimeStampAnswer", "respond",
            "status_of"]

@@ -5,9 +5,7 @@ tested in tests/trust/test_enrollment.py."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from inspect_app.trust import ca, device, tsa
@@ -38,36 +36,11 @@ def make_county(name: str = "花溪区") -> County:
 
 
 class TsaServer:
-    """The county TSA's responder behind a plain HTTP server on loopback (bounded: daemon thread,
-    stopped by the fixture)."""
+    """The county TSA (trust/tsa.py's responder) over HTTP on loopback, stopped by the fixture."""
 
     def __init__(self, county: County) -> None:
-        outer = county
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
-                size = int(self.headers.get("Content-Length") or 0)
-                if self.headers.get("Content-Type") != tsa.QUERY_TYPE or size > tsa.MAX_QUERY_BYTES:
-                    self.send_response(415)
-                    self.end_headers()
-                    return
-                answer = tsa.respond(self.rfile.read(size), outer.tsa_key, outer.tsa_cert, outer.authority.path)
-                self.send_response(200)
-                self.send_header("Content-Type", tsa.REPLY_TYPE)
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args):  # quiet
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/tsa"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        county.tsa_url = self.url
+        self._tsa = tsa.LoopbackTSA(county.tsa_key, county.tsa_cert, county.authority.path)
+        self.url = county.tsa_url = self._tsa.url
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
+        self._tsa.stop()
