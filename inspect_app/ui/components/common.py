@@ -88,7 +88,9 @@ def bind(handler, *args):
     wants_event = len(inspect.signature(handler).parameters) > len(args)
 
     async def on_event(e):
-        await (handler(*args, e) if wants_event else handler(*args))
+        result = handler(*args, e) if wants_event else handler(*args)
+        if inspect.isawaitable(result):  # a plain function is fine too
+            await result
 
     return on_event
 
