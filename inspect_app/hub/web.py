@@ -19,6 +19,7 @@ import time
 from datetime import timedelta
 
 import flet as ft
+from cryptography.hazmat.primitives import hashes
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import Response
 
@@ -87,6 +88,36 @@ def mount_web(api: FastAPI, hub):
                                     app_name="基层行县级中心", app_short_name="基层行中心",
                                     app_description="Jiceng Inspect hub"))
     return InjectShims(api)
+
+
+_VERDICT_COLOURS = {0: ft.Colors.GREEN_800, 1: ft.Colors.RED_800, 3: ft.Colors.ORANGE_800}
+_VERDICT_SHORT = {0: "有效", 1: "无效（已改动或损坏）", 3: "不受信任"}
+_verdicts: dict[tuple, tuple[int, str, str]] = {}
+
+
+def signature_verdict(hub, inspection_id: str, revision: int) -> tuple[int, str, str] | None:
+    """签章核验 of a revision's signed PDF against this hub's county roots: the same (exit code,
+    Chinese, English) as `report verify` (report/verify.report_trust_verdict); None without a PDF.
+    Blobs are named by their SHA-256, so the answer is kept per file."""
+    from inspect_app.hub.trust_routes import trust_of
+    from inspect_app.report.verify import report_trust_verdict
+
+    sha = hub.report_pdf(inspection_id, revision) if inspection_id else None
+    if sha is None:
+        return None
+    roots = trust_of(hub).roots()
+    key = (str(sha), tuple(r.fingerprint(hashes.SHA256()) for r in roots))
+    if key not in _verdicts:
+        _verdicts[key] = report_trust_verdict(hub.blobs.read(sha), roots)
+    return _verdicts[key]
+
+
+def verdict_text(hub, inspection_id: str, revision: int, short: bool = False) -> ft.Control:
+    verdict = signature_verdict(hub, inspection_id, revision)
+    if verdict is None:
+        return ft.Text("—" if short else "签章核验：签署版 PDF 尚未同步到中心。")
+    code, zh, _ = verdict
+    return ft.Text(_VERDICT_SHORT.get(code, zh) if short else f"签章核验：{zh}", color=_VERDICT_COLOURS.get(code))
 
 
 class HubPages:
@@ -218,6 +249,7 @@ class HubPages:
             controls.append(ft.FilledButton("下载签署版 PDF", on_click=lambda _: self.page.launch_url(url)))
         else:
             controls.append(ft.Text("签署版 PDF 尚未同步到中心。"))
+        controls.append(verdict_text(self.hub, inspection_id, revision))  # 签章核验, as report verify says
         if acct.role is Role.CLINIC:  # pickers before any control is built (see PhotoButton on the tablet)
             for d in view["deficiencies"]:
                 key = (inspection_id, revision, d["clause"], d["item"])
@@ -328,12 +360,13 @@ class HubPages:
         export_url = self.link("export", self.account, "all")
         table = ft.DataTable(
             columns=[ft.DataColumn(ft.Text(label), on_sort=sort_by(key)) for key, label in columns]
-            + [ft.DataColumn(ft.Text("报告"))],
+            + [ft.DataColumn(ft.Text("报告")), ft.DataColumn(ft.Text("签章核验"))],
             rows=[ft.DataRow(
                 cells=[ft.DataCell(bureau_cell(r, key)) for key, _ in columns]
                 + [ft.DataCell(ft.TextButton(f"查看报告 {r['name']}",
                                              on_click=lambda _, r=r: self.show_report(r["inspection_id"], r["revision"]))
-                               if r["inspection_id"] else ft.Text("—"))],
+                               if r["inspection_id"] else ft.Text("—")),
+                   ft.DataCell(verdict_text(self.hub, r["inspection_id"], r["revision"], short=True))],
                 on_select_change=(lambda _, r=r: self.show_report(r["inspection_id"], r["revision"]))
                 if r["inspection_id"] else None)
                 for r in rows])
