@@ -183,8 +183,7 @@ def test_a_numbering_that_is_not_in_commit_order_is_caught(tmp_path, shared_engi
 # ---------------------------------------------------------------- several hub processes
 
 
-@pytest.fixture
-def shared(tmp_path, shared_engines):
+def _backend(shared_engines) -> Backend:
     pg, s3 = shared_engines
     if s3.proc.poll() is not None:
         s3.run()
@@ -192,12 +191,28 @@ def shared(tmp_path, shared_engines):
     return Backend("shared", pg.create_database(name), s3.url(name.replace("_", "-")), pg, s3)
 
 
-def test_two_hub_instances_on_two_ports_share_everything(tmp_path, shared, standards):
-    data = tmp_path / "hub"
-    data.mkdir()
-    add_users(data, backend=shared)
-    one = start_hub(data, shared)
-    two = start_hub(data, shared)
+@pytest.fixture
+def shared(shared_engines):
+    return _backend(shared_engines)
+
+
+@pytest.fixture(scope="module")
+def shared_hub(tmp_path_factory, shared_engines):
+    """One hub process on its own database and bucket for the tests below that need one
+    (each works on its own inspections), so each does not pay a start-up."""
+    backend = _backend(shared_engines)
+    data = tmp_path_factory.mktemp("shared-hub")
+    add_users(data, backend=backend)
+    hub = start_hub(data, backend)
+    yield hub
+    if backend.s3.proc.poll() is not None:
+        backend.s3.run()
+    hub.stop()
+
+
+def test_two_hub_instances_on_two_ports_share_everything(tmp_path, shared_hub, standards):
+    one = shared_hub
+    two = start_hub(one.data, one.backend)  # a second process on the same database and bucket
     try:
         token = one.token("wangfang")  # signed in on one, used on the other
         h = {"Authorization": f"Bearer {token}"}
@@ -230,7 +245,6 @@ def test_two_hub_instances_on_two_ports_share_everything(tmp_path, shared, stand
         a.close()
         b.close()
     finally:
-        one.stop()
         two.stop()
 
 
@@ -331,49 +345,46 @@ def test_a_hub_worker_killed_mid_push_loses_nothing(tmp_path, shared, standards)
         hub.stop()
 
 
-def test_postgresql_restarted_during_a_sync(tmp_path, shared, standards):
-    data = tmp_path / "hub"
-    data.mkdir()
-    add_users(data, backend=shared)
-    hub = start_hub(data, shared)
+@pytest.fixture
+def pg_comes_back(shared_hub):
+    yield shared_hub.backend.pg
+    shared_hub.backend.pg.ensure_running()  # whatever happened in the test, the server is up after it
+
+
+def test_postgresql_restarted_during_a_sync(tmp_path, shared_hub, standards, pg_comes_back):
+    hub, shared = shared_hub, shared_hub.backend
+    a = Tablet(tmp_path / "a", standards)
+    a.sign_in(hub, "wangfang")
+    iid = start(a)
+    shas = add_photos(a, iid, 4, 150)
+    services.rate_item(a.ws, iid, "1.1.1", "C-1", "met")
+    shared.pg.stop("immediate")  # down as the sync starts
+    with pytest.raises(UserError) as down:
+        a.sync()
+    assert "数据库" in down.value.zh  # the hub says which store is down
+    r = httpx.get(f"{hub.url}/api/sync/pull", headers={"Authorization": "Bearer x.y"})
+    assert r.status_code == 503 and r.json()["store"] == "database"
+    restarter = threading.Thread(target=shared.pg.start)
+    restarter.start()
+    errors = _sync_until_done(a)
+    restarter.join()
+    # and once more mid-sync: restarted while the photos go up
+    more = add_photos(a, iid, 4, 300)
+    t = threading.Thread(target=lambda: (time.sleep(0.1), shared.pg.restart(0.5)))
+    t.start()
+    errors += _sync_until_done(a)
+    t.join()
+    _assert_hub_holds_exactly(hub, a, iid, shas + more)
+    a.close()
+
+
+def test_object_store_unreachable_during_a_photo_upload(tmp_path, shared_hub, standards):
+    hub, shared = shared_hub, shared_hub.backend
     try:
         a = Tablet(tmp_path / "a", standards)
         a.sign_in(hub, "wangfang")
         iid = start(a)
-        shas = add_photos(a, iid, 8, 200)
-        services.rate_item(a.ws, iid, "1.1.1", "C-1", "met")
-        shared.pg.stop("immediate")  # down as the sync starts
-        with pytest.raises(UserError) as down:
-            a.sync()
-        assert "数据库" in down.value.zh  # the hub says which store is down
-        r = httpx.get(f"{hub.url}/api/sync/pull", headers={"Authorization": "Bearer x.y"})
-        assert r.status_code == 503 and r.json()["store"] == "database"
-        restarter = threading.Thread(target=shared.pg.start)
-        restarter.start()
-        errors = _sync_until_done(a)
-        restarter.join()
-        # and once more mid-sync: restarted while the photos go up
-        more = add_photos(a, iid, 6, 300)
-        t = threading.Thread(target=lambda: (time.sleep(0.1), shared.pg.restart(0.5)))
-        t.start()
-        errors += _sync_until_done(a)
-        t.join()
-        _assert_hub_holds_exactly(hub, a, iid, shas + more)
-        a.close()
-    finally:
-        hub.stop()
-
-
-def test_object_store_unreachable_during_a_photo_upload(tmp_path, shared, standards):
-    data = tmp_path / "hub"
-    data.mkdir()
-    add_users(data, backend=shared)
-    hub = start_hub(data, shared)
-    try:
-        a = Tablet(tmp_path / "a", standards)
-        a.sign_in(hub, "wangfang")
-        iid = start(a)
-        shas = add_photos(a, iid, 10, 400)
+        shas = add_photos(a, iid, 4, 200)
         shared.s3.stop()  # the object store is gone
         with pytest.raises(UserError) as down:
             a.sync()
@@ -385,7 +396,7 @@ def test_object_store_unreachable_during_a_photo_upload(tmp_path, shared, standa
         shared.s3.run()
         _sync_until_done(a)
         # and cut while a batch streams in
-        more = add_photos(a, iid, 12, 400)
+        more = add_photos(a, iid, 8, 300)
         t = threading.Thread(target=lambda: (time.sleep(0.15), shared.s3.stop(), time.sleep(1), shared.s3.run()))
         t.start()
         _sync_until_done(a, tries=40)
@@ -395,4 +406,3 @@ def test_object_store_unreachable_during_a_photo_upload(tmp_path, shared, standa
     finally:
         if shared.s3.proc.poll() is not None:
             shared.s3.run()
-        hub.stop()

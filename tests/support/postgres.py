@@ -86,6 +86,14 @@ class PgCluster:
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "pg.log"),
                   "-o", opts, "-w", "-t", "60", "start")
 
+    def running(self) -> bool:
+        return self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "status", check=False).returncode == 0
+
+    def ensure_running(self) -> None:
+        """After a test that stopped the server failed half-way: start it again."""
+        if not self.running():
+            self.start()
+
     def stop(self, mode: str = "fast") -> None:
         self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop", check=False)
 
