@@ -17,7 +17,7 @@ from inspect_app.report.results_xlsx import ITEM_COLUMNS, export_results_xlsx
 from inspect_app.standard.importer import import_guide
 from inspect_app.standard.loader import dumps_standard, load_standard, loads_standard
 from inspect_app.standard.model import Veto
-from inspect_app.standard.xlsx import REQUIRED, read_standard_xlsx, standard_workbook, template_workbook
+from inspect_app.standard.xlsx import REQUIRED, read_standard_xlsx, standard_workbook
 from tests.standard.helpers import DATA, TOWNSHIP_SEED
 
 

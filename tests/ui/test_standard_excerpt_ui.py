@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 
-import httpx
 import pytest
 from openpyxl import load_workbook
 
@@ -69,4 +68,3 @@ def test_home_card_and_summary_are_honest_about_the_excerpt(browser, tmp_path, a
         context.close()
     finally:
         server.stop()
-    assert httpx  # the download came over the app's own /exports route (no other host involved)
