@@ -1,7 +1,7 @@
 """Which roots a data folder trusts when it verifies a report (`report verify --data DIR`):
 
 - the county root the tablet received when it enrolled (`signing/roots/*.pem`);
-- on a hub's data folder, the hub's own county root (`hub/trust.json`);
+- on a hub's data folder, the hub's own county root and any it replaced (`hub/trust.json`);
 - certificates put by hand into `signing/trusted/*.pem`, and `--trust CERT.pem`;
 - this device's own self-signed certificate (`signing/local-cert.pem`): a report it signed
   itself before it ever met a hub verifies here, and says that it is 本机自签.
@@ -33,14 +33,30 @@ class TrustRoot:
         return fingerprint(self.cert)
 
 
-def hub_root(data_dir: Path) -> x509.Certificate | None:
-    """The hub's county root certificate, read from its trust file (no key is loaded)."""
-    path = Path(data_dir) / HUB_TRUST_FILE
+def _hub_trust(data_dir: Path) -> dict:
     try:
-        doc = json.loads(path.read_text("utf-8"))
-        return x509.load_pem_x509_certificate(doc["ca"]["root"].encode("ascii"))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return json.loads((Path(data_dir) / HUB_TRUST_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def hub_root(data_dir: Path) -> x509.Certificate | None:
+    """The hub's current county root certificate, read from its trust file (no key is loaded)."""
+    try:
+        return x509.load_pem_x509_certificate(_hub_trust(data_dir)["ca"]["root"].encode("ascii"))
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def hub_roots(data_dir: Path) -> list[x509.Certificate]:
+    """The hub's current root and the roots it replaced (reports issued under them still verify)."""
+    roots = [r for r in [hub_root(data_dir)] if r is not None]
+    for pem in _hub_trust(data_dir).get("retired") or []:
+        try:
+            roots.append(x509.load_pem_x509_certificate(pem.encode("ascii")))
+        except (ValueError, AttributeError):
+            continue
+    return roots
 
 
 def load_pem_file(path: Path) -> list[x509.Certificate]:
@@ -52,9 +68,7 @@ def known_roots(data_dir: Path | None, extra: list[x509.Certificate] = ()) -> li
     if data_dir is not None:
         for cert in enrolled_roots(data_dir):
             found.append(TrustRoot(cert, "county"))
-        root = hub_root(data_dir)
-        if root is not None:
-            found.append(TrustRoot(root, "county"))
+        found.extend(TrustRoot(root, "county") for root in hub_roots(data_dir))
         base = folder(data_dir)
         local = base / LOCAL_CERT
         if local.is_file():
@@ -74,4 +88,4 @@ def known_roots(data_dir: Path | None, extra: list[x509.Certificate] = ()) -> li
     return list(unique.values())
 
 
-__all__ = ["HUB_TRUST_FILE", "TrustRoot", "hub_root", "known_roots", "load_pem_file"]
+__all__ = ["HUB_TRUST_FILE", "TrustRoot", "hub_root", "hub_roots", "known_roots", "load_pem_file"]

@@ -21,7 +21,8 @@ from inspect_app.report.builder import build_report
 from inspect_app.report.signing import county_signer, get_signer, local_signer, sign_report
 from inspect_app.report.verify import Outcome, verify_report
 from inspect_app.trust import ca, device
-from inspect_app.trust.roots import TrustRoot, hub_root
+from inspect_app.trust.ca import fingerprint
+from inspect_app.trust.roots import TrustRoot, hub_root, known_roots
 from tests.report.fixtures import synthetic_input
 from tests.trust.county import make_county
 
@@ -81,7 +82,8 @@ def test_hub_imports_a_real_ca_and_keeps_the_root_it_made(tmp_path):
     assert imported.county == "青山县" and imported.root != made
     again = HubTrust(HubFiles(tmp_path))  # read back from the hub's storage
     assert again.authority.root == imported.root and made in again.roots()
-    assert hub_root(tmp_path) == imported.root  # what `report verify --data` on the hub trusts
+    assert hub_root(tmp_path) == imported.root  # what `report verify --data` on the hub trusts ...
+    assert {r.sha256 for r in known_roots(tmp_path)} >= {fingerprint(imported.root), fingerprint(made)}  # ... and the old
     tsa_key, tsa_cert, chain = again.tsa_identity()
     tsa_cert.verify_directly_issued_by(imported.cert)
 
