@@ -497,7 +497,8 @@ def check_tier(tier: Tier, totals: Mapping[ClauseKind, LevelCounts],
     if unjudged:
         reached = False
     if reached:
-        reasons.insert(0, Reason(f"达到{tier.name}", f"{tier.name_en or tier.name} reached"))
+        reasons.insert(0, Reason(tier.name if tier.name.startswith("达") else f"达到{tier.name}",  # 达标, not 达到达标
+                                 f"{tier.name_en or tier.name} reached"))
     return TierCheck(tier=tier, reached=reached, reasons=tuple(reasons), not_assessable=tuple(unjudged), failed=failed)
 
 

@@ -76,7 +76,11 @@ def _draw_clause(pdf: ReportPDF, content: ReportContent, clause: Clause) -> None
         item_photos: dict[str, list[str]] = {}
         for p in photos:
             item_photos.setdefault(p.record.target.item_code, []).append(p.number)
-        table = Grid(pdf, [13, 79, 15, 73], ["条目", "评价要求", "结果", "说明 / 佐证"], size=8)
+        checklist = content.standard.kind is StandardKind.CHECKLIST
+        if checklist:  # a norm is its own single item: no item code column
+            table = Grid(pdf, [92, 15, 73], ["规范要求", "结果", "说明 / 佐证"], size=8)
+        else:
+            table = Grid(pdf, [13, 79, 15, 73], ["条目", "评价要求", "结果", "说明 / 佐证"], size=8)
         for item in clause.items:
             result = results.get(item.code, ItemResult.UNRATED)
             rating = ratings.get(item.code)
@@ -91,7 +95,8 @@ def _draw_clause(pdf: ReportPDF, content: ReportContent, clause: Clause) -> None
                 parts.append("评审人：" + rating.rated_by)
             if item.code in item_photos:
                 parts.append("照片 " + "、".join(item_photos[item.code]))
-            table.row([item.code, item.requirement, (RESULT_ZH[result], RESULT_COLOURS[result]), "\n".join(parts)])
+            cells = [item.requirement, (RESULT_ZH[result], RESULT_COLOURS[result]), "\n".join(parts)]
+            table.row(cells if checklist else [item.code, *cells])
     elif clause.derived is not None:
         pdf.para("本条款依据 " + "、".join(clause.derived.sources) + " 的评审结果评定。", 8.5)
 

@@ -115,8 +115,8 @@ def draw_cover(pdf: ReportPDF, content: ReportContent) -> None:
         pdf.cell(0, 12, f"{stage_text(ins)}评价报告", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
     with pdf.style(16, INK):
-        pdf.multi_cell(0, 8, pdf.wrap(center.name, pdf.epw, 16), align="C", wrapmode=WrapMode.CHAR,
-                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for line in pdf.fit_lines(center.name, pdf.epw, 16, 3):
+            pdf.cell(0, 8, line, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
 
     top = pdf.get_y()
@@ -127,10 +127,8 @@ def draw_cover(pdf: ReportPDF, content: ReportContent) -> None:
             y = pdf.get_y()
             pdf.set_x(MARGIN)
             pdf.cell(label_w, 5.4, label)
-        with pdf.style(9, INK):
-            pdf.set_xy(MARGIN + label_w, y)
-            pdf.multi_cell(value_w, 5.4, pdf.wrap(value, value_w, 9), wrapmode=WrapMode.CHAR,
-                           new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_y(y)
+        pdf.lines(value, value_w, 9, INK, 5.4, x=MARGIN + label_w)
         pdf.set_draw_color(*RULE)
         pdf.set_line_width(0.1)
         pdf.line(MARGIN, pdf.get_y(), MARGIN + label_w + value_w, pdf.get_y())
@@ -141,7 +139,8 @@ def draw_cover(pdf: ReportPDF, content: ReportContent) -> None:
     draw_qr(pdf, qr_payload(content.report_id, content.sha256), qx, top, QR_SIZE)
     with pdf.style(6.5, MUTED):
         pdf.set_xy(qx, top + QR_SIZE + 1)
-        pdf.multi_cell(QR_SIZE, 3, "扫码核对报告编号与报告内容校验值", align="C", wrapmode=WrapMode.CHAR)
+        for line in ("扫码核对报告编号", "与报告内容校验值"):
+            pdf.cell(QR_SIZE, 3, line, align="C", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_y(max(bottom, pdf.get_y()) + 4)
 
     draw_verdict_box(pdf, content)
@@ -161,17 +160,18 @@ def draw_seal_pair(pdf: ReportPDF, content: ReportContent, y: float, radius: flo
     half = (pdf.epw - 6) / 2
     parties = (("评审单位（盖章）", reviewing_body(content.inspection, content.center)),
                ("被评机构（盖章）", content.center.name))
+    names = [pdf.fit_lines(name, half - 2 * pdf.c_margin, 9.5, 3) for _, name in parties]
+    circle_top = y + 5 + 5 * max(len(n) for n in names) + 1  # both circles on one line, below the longer name
     low = y
-    for index, (label, name) in enumerate(parties):
+    for index, ((label, _), lines) in enumerate(zip(parties, names)):
         x = MARGIN + index * (half + 6)
         with pdf.style(8.5, MUTED):
             pdf.set_xy(x, y)
             pdf.cell(half, 5, label)
         with pdf.style(9.5, INK):
-            pdf.set_xy(x, y + 5)
-            pdf.multi_cell(half, 5, pdf.wrap(name, half, 9.5), wrapmode=WrapMode.CHAR,
-                           new_x=XPos.LEFT, new_y=YPos.NEXT)
-        cy = pdf.get_y() + radius + 1
+            for i, line in enumerate(lines):
+                pdf.draw_line(x + pdf.c_margin, y + 5 + 5 * i, 5, line)
+        cy = circle_top + radius
         cx = x + half / 2
         with pdf.local_context():
             pdf.set_draw_color(*RULE)
@@ -242,11 +242,8 @@ def draw_verdict_box(pdf: ReportPDF, content: ReportContent) -> None:
         with pdf.style(17, colour):
             pdf.set_x(MARGIN + 3)
             pdf.cell(0, 10, name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        with pdf.style(8.5, INK):
-            for reason in reasons:
-                pdf.set_x(MARGIN + 3)
-                pdf.multi_cell(pdf.epw - 6, 4.4, pdf.wrap("· " + reason, pdf.epw - 6, 8.5),
-                               wrapmode=WrapMode.CHAR, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for reason in reasons:
+            pdf.lines("· " + reason, pdf.epw - 6, 8.5, INK, 4.4, x=MARGIN + 3)
         pdf.ln(2)
         pdf.rect(MARGIN, y, pdf.epw, pdf.get_y() - y)
     pdf.ln(3)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from inspect_app.report.content import ReportContent
 from inspect_app.report.layout import INK, LEVEL_COLOURS, MUTED, Grid, ReportPDF, clip
 from inspect_app.scoring import ClauseLevel
-from inspect_app.standard.model import ClauseKind
+from inspect_app.standard.model import ClauseKind, StandardKind
 
 URGENT = LEVEL_COLOURS["D"]
 NOTE_CHARS = 160  # the list stays a list: long notes are printed in full with the clause
@@ -46,15 +46,20 @@ def draw_deficiencies(pdf: ReportPDF, content: ReportContent) -> None:
     pdf.add_page()
     pdf.page_title("四、问题清单及整改建议")
     found = content.deficiencies
+    checklist = content.standard.kind is StandardKind.CHECKLIST
     clause_advice = {n: f.rectification[""] for n, f in content.input.findings.items()
                      if f.rectification.get("", "").strip()}
     if not found and not clause_advice:
         pdf.para("本次评审未发现不符合项。", 10)
     else:
         urgent = sum(1 for d in found if d.clause_kind is ClauseKind.BASIC and d.clause_level is ClauseLevel.D)
-        pdf.para(f"共 {len(found)} 项不符合，其中基本条款未达C级的 {urgent} 项（红色标出，优先整改）。"
-                 "按章排列，每章内基本条款未达C级者在前；条款整体的整改建议列在该条款各项之后。"
-                 "整改反馈为被评机构对上一版问题清单的回复。", 8.5, MUTED, h=4.4)
+        if checklist:
+            pdf.para(f"共 {len(found)} 条规范不符合，按岗位排列。整改反馈为被评机构对上一版问题清单的回复。",
+                     8.5, MUTED, h=4.4)
+        else:
+            pdf.para(f"共 {len(found)} 项不符合，其中基本条款未达C级的 {urgent} 项（红色标出，优先整改）。"
+                     "按章排列，每章内基本条款未达C级者在前；条款整体的整改建议列在该条款各项之后。"
+                     "整改反馈为被评机构对上一版问题清单的回复。", 8.5, MUTED, h=4.4)
         pdf.ln(2)
         titles = {ch.number: ch.title for ch in content.standard.chapters}
         chapter_of = {c.number: ch.number for ch in content.standard.chapters for s in ch.sections for c in s.clauses}
@@ -74,7 +79,7 @@ def draw_deficiencies(pdf: ReportPDF, content: ReportContent) -> None:
         for number in sorted(chapters, key=lambda n: order.get(n, 99)):
             items = chapters[number]
             pdf.heading(f"第{number}章　{titles.get(number, '')}", 11, level=1, keep=30)
-            table = Grid(pdf, WIDTHS, HEADERS, size=7.5)
+            table = Grid(pdf, WIDTHS, ["序号", "规范", *HEADERS[2:]] if checklist else HEADERS, size=7.5)
             done: set[str] = set()
             rows_by_clause: dict[str, list] = {}
             for d in items:
@@ -93,7 +98,8 @@ def draw_deficiencies(pdf: ReportPDF, content: ReportContent) -> None:
                         problem += f"\n现场情况：{clip(note, NOTE_CHARS, '…（全文见逐条评审结果）')}"
                     advice = rectification_text(content, d.clause_number, d.item_code, d.requirement)
                     due, dept, feedback = plan_cells(content, d.clause_number, d.item_code)
-                    table.row([str(index), (f"{d.clause_number}{star}\n{d.item_code}", colour),
+                    where = d.clause_number if checklist else f"{d.clause_number}{star}\n{d.item_code}"
+                    table.row([str(index), (where, colour),
                                f"{d.clause_title}：{problem}" if d.item_code else problem, advice, due, dept, feedback])
                 if clause_number in clause_advice and clause_number not in done:
                     done.add(clause_number)

@@ -81,9 +81,9 @@ def _draw_photo(pdf: ReportPDF, content: ReportContent, photo: Photo, x: float, 
             pdf.set_xy(x, y + h / 2 - 3)
             pdf.cell(w, 6, "照片文件不在本设备", align="C")
         else:
-            pdf.rect(x, y, w, h)
             pdf.image(str(source) if not isinstance(source, bytes) else source,
                       x=x, y=y, w=w, h=h, keep_aspect_ratio=True)
+            pdf.rect(x, y, w, h)  # after the image, so a suspect photo's red frame shows
         line_y = y + h + 1
         for text, size, colour in caption_lines(pdf, content, photo, w):
             pdf.set_font(FONT, size=size)

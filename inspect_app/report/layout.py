@@ -156,7 +156,7 @@ class ReportPDF(FPDF):
             self.set_text_color(*MUTED)
             self.set_xy(MARGIN, 8)
             left = self.center_name + ("　草稿：评审未锁定，未签章" if self.draft else "")
-            self.cell(self.epw * 0.65, 5, left, align="L")
+            self.cell(self.epw * 0.65, 5, self.fit_lines(left, self.epw * 0.65 - 2, SMALL_SIZE, 1)[0], align="L")
             self.set_xy(MARGIN + self.epw * 0.65, 8)
             self.cell(self.epw * 0.35, 5, f"报告编号 {self.report_id}", align="R")
             self.set_draw_color(*RULE)

@@ -130,7 +130,7 @@ def test_checklist_standard_reads_as_compliance(tmp_path):
     built = build_report(data)
     text = pdftotext(built.pdf)
     assert "符合率" in text and "各岗位规范符合率" in text
-    for wrong in ("无适用的B级条目", "未达到达标", "未达达标", "C级及以上", "A 优秀", "B 良好", "C 合格"):
+    for wrong in ("无适用的B级条目", "未达到达标", "未达达标", "达到达标", "C级及以上", "A 优秀", "B 良好", "C 合格"):
         assert wrong not in text, wrong
     assert verdict_wording(built.content.score).startswith(("达标", "未达标"))
     assert built.content.inspection.status is InspectionStatus.LOCKED
