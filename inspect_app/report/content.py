@@ -8,13 +8,18 @@ Definition of the content hash
 ------------------------------
 `content_json(content)` is the *canonical JSON* of the scored data of one inspection revision:
 
-- an object with keys ``format`` ("jiceng-report-content/1"), ``report_id``, ``standard``
-  (id, title, edition, version = `Inspection.standard_version`), ``center``, ``inspection``
-  (id, revision, revision reason, status, dates, team, prerequisites), ``verdict`` (tier,
-  provisional, reasons), ``counts`` (basic / recommended clauses per level), ``clauses`` (in the
-  standard's order: number, kind, level, reasons, every item's effective result with N/A reason,
-  note and rater, the clause note, rectification advice, evidence photo numbers),
-  ``evidence`` (photo number, SHA-256 of the original, clause, item, times, who, caption),
+- an object with keys ``format`` ("jiceng-report-content/2"), ``report_id``, ``standard``
+  (id, title, edition, version = `Inspection.standard_version`, the document followed, the
+  frozen copy's SHA-256), ``center`` (the whole HealthCenter record, frozen at signing),
+  ``inspection`` (id, revision, revision reason, status, dates, time zone, team with units and
+  titles, stage, reviewing body, overall assessment, prerequisites, earlier revisions),
+  ``verdict`` (tier, name, wording as on the cover, provisional, reasons), ``counts`` (basic /
+  recommended clauses per level), ``shares`` (C/B/A shares as printed), ``prerequisites`` (met
+  and what it means), ``responses`` (the clinic's answers printed as 整改反馈), ``clauses`` (in
+  the standard's order: number, kind, level, reasons, every item's effective result with N/A
+  reason, note and rater, the clause note, rectification advice, due dates and departments,
+  evidence photo numbers), ``evidence`` (photo number, SHA-256 of the original, clause, item,
+  times, who, caption, why it is suspect),
   ``signatures`` (signer, role, SHA-256 of the signature PNG, time, revision) and
   ``evidence_gaps``;
 - times in UTC as ``YYYY-MM-DDTHH:MM:SSZ``; absent values as ``null``;
@@ -109,8 +114,6 @@ class ReportInput:
     # 整改反馈: the clinic's answers to an earlier revision's problems, by (clause, item code);
     # each a dict with plan, due, by, at, revision (the hub's response/<clause>/<item> value)
     responses: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
-    consistency: Any = None  # consistency.Consistency against the self-assessment (report/consistency.py)
-    consistency: Any = None  # consistency.Consistency against the self-assessment (report/consistency.py)
     consistency: Any = None  # consistency.Consistency against the self-assessment (report/consistency.py)
 
 
