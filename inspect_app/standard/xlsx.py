@@ -122,8 +122,9 @@ class _Sheet:
 
         self.name, self.rows, self.letters, self.ok = ws.title, [], {}, True
         if ws.merged_cells.ranges:
-            spans = "、".join(str(r) for r in list(ws.merged_cells.ranges)[:5])
-            problems.append(CellProblem(ws.title, 1, "", "", f"有合并单元格（{spans}）：请取消合并，并在每一行填写完整的值"
+            ranges = sorted(ws.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col))
+            spans = "、".join(str(r) for r in ranges[:5]) + ("…" if len(ranges) > 5 else "")
+            problems.append(CellProblem(ws.title, ranges[0].min_row, "", "", f"有合并单元格（{spans}）：请取消合并，并在每一行填写完整的值"
                                         "（Excel：开始 → 合并后居中 → 取消单元格合并）",
                                         f"has merged cells ({spans}): unmerge them and fill in every row"))
             self.ok = False

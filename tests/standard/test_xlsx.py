@@ -100,7 +100,7 @@ def test_a_merged_cell_is_a_clear_message():
     wb.active.merge_cells("A2:A3")
     with pytest.raises(UserError) as err:
         read_standard_xlsx(xlsx_bytes(wb))
-    assert "工作表“条款”第 1 行：有合并单元格（A2:A3）：请取消合并" in err.value.zh
+    assert "工作表“条款”第 2 行：有合并单元格（A2:A3）：请取消合并" in err.value.zh
 
 
 def test_bad_tier_and_prerequisite_sheets_are_reported_by_row_and_column():
