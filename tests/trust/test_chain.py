@@ -121,3 +121,25 @@ def test_enrolled_identity_outranks_the_local_key_and_a_half_written_one_is_igno
     assert get_signer(tmp_path).source == "county"
     (tmp_path / "signing" / device.CERT_FILE).write_text("garbage")
     assert device.load(tmp_path) is None and get_signer(tmp_path).source == "local"
+
+
+def test_hub_ca_commands(tmp_path):
+    import subprocess
+    import sys
+
+    from inspect_app import paths
+
+    p12 = tmp_path / "ca.p12"
+    p12.write_bytes(_ca_pkcs12(b"pw"))
+    run = lambda *a: subprocess.run([sys.executable, str(paths.PROJECT_ROOT / "main.py"), "--data",  # noqa: E731
+                                     str(tmp_path / "hub"), "hub", "ca", *a], capture_output=True, text=True,
+                                    timeout=120, cwd=paths.PROJECT_ROOT)
+    assert run("show").returncode == 1  # none yet
+    imported = run("import", str(p12), "--passphrase", "pw", "--county", "青山县")
+    assert imported.returncode == 0, imported.stdout + imported.stderr
+    assert "青山县" in imported.stdout and "imported" in imported.stdout
+    wrong = run("import", str(p12), "--passphrase", "nope")
+    assert wrong.returncode == 2 and "密码不正确" in wrong.stdout
+    out = tmp_path / "root.pem"
+    assert run("export-root", str(out)).returncode == 0
+    assert x509.load_pem_x509_certificate(out.read_bytes()) == hub_root(tmp_path / "hub")
