@@ -122,7 +122,7 @@ class PhotoButton(ft.Column):
         picker.on_upload = self._uploaded
         self.pending: dict[str, list[tuple[str, Path]]] = {}  # picked name -> [(name, temp file)]
         self.status = ft.Text("", size=12, color=ft.Colors.GREY_700)
-        self.error = ft.Text("", size=13, color=ft.Colors.RED_700, visible=False, selectable=True)
+        self.error = ft.Text("", size=13, color=ft.Colors.RED_700, visible=False)  # not selectable: a screen reader reads it as text
         label = app.t("add_photo")
         button = ft.OutlinedButton(
             content=ft.Text(label), icon=ft.Icons.PHOTO_CAMERA, height=TARGET, disabled=disabled,
