@@ -142,6 +142,20 @@ def _quiet_pyhanko():
             lg.setLevel(level)
 
 
+def run_outside_loop(fn):
+    """pyHanko's sync API calls asyncio.run, which fails inside a running event loop (the hub's
+    pages, Playwright's sync API in tests): there, run `fn` in a worker thread and wait."""
+    import asyncio
+    import concurrent.futures
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn).result()
+
+
 def load_pkcs12(path: Path, passphrase: str | None) -> ReportSigner:
     path = Path(path)
     try:
@@ -390,7 +404,7 @@ def sign_report(pdf: bytes, signer: ReportSigner, *, reason: str = "", location:
         pdf_signer = signers.PdfSigner(meta, signer=signer.signer, timestamper=ts, stamp_style=style,
                                        new_field_spec=field_spec)
         with _quiet_pyhanko():
-            return pdf_signer.sign_pdf(writer).getvalue()
+            return run_outside_loop(lambda: pdf_signer.sign_pdf(writer).getvalue())
 
     if timestamper is not None:
         try:

@@ -16,8 +16,6 @@ still hash to the value on the cover (and, if given, to the value from paper or 
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import hashlib
 import io
 import json
@@ -39,7 +37,7 @@ from pyhanko_certvalidator import ValidationContext
 from inspect_app.clock import DEFAULT_ZONE, local_time_text
 from inspect_app.report.builder import HASH_KEYWORD
 from inspect_app.report.content import CONTENT_ATTACHMENT
-from inspect_app.report.signing import SigningConfig, _quiet_pyhanko, trust_roots
+from inspect_app.report.signing import SigningConfig, _quiet_pyhanko, run_outside_loop, trust_roots
 from inspect_app.trust.ca import fingerprint
 from inspect_app.trust.roots import TrustRoot
 
@@ -322,16 +320,6 @@ def _allowed_after(status) -> bool:
             and level.value <= ModificationLevel.LTA_UPDATES.value and bool(status.docmdp_ok))
 
 
-def _run(fn, *args, **kwargs):
-    """pyHanko's sync API calls asyncio.run: inside a running loop (the hub pages), use a thread."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return fn(*args, **kwargs)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(fn, *args, **kwargs).result()
-
-
 def verify_report(path: Path | str | bytes, *, expected_hash: str | None = None, data_dir: Path | None = None,
                   signing: SigningConfig | None = None, extra_trust=(), roots: list[TrustRoot] | None = None
                   ) -> Verification:
@@ -342,7 +330,7 @@ def verify_report(path: Path | str | bytes, *, expected_hash: str | None = None,
     result.file_sha256 = hashlib.sha256(raw).hexdigest()
     if roots is None:
         roots = trust_roots(data_dir, signing, extra_trust)
-    return _run(_verify, raw, result, expected_hash, roots)
+    return run_outside_loop(lambda: _verify(raw, result, expected_hash, roots))
 
 
 def _verify(raw: bytes, result: Verification, expected_hash: str | None, roots: list[TrustRoot]) -> Verification:
