@@ -52,7 +52,7 @@ class SelfRatings:
         self.ask = ft.Text("", size=13, color=ft.Colors.DEEP_ORANGE_900, weight=ft.FontWeight.W_600)
         self.reason = ft.TextField(label=self.t["reason"], value=self.state.reason if self.state else "",
                                    multiline=True, min_lines=1, max_lines=4, disabled=not editable,
-                                   on_blur=bind(self._reason_done))
+                                   width=None if app.narrow else 560, on_blur=bind(self._reason_done))
         self.clause_box = ft.Container(ft.Column([self.levels, self.ask, self.reason], spacing=6),
                                        padding=10, border_radius=8, bgcolor=ft.Colors.AMBER_50,
                                        visible=False, key="self-levels")
