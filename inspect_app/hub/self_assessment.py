@@ -53,6 +53,11 @@ def door_rule(account: Account | None, op: Op, facts, *, from_hub: bool) -> Reje
     apply. None: allowed. A Rejection: refused. Only the hub's pages, for a clinic account of
     the center, write a self-assessment; nobody writes a self-assessment once submitted, and
     no tablet marks its own inspection as one."""
+    if op.key in ("inspection.sample", "inspection.sample_rule"):
+        known = facts.live(op.key)
+        if known and known[0].value not in (None, "", []) and known[0].value != op.value:
+            return _refused(op, "复核抽样在该阶段开始时已确定并记录，不能重新抽取。",
+                            "a re-check's sample was drawn and recorded when the stage started; it cannot be re-drawn.")
     staged = facts.live("inspection.stage")
     stage = staged[0].value if staged else None
     is_self = stage == Stage.SELF.value or (op.key == "inspection.stage" and op.value == Stage.SELF.value)

@@ -102,3 +102,14 @@ def test_an_inspector_reviewing_the_center_reads_the_submitted_self_assessment(h
     assert hub.ledger.blob_readable(wang, photo.sha256) and not hub.ledger.blob_readable(zhao, photo.sha256)
     pulled, ids = hub.ledger.pull(wang, 0)
     assert iid in ids and any(o.key == "item/1.1.1/C-1" for o in pulled.ops if o.inspection_id == iid)
+
+
+def test_a_recorded_sample_cannot_be_drawn_again(hub):
+    wang = login(hub, "wangfang")
+    first = [Op(device="dev-w", seq=1, inspection_id="city1", key="inspection.team", value=[{"name": "王芳", "role": "leader"}]),
+             Op(device="dev-w", seq=2, inspection_id="city1", key="inspection.sample", value=["1.1.1", "2.1.1"]),
+             Op(device="dev-w", seq=3, inspection_id="city1", key="inspection.sample_rule", value="seed=1;share=0.3;recommended=yes")]
+    assert not hub.ledger.push(wang, first).rejected
+    again = hub.ledger.push(wang, [Op(device="dev-w", seq=4, inspection_id="city1", key="inspection.sample",
+                                      value=["1.2.1"], supersedes=["dev-w:2"])])
+    assert [r.code for r in again.rejected] == ["not_yours"] and "不能重新抽取" in again.rejected[0].zh
