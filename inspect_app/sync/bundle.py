@@ -71,7 +71,7 @@ def read_bundle(path) -> tuple[list[Op], dict[str, bytes]]:
     becomes a path, so `../` names and symlinks write nothing anywhere."""
     import orjson
 
-    from inspect_app.hub.policy import parse_ops
+    from inspect_app.hub.policy import malformed_rejection, op_problem, parse_ops
 
     try:
         if isinstance(path, (str, Path)) and Path(path).stat().st_size > MAX_BUNDLE_FILE:
@@ -109,10 +109,12 @@ def read_bundle(path) -> tuple[list[Op], dict[str, bytes]]:
     if not isinstance(meta.get("ops"), list):
         raise _bad("bundle.json 缺少变更列表 ops", "bundle.json has no ops list")
     ops, bad = parse_ops(meta["ops"])
+    # a bundle is judged whole: a value that fits no schema refuses it (a push names it per op)
+    bad += [malformed_rejection(op.id, f"{op.key[:80]}: {problem}") for op in ops if (problem := op_problem(op))]
     if bad:
-        shown = "；".join(r.zh for r in bad[:3])
+        shown = "；".join(r.zh.removesuffix("，已拒收，未保存任何内容。") for r in bad[:3])
         raise _bad(f"{len(bad)} 条变更格式不正确：{shown}", f"{len(bad)} change(s) are malformed: "
-                   + "; ".join(r.en for r in bad[:3]))
+                   + "; ".join(r.en.removesuffix("; refused, nothing was stored.") for r in bad[:3]))
     return ops, blobs
 
 

@@ -243,3 +243,10 @@ def test_a_stored_op_that_fails_the_door_is_quarantined_not_fatal(arena):
     notice = arena.call("GET", "/api/bureau/quarantine", "bureau")
     assert notice.status_code == 200 and [q["id"] for q in notice.json()] == ["legacy:1"], notice.text
     arena.fired("quarantine")
+
+
+def test_counts_of_the_classes_fired(arena, figures):
+    """The closing table of issue 11 (inputs per class; each test above checked 0 broken for others)."""
+    others_still_work(arena)
+    figures("hostile pushes per class: " + ", ".join(f"{k} {v}" for k, v in sorted(COUNTS.items())))
+
