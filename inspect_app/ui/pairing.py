@@ -274,17 +274,25 @@ class PairingStore:
         d = self.refresh()["devices"].get(device_id)
         return bool(d) and not d.get("revoked_at")
 
-    def touch(self, device: Device) -> None:
-        """Note a use; written to the file at most once a minute per device."""
+    def note_use(self, device: Device) -> bool:
+        """Note a use in memory; True when it is time to write it (at most once a minute)."""
         now = _now()
         self._pending_last_used[device.id] = now
         if now - self._last_used_written.get(device.id, 0) < LAST_USED_WRITE_SECONDS:
-            return
+            return False
         self._last_used_written[device.id] = now
+        return True
+
+    def touch(self, device: Device) -> None:
+        """Note a use; written to the file at most once a minute per device."""
+        if self.note_use(device):
+            self.write_last_used(device)
+
+    def write_last_used(self, device: Device) -> None:
         with self._locked() as doc:
             d = doc["devices"].get(device.id)
             if d:
-                d["last_used"] = now
+                d["last_used"] = self._pending_last_used.get(device.id, _now())
                 self._write(doc)
 
     def devices(self, *, include_revoked: bool = False) -> list[Device]:
@@ -464,7 +472,8 @@ class PairingGate:
             if kind == "websocket":
                 return await _refuse_websocket(receive, send)
             return await self._unpaired(scope, send)
-        self.store.touch(device)
+        if self.store.note_use(device):  # the durable write (fsync) off the event loop
+            await asyncio.to_thread(self.store.write_last_used, device)
         token = audit_client.set(device.label)
         try:
             if kind == "http" and (path == "/pairing" or path.startswith("/pairing/")):
@@ -558,9 +567,10 @@ class PairingGate:
         if not nxt.startswith("/") or nxt.startswith("//") or nxt.startswith("/pair"):
             nxt = "/"
         try:
-            device, secret = self.store.redeem(code=form.get("code", ""), token=form.get("t", ""),
-                                               host_token=form.get("host", ""), name=form.get("name", ""),
-                                               client=_client_host(scope), client_is_local=_is_local_client(scope))
+            device, secret = await asyncio.to_thread(
+                self.store.redeem, code=form.get("code", ""), token=form.get("t", ""),
+                host_token=form.get("host", ""), name=form.get("name", ""),
+                client=_client_host(scope), client_is_local=_is_local_client(scope))
         except PairingError as exc:
             page = pairing_page(token="" if exc.status == 410 else form.get("t", ""),
                                 name=form.get("name", "") or guess_device_name(_header(scope, b"user-agent")),
