@@ -210,6 +210,8 @@ def _visit(page, app_server, artifacts, standard, good, bad, good_level):
     button(page, "签名").click()
     page.wait_for_url(re.compile(r"/sign$"), timeout=LONG)
     button(page, "提交，进入签名").click()
+    wait_text(page, "确认提交？")  # what can no longer change is said before it happens
+    button(page, "确认提交", exact=True).click()
     signers = ["王珺", "李堃", DIRECTOR]
     for name in signers:
         confirm = button(page, f"确认签名 · {name}")
@@ -228,18 +230,19 @@ def _visit(page, app_server, artifacts, standard, good, bad, good_level):
         confirm.click()
         page.get_by_text(re.compile(f"{name} · 已签名")).first.wait_for(timeout=LONG)
     button(page, "确认并锁定评审").click()
+    wait_text(page, "确认锁定？")
+    button(page, "确认锁定", exact=True).click()
     wait_text(page, "评审已锁定")
     shot(page, artifacts, "08-signed-locked-tablet")
 
-    # The signed report: built and signed on the server, then downloaded by the browser.
-    button(page, "生成并下载签章报告").click()
-    download = button(page, "下载签章报告 PDF")
-    download.wait_for(timeout=90_000)
-    wait_text(page, "签章报告已生成")
-    shot(page, artifacts, "09-signed-report-tablet")
-    with page.expect_download(timeout=LONG) as got:
-        download.click()
+    # The signed report: one tap builds and signs it on the server and the browser downloads it.
+    with page.expect_download(timeout=120_000) as got:
+        button(page, "生成并下载签章报告").click()
     pdf = Path(got.value.path()).read_bytes()
+    download = button(page, "下载签章报告 PDF")  # and again later, from this button
+    download.wait_for(timeout=LONG)
+    wait_text(page, "浏览器正在下载")
+    shot(page, artifacts, "09-signed-report-tablet")
     assert pdf.startswith(b"%PDF")
     [stored] = (app_server.data_dir / "reports").glob("JCR-*.pdf")
     assert got.value.suggested_filename == stored.name and pdf == stored.read_bytes()
