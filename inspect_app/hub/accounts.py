@@ -36,7 +36,7 @@ WEB_SESSION_HOURS = float(os.environ.get("JICENG_HUB_WEB_HOURS", "12"))
 # one before, up to MAX_WAIT seconds.
 FREE_ATTEMPTS = 5
 FREE_CLIENT = 20
-FIRST_WAIT = 1.0
+FIRST_WAIT = float(os.environ.get("JICENG_HUB_LOGIN_BACKOFF", "1"))  # seconds, doubled per further miss
 MAX_WAIT = 15 * 60.0
 
 
@@ -122,7 +122,7 @@ class Accounts:
         self.store = store
         self._cache_key = secrets.token_bytes(32)
         # An unknown username is checked against this, so it costs one scrypt like a known one.
-        self._dummy = hash_secret(secrets.token_hex(16))
+        self._dummy_row: dict | None = None
         self.throttle = Throttle(FREE_ATTEMPTS)  # per username
         self.client_throttle = Throttle(FREE_CLIENT)  # per client address
         self._verified: dict[bytes, tuple[str, float]] = {}
@@ -172,7 +172,7 @@ class Accounts:
             raise TooManyAttempts(wait)
         user = self.store.user(username) if SAFE_ID.match(username) else None
         # One scrypt whether or not the user exists, so timing does not tell which names exist.
-        stored = user["password"] if user else self._dummy
+        stored = user["password"] if user else self._dummy()
         ok = check_secret(password, stored) and user is not None and not user.get("disabled")
         if not ok:
             self.throttle.failed(user_key)
@@ -189,6 +189,12 @@ class Accounts:
             "expires": (now + (lifetime or timedelta(days=TOKEN_DAYS))).isoformat(),
         })
         return f"{token_id}.{secret}", self._account(user, token_id, device)
+
+    def _dummy(self) -> dict:
+        # Any well-formed record will do: nothing hashes to it, and checking costs one scrypt.
+        if self._dummy_row is None:
+            self._dummy_row = {"salt": secrets.token_bytes(16).hex(), "hash": secrets.token_bytes(32).hex(), **SCRYPT}
+        return self._dummy_row
 
     @staticmethod
     def _expired(row: dict) -> bool:
