@@ -115,8 +115,15 @@ class Tablet:
         self.photos: list[str] = []
 
     def login(self) -> None:
-        r = self.http.post("/api/login", json={"username": f"insp{self.n}", "password": PASSWORD,
-                                               "device": self.device})
+        for attempt in range(5):  # sign-ins before the clock starts: retried, not counted
+            try:
+                r = self.http.post("/api/login", json={"username": f"insp{self.n}", "password": PASSWORD,
+                                                       "device": self.device})
+                if r.status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(1 + attempt)
         r.raise_for_status()
         self.http.headers["Authorization"] = f"Bearer {r.json()['token']}"
 

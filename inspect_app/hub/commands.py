@@ -133,8 +133,10 @@ def _serve(args) -> int:
         store.close()
         os.environ.update({"JICENG_HUB_DATA": str(data), "JICENG_HUB_DATABASE": cfg.database,
                            "JICENG_HUB_BLOBS": cfg.blobs})
+        # A busy worker (a 2,000-op push, scrypt sign-ins) may answer the supervisor's health
+        # ping late; uvicorn's 5 s default kills healthy workers under load.
         uvicorn.run("inspect_app.hub.commands:app_from_env", factory=True, workers=cfg.workers, host=host,
-                    port=port, log_level=log_level, ws="websockets-sansio", **tls)
+                    port=port, log_level=log_level, ws="websockets-sansio", timeout_worker_healthcheck=60, **tls)
         return 0
     uvicorn.run(create_app(data, store=store), host=host, port=port, log_level=log_level, ws="websockets-sansio",
                 **tls)
