@@ -241,7 +241,9 @@ class Ledger:
         sealed = set(row.get("sealed", []))
         # The door (policy.py): every op is checked against its schema and against who may
         # write what, given what the hub already holds, before anything is stored.
-        known = {oid: Op.model_validate({k: v for k, v in d.items() if k != "hub_seq"}) for oid, d in stored.items()}
+        # (a stored op that fails the door is quarantined: not judged by, nor judging, new ones)
+        known = {op.id: Op.model_validate(op.model_dump(exclude={"hub_seq"}))
+                 for op in policy.sort_stored(stored.values())[0]}
         facts = policy.Facts.of(known.values(), sealed)
         admission = policy.admit(account, [o for o in ops if o.inspection_id == iid], known, facts,
                                  from_hub=from_hub, blob_check=self.check)
@@ -257,7 +259,7 @@ class Ledger:
         if not fresh:
             return int(row.get("max_seq", 0))
         hub_seq = tx.append(iid, fresh)[-1]
-        all_ops = [HubOp.model_validate(v) for v in tx.ops(iid).values()]
+        all_ops = policy.sort_stored(tx.ops(iid).values())[0]
         state = fold(all_ops)
         row.pop("score", None)  # the stored score was of the ops before these: computed again when read
         row.update(self._summary(state, all_ops, hub_seq, sealed))

@@ -237,11 +237,16 @@ def test_a_stored_op_that_fails_the_door_is_quarantined_not_fatal(arena):
     doc["ops"]["legacy:1"] = {"device": "legacy", "seq": 1, "inspection_id": "insp2", "revision": 1,
                               "key": "inspection.started_on", "value": "not-a-date", "supersedes": [],
                               "author": "", "at": None, "hub_seq": top}
+    doc["ops"]["legacy:2"] = {"device": "legacy", "seq": 2, "inspection_id": "insp2", "revision": "x",
+                              "key": "note/1.1.1", "value": "x", "hub_seq": top}  # not even an op
     path.write_text(json.dumps(doc))
     (arena.hub.data / "hub" / "inspections" / "insp2.json.prev").unlink(missing_ok=True)
     others_still_work(arena)
+    # the inspection holding it still takes its team's pushes
+    r = arena.push("zhaoqiang", [op("dev-zhaoqiang", 90, "insp2", "item/1.1.2/C-1", {"result": "met"}, revision=2)])
+    assert r.status_code == 200 and r.json()["accepted"] == ["dev-zhaoqiang:90"], r.text
     notice = arena.call("GET", "/api/bureau/quarantine", "bureau")
-    assert notice.status_code == 200 and [q["id"] for q in notice.json()] == ["legacy:1"], notice.text
+    assert notice.status_code == 200 and sorted(q["id"] for q in notice.json()) == ["legacy:1", "legacy:2"], notice.text
     arena.fired("quarantine")
 
 
