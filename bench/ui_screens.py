@@ -23,7 +23,7 @@ from inspect_app import services  # noqa: E402
 from inspect_app.ui.i18n import t  # noqa: E402
 from inspect_app.ui_state import clause_route, post_route  # noqa: E402
 from tests.support.browser import CHROMIUM_ARGS, PHONE, TABLET  # noqa: E402
-from tests.ui.flet_driver import button, open_app, shot  # noqa: E402
+from tests.ui.flet_driver import button, open_app, shot, wait_text  # noqa: E402
 from tests.ui.test_walkthrough import Site  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "screens"
@@ -59,7 +59,7 @@ def screens(site: Site):
         ("02-overview", f"/i/{d}", "legend"),
         ("03-clause", clause_route(d, c.number), "level_now"),
         ("04-summary", f"/i/{d}/summary", "deficiencies"),
-        ("05-photos", f"/i/{d}/photos", "clause_note"),
+        ("05-photos", f"/i/{d}/photos", "photos"),
         ("06-sign-draft", f"/i/{d}/sign", "submit"),
         ("07-sign-submitted", f"/i/{site.submitted}/sign", "sign_here"),
         ("08-sign-locked", f"/i/{site.locked}/sign", "report"),
@@ -96,6 +96,7 @@ def main() -> int:
                             page.wait_for_timeout(1500)
                         for name, route, key in screens(site):
                             open_app(page, site.url(route))
+                            wait_text(page, t(key, lang), timeout=120_000)  # a loaded machine paints late
                             path = shot(page, OUT, f"{lang}-{size}-{name}", expect=t(key, lang))
                             print(path.relative_to(ROOT), flush=True)
                         # The dialogs of the home screen.

@@ -77,9 +77,8 @@ class OverviewScreen(InspectionScreen):
             counts: list[ft.Control] = [summary, verdict]
         else:
             d_count = score.basic.D + score.recommended.D
-            counts = [level_badge("D", t("d_count", n=d_count)),
-                      ft.Text(t("clause_counts", d=d_count, basic=score.basic.total, rec=score.recommended.total),
-                              size=13), verdict]
+            counts = [ft.Text(t("clause_counts", d=d_count, basic=score.basic.total, rec=score.recommended.total),
+                              size=13, color=ft.Colors.RED_800 if d_count else None), verdict]
         self.head.controls = [progress_line(app, score.rated_items, score.total_items),
                               ft.Row(counts, wrap=True, spacing=12)]
         self._render_list()

@@ -49,8 +49,8 @@ class PostScreen:
         body += [self._norm(c) for c in self.section.clauses if not getattr(c, "unplaced", False)]
         self.nav = clause_nav_bar(
             app,
-            prev_label=f"{t('prev_post')} {self.prev_no}" if self.prev_no else None,
-            next_label=f"{t('next_post')} {self.next_no}" if self.next_no else None,
+            prev_label=(self.prev_no if app.narrow else f"{t('prev_post')} {self.prev_no}") if self.prev_no else None,
+            next_label=(self.next_no if app.narrow else f"{t('next_post')} {self.next_no}") if self.next_no else None,
             unrated_label=self._unrated_label(),
             on_prev=lambda e: self.prev_no and app.go(post_route(self.id, self.prev_no)),
             on_next=lambda e: self.next_no and app.go(post_route(self.id, self.next_no)),
@@ -92,7 +92,9 @@ class PostScreen:
 
     def _unrated_label(self) -> str | None:
         n = self._next_unrated_post()
-        return f"{self.app.t('next_unrated')} {n}" if n else None
+        if not n:
+            return None
+        return self.app.t("next_unrated") if self.app.narrow else f"{self.app.t('next_unrated')} {n}"
 
     def _to_unrated(self, e=None) -> None:
         n = self._next_unrated_post()
