@@ -54,12 +54,21 @@ class PairedAppServer(AppServer):
             [sys.executable, str(ROOT / "main.py"), "app", "--host", "0.0.0.0", "--port", str(self.port),
              "--data", str(self.data_dir)], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 90
-        while "本机浏览器" not in self.output():
+        while "本机浏览器" not in self.output() or not self._listening():  # printed before it listens
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"app did not start:\n{self.output()[-4000:]}")
             time.sleep(0.3)
         return self
+
+    def _listening(self) -> bool:
+        import socket
+
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
 
     def code(self) -> str:
         codes = re.findall(r"配对码 code: (\d{3}) (\d{3})", self.output())
