@@ -4,6 +4,7 @@
     python main.py standard import|check    inspect_app.standard.commands
     python main.py report build|verify|export  inspect_app.report.commands
     python main.py hub [user add …]         inspect_app.hub.commands
+    python main.py round start|show|compare inspect_app.review_commands
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import argparse
 import sys
 
 from inspect_app import paths
+from inspect_app import review_commands
 from inspect_app.hub import commands as hub_commands
 from inspect_app.report import commands as report_commands
 from inspect_app.standard import commands as standard_commands
@@ -26,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     standard_commands.register(sub)
     report_commands.register(sub)
     hub_commands.register(sub)
+    review_commands.register(sub)  # round start|show|compare (docs/review-chain.md)
     return parser
 
 
