@@ -175,11 +175,15 @@ class StandardInfo:
     excerpt: bool = False
 
 
-def list_standards(directory: Path | str, problems: list[tuple[Path, UserError]] | None = None) -> list[StandardInfo]:
+def list_standards(directory: Path | str, problems: list[tuple[Path, UserError]] | None = None, *,
+                   published: Path | str | None = None) -> list[StandardInfo]:
     """Every readable standard in a folder, sorted by id. Unreadable files are left out and,
-    when `problems` is given, appended to it so the caller can show them."""
+    when `problems` is given, appended to it so the caller can show them. A file in `published`
+    (editions the bureau distributed, fetched by sync) supersedes the folder's file of the same name."""
+    newer = sorted(Path(published).glob("*.json")) if published else []
+    superseded = {p.name for p in newer}
     rows = []
-    for path in sorted(Path(directory).glob("*.json")):
+    for path in [p for p in sorted(Path(directory).glob("*.json")) if p.name not in superseded] + newer:
         if path.name.endswith(".schema.json"):
             continue
         try:

@@ -29,10 +29,11 @@ class AppContext:
             return self._workspace
 
     def standards(self) -> list:
-        """The shipped standards (standards/*.json) with their content hash."""
+        """The shipped standards (standards/*.json) with their content hash; an edition the bureau
+        published and sync fetched (data/standards/editions, sync/editions.py) in place of its file."""
         from inspect_app.standard.loader import list_standards
 
-        return list_standards(self.standards_dir)
+        return list_standards(self.standards_dir, published=self.data_dir / "standards" / "editions")
 
     def media_file(self, kind: str, name: str) -> Path | None:
         """A stored photo/thumbnail/signature file for the /media route, or None."""

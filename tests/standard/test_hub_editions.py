@@ -54,6 +54,13 @@ def test_the_bureau_places_titles_and_distributes_and_a_tablet_fetches_the_place
         std = services.load_standard(ws, "township-2018")
         assert not any(c.unplaced for c in std.clauses()) and std.clause("1.1.1").title == "功能定位"
         assert loads_standard((tmp_path / "tablet" / "standards" / "editions" / "township-2018.json").read_text("utf-8")) == std
+        # the home screen's standard card (ui/context.standards) shows the published edition too
+        from inspect_app.paths import STANDARDS_DIR
+        from inspect_app.standard.loader import list_standards
+
+        [card] = [i for i in list_standards(STANDARDS_DIR, published=tmp_path / "tablet" / "standards" / "editions")
+                  if i.id == "township-2018"]
+        assert card.clause_count == 19 and "19 条" in card.coverage_zh
     finally:
         client.close()
         ws.close()
