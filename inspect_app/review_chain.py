@@ -127,10 +127,10 @@ def self_clause(ws: services.Workspace, inspection_id: str, clause_number: str,
                 own: dict[str, ItemRating] | None = None) -> SelfClause | None:
     """What the clause screen shows of the self-assessment for one clause (None: none here).
     `own` are the inspector's current ratings of the clause (read from the store if None)."""
-    snap = services.snapshot(ws, inspection_id)
-    theirs = self_assessment(ws, snap.inspection)
-    if theirs is None:
+    theirs = self_assessment(ws, services.get_inspection(ws, inspection_id))
+    if theirs is None:  # the usual case on a tablet without a self-assessment: one small read
         return None
+    snap = services.snapshot(ws, inspection_id)
     standard = services.standard_for(ws, snap.inspection)
     clause = standard.clause(clause_number)
     mine_all = {n: dict(f.items) for n, f in snap.findings.items()}
