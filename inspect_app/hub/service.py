@@ -23,6 +23,7 @@ from inspect_app.hub.reports import report_view, snapshot, standard_from_bytes
 from inspect_app.hub.storage import HubFiles
 from inspect_app.hub.store import HubStore, open_store
 from inspect_app.inspection import utc_now
+from inspect_app.sync import keys
 from inspect_app.sync.protocol import SAFE_ID, SHA256_HEX, Op, Rejection
 
 
@@ -84,8 +85,8 @@ class Hub:
 
         try:
             doc, _ = report_content(data)
-            same = doc["inspection"]["id"] == op.inspection_id and int(doc["inspection"]["revision"]) == int(
-                op.key.split("/")[1])
+            same = doc["inspection"]["id"] == op.inspection_id and int(doc["inspection"]["revision"]) == keys.parse(
+                op.key).revision
         except (UserError, KeyError, TypeError, ValueError, AttributeError):
             same = False
         if not same:
@@ -137,10 +138,13 @@ class Hub:
         return self.photos.stored_bytes(sha)
 
     def referenced_blobs(self) -> set[str]:
-        """Every blob an op of any inspection names (grounded or not, quarantined ones aside)."""
+        """Every blob an op of any inspection names (grounded or not, quarantined ones aside),
+        and every standard edition the bureau published (standard_editions.catalogue)."""
+        from inspect_app.hub.standard_editions import catalogue
         from inspect_app.sync.protocol import blob_refs
 
-        return {sha for entry in self.ledger.entries() for op in self.ledger.ops(entry.id) for sha in blob_refs(op)}
+        named = {sha for entry in self.ledger.entries() for op in self.ledger.ops(entry.id) for sha in blob_refs(op)}
+        return named | {str(e.get("sha256", "")) for e in catalogue(self.data_dir).values()}
 
     def clean_up(self, now: float | None = None) -> tuple[int, int]:
         """Disk hygiene (清理): staged uploads abandoned for GRACE_HOURS, and blobs no op names that

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import time
 
@@ -113,7 +114,12 @@ def test_abandoned_uploads_and_unreferenced_blobs_are_cleaned_after_the_grace(tm
     kept = b"a photo an op names"
     orphan = b"a photo nobody names"
     young = b"uploaded just now"
-    for blob in (kept, orphan, young):
+    published = b'{"id": "a standard edition the bureau published"}'
+    from inspect_app.hub.standard_editions import CATALOGUE, editions_dir
+
+    editions_dir(data).mkdir(parents=True, exist_ok=True)
+    (editions_dir(data) / CATALOGUE).write_text(json.dumps({"std": {"sha256": hashlib.sha256(published).hexdigest()}}))
+    for blob in (kept, orphan, young, published):
         assert hub.blobs.put(hashlib.sha256(blob).hexdigest(), blob)
     from inspect_app.hub.accounts import Account, Role
 
@@ -126,9 +132,10 @@ def test_abandoned_uploads_and_unreferenced_blobs_are_cleaned_after_the_grace(tm
     partial = data / "hub" / "blobs" / "partial" / f"{'ab' * 32}.part"
     partial.write_bytes(b"half an upload")
     old = time.time() - 3 * 24 * 3600
-    for blob in (kept, orphan):
+    for blob in (kept, orphan, published):
         os.utime(data / "hub" / "blobs" / hashlib.sha256(blob).hexdigest(), (old, old))
     os.utime(partial, (old, old))
     assert hub.clean_up() == (1, 1)
     left = {p.name for p in (data / "hub" / "blobs").iterdir() if p.is_file()}
-    assert left == {sha_kept, hashlib.sha256(young).hexdigest()} and not partial.exists()
+    assert left == {sha_kept, hashlib.sha256(young).hexdigest(), hashlib.sha256(published).hexdigest()}
+    assert not partial.exists()
