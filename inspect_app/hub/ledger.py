@@ -87,7 +87,12 @@ def may_read_self_assessment(account: Account, entry: InspectionEntry | None,
     team of a review of that center: their tablet compares with it, offline, on site."""
     if entry is None or account.role is not Role.INSPECTOR or entry.stage != "self" or not entry.sealed:
         return False
-    return any(e.center_id == entry.center_id and e.stage != "self" and on_team(account, e) for e in entries)
+    return entry.center_id in centers_reviewed_by(account, entries)
+
+
+def centers_reviewed_by(account: Account, entries: Iterable[InspectionEntry]) -> set[str]:
+    """Centers the account is on a review team of (one pass; readable_entries asks once)."""
+    return {e.center_id for e in entries if e.stage != "self" and e.center_id and on_team(account, e)}
 
 
 def may_write(account: Account, entry: InspectionEntry | None) -> bool:
@@ -188,7 +193,9 @@ class Ledger:
 
     def readable_entries(self, account: Account) -> list[InspectionEntry]:
         entries = self.entries()
-        return [e for e in entries if may_read(account, e) or may_read_self_assessment(account, e, entries)]
+        reviewed = centers_reviewed_by(account, entries) if account.role is Role.INSPECTOR else set()
+        return [e for e in entries if may_read(account, e)
+                or (e.stage == "self" and e.sealed and e.center_id in reviewed)]  # may_read_self_assessment
 
     # -- push --------------------------------------------------------------------------------
     def push(self, account: Account | None, ops: Iterable[Op], trusted: bool = False) -> PushResult:
