@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import orjson
 from fastapi import APIRouter
+from fastapi.responses import Response
 
 from inspect_app.hub.reports import centers_table
 from inspect_app.hub.routes.deps import Admin, HubDep
@@ -13,7 +15,9 @@ router = APIRouter()
 
 @router.get("/api/bureau/centers")
 def bureau_centers(acct: Admin, hub: HubDep):
-    return centers_table(hub.ledger, hub.data_dir)
+    # 2,000 rows of plain values: encoded with orjson directly (FastAPI's generic encoder
+    # alone takes ~0.7 s for them)
+    return Response(orjson.dumps(centers_table(hub.ledger, hub.data_dir)), media_type="application/json")
 
 
 @router.get("/api/bureau/export")
