@@ -554,7 +554,7 @@ class PairingGate:
             if q.get("host"):  # the host link: pair this computer's browser at once
                 return await self._redeem(send, {"host": q["host"], "name": "主机 host"}, scope, nxt)
             page = pairing_page(token=q.get("t", ""), name=guess_device_name(ua), nxt=nxt,
-                                fingerprint=self.fingerprint)
+                                fingerprint=self.fingerprint, local=_is_local_client(scope))
             return await _html(send, 200, page)
         if method == "POST":
             if not _same_origin(scope):
@@ -691,7 +691,7 @@ def _page(title: str, body: str) -> str:
 
 
 def pairing_page(*, token: str = "", name: str = "", nxt: str = "/", fingerprint: str = "",
-                 error: tuple[str, str] | None = None) -> str:
+                 error: tuple[str, str] | None = None, local: bool = False) -> str:
     e = html.escape
     err = (f'<p class="err" role="alert">{e(error[0])}<br><span class="en">{e(error[1])}</span></p>'
            if error else "")
@@ -718,7 +718,12 @@ def pairing_page(*, token: str = "", name: str = "", nxt: str = "/", fingerprint
         f'<input type="hidden" name="next" value="{e(nxt)}">'
         '<button type="submit">配对 Pair</button></form></div>'
         f'<div class="card">{fp}<p>配对后本设备会记住配对；主机可随时撤销。</p>'
-        '<p class="en">This device stays paired until the host revokes it.</p></div>')
+        '<p class="en">This device stays paired until the host revokes it.</p>'
+        + ('<p>这是运行本应用的电脑？打开终端里显示的“主机链接”即可管理配对设备；'
+           '终端运行 python main.py app pair 可得到新的链接和配对码。</p>'
+           '<p class="en">Is this the computer running the app? Open the host link shown in its terminal to '
+           'manage paired devices; python main.py app pair prints a new link and code.</p>' if local else "")
+        + '</div>')
     return _page("设备配对 · Pair this device", body)
 
 
@@ -756,7 +761,7 @@ _ERRORS = [PairingError(429, "尝试次数过多，请 10 分钟后再试，或�
 
 
 def _pairing_text() -> str:
-    pages = [pairing_page(token=t, name=n, fingerprint="0123456789ABCDEF:", error=(e.zh, e.en))
+    pages = [pairing_page(token=t, name=n, fingerprint="0123456789ABCDEF:", error=(e.zh, e.en), local=True)
              for t in ("", "x") for n in ("平板", "主机 host") for e in _ERRORS]
     names = "".join(guess_device_name(ua) for ua in ("iPad", "iPhone", "Android", "Windows", "Macintosh", "Linux", ""))
     text = "".join(pages) + names + "".join(chr(c) for c in range(0x20, 0x7F)) + "来源不符此设备尚未配对请先打开"
