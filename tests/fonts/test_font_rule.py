@@ -86,3 +86,12 @@ def test_rare_characters_are_in_the_pdf_text(tmp_path):
     assert f"负责人姓名含{RARE}" in compact
     used = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
     assert "JicengHanExt" in used.replace(" ", "") or "Jiceng" in used
+
+
+def test_the_hubs_clinic_answer_is_checked_before_anything_is_stored():
+    from inspect_app.hub.service import ResponseRequest, answer_deficiency
+
+    body = ResponseRequest(clause="1.1.1", item="C-1", plan="已整改😀", due="2026-12-31")
+    with pytest.raises(UserError, match="U\\+1F600") as err:
+        answer_deficiency(None, None, "ins-1", 1, body)  # refused before the hub is even asked
+    assert "整改反馈" in err.value.zh
