@@ -28,7 +28,8 @@ def render_toc(pdf, outline) -> None:
     with pdf.local_context():
         pdf.set_font(FONT, size=15)
         pdf.set_text_color(*ACCENT)
-        pdf.cell(0, 9, "目　录", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_x(MARGIN)  # fpdf2 hands over the page with x wherever the header left it
+        pdf.cell(pdf.epw, 9, "目　录", align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(4)
         for section in entries:
             size = 10.5 if section.level == 0 else 9
