@@ -113,3 +113,9 @@ def test_a_recorded_sample_cannot_be_drawn_again(hub):
     again = hub.ledger.push(wang, [Op(device="dev-w", seq=4, inspection_id="city1", key="inspection.sample",
                                       value=["1.2.1"], supersedes=["dev-w:2"])])
     assert [r.code for r in again.rejected] == ["not_yours"] and "不能重新抽取" in again.rejected[0].zh
+
+
+def test_bureau_rows_sort_by_consistency_lowest_first_and_without_one_last():
+    rows = [{"name": "甲", "consistency": 0.9}, {"name": "乙", "consistency": None}, {"name": "丙", "consistency": 0.5},
+            {"name": "丁", "consistency": 1.0}]
+    assert [r["name"] for r in sorted(rows, key=lambda r: sa.bureau_sort_key(r, "consistency"))] == ["丙", "甲", "丁", "乙"]

@@ -50,3 +50,27 @@ def test_report_has_the_consistency_section_with_shares_kappa_and_disagreements(
     assert c["overall"]["clauses_exact"] == 11 and c["verdicts"]["self"] == "基本标准"
     assert [d["clause"] for d in c["disagreements"]] == ["1.1.1", "1.2.2"]
 
+
+
+def test_a_sampled_recheck_report_compares_only_its_sample(tmp_path):
+    from inspect_app.rounds import SampleRule
+
+    ws = new_workspace(tmp_path)
+    try:
+        center = services.add_center(ws, "青山镇卫生院", actor="王芳")
+        put_self_assessment(ws, center.id, not_met=())
+        city = review_chain.start_stage(ws, center.id, "test-std", [TeamMember(name="王芳", role=TeamRole.LEADER)],
+                                        "王芳", stage="city", year=2026, sample=SampleRule(seed=3, share=0.3))
+        sample = services.get_inspection(ws, city.id).sample
+        for clause, code in rated_items(make_standard()):
+            if clause in sample:
+                services.rate_item(ws, city.id, clause, code, "met")
+        built = build_report(report_input(ws, city.id))
+    finally:
+        ws.close()
+    pdf = tmp_path / "city.pdf"
+    pdf.write_bytes(built.pdf)
+    assert f"本次为抽样复核，比较其抽取的 {len(sample)} 个条款" in pdftotext(pdf)
+    doc = json.loads(PdfReader(str(pdf)).attachments[CONTENT_ATTACHMENT][0])
+    assert doc["consistency"]["scope"] == sample and doc["consistency"]["sampled"] is True
+    assert doc["consistency"]["overall"]["clauses_exact"] == doc["consistency"]["overall"]["clauses_compared"]
