@@ -410,6 +410,14 @@ class SelfAssessmentPage:
             controls.append(ft.Container(ft.Text(f"已提交（{prog.finished_on}），内容已冻结，不能再修改。",
                                                  color=ft.Colors.GREEN_900, weight=ft.FontWeight.W_600),
                                          padding=10, bgcolor=ft.Colors.GREEN_50, border_radius=8))
+            this_year = local(utc_now()).year
+            if round_year(snap.inspection.round_id) and int(round_year(snap.inspection.round_id)) < this_year:
+                async def next_round(_, std=standard.id, year=this_year):
+                    await asyncio.to_thread(start, self.hub, self.account, std, year)
+                    self.clause = ""
+                    self.show()
+
+                controls.append(ft.OutlinedButton(content=ft.Text(f"开始 {this_year} 年机构自评"), on_click=next_round))
         if standard.prerequisites:
             controls.append(self._prerequisites(iid, standard, snap.inspection.prerequisites, frozen))
         options = [ft.dropdown.Option(key=c.number, text=f"{c.number} {c.title}"[:40]) for c in clauses]
