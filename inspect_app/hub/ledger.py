@@ -124,7 +124,7 @@ class Ledger:
         # file is the one named): set by the hub, which may read reports and standards.
         self.check = check
         self._door_cache: dict[tuple, tuple[list[HubOp], list[dict]]] = {}
-        self.possession = policy.Possession()
+        self.possession = policy.Possession(store)
 
     # -- reading ---------------------------------------------------------------------------
     def entry(self, inspection_id: str) -> InspectionEntry | None:

@@ -596,16 +596,21 @@ def sort_stored(raw_ops: Iterable[dict]) -> tuple[list, list[dict]]:
 # ---------------------------------------------------------------- blobs: knowing a hash is not enough
 
 
-class Possession:
-    """Who has shown, by uploading the bytes, that they hold a blob (kept in this process for
-    POSSESSION_SECONDS: a tablet uploads its photos, then pushes the ops naming them, in one
-    sync). A reference from an op makes a blob readable through that inspection only if the
-    sender could already read the blob, showed its bytes, or the hub did not have it yet."""
+UPLOADER = "@"  # a blob holder "@<username>": that account showed the blob's bytes (not an inspection id)
 
-    def __init__(self, seconds: float = 3600.0, clock=None) -> None:
+
+class Possession:
+    """Who has shown, by uploading the bytes, that they hold a blob. A reference from an op
+    makes a blob readable through that inspection only if the sender could already read the
+    blob, showed its bytes, or the hub did not have it yet. Kept in the ledger's store as a
+    blob holder "@<username>" (so every hub process on a shared store agrees), remembered in
+    this process for `seconds`; the sizes feed the upload quota (this process)."""
+
+    def __init__(self, store=None, seconds: float = 3600.0, clock=None) -> None:
         import threading
         import time
 
+        self.store = store
         self.seconds = seconds
         self.clock = clock or time.monotonic
         self._held: dict[tuple[str, str], float] = {}
@@ -619,10 +624,15 @@ class Possession:
                 now = self.clock()
                 self._held = {k: t for k, t in self._held.items() if t > now}
                 self._sizes = {k: v for k, v in self._sizes.items() if k in self._held}
+            fresh = [sha for sha in shas if (username, sha) not in self._held]
             for sha in shas:
                 self._held[(username, sha)] = until
                 if sizes and sha in sizes:
                     self._sizes[(username, sha)] = sizes[sha]
+        if self.store is not None and fresh:
+            with self.store.transaction([]) as tx:
+                for sha in fresh:
+                    tx.add_blob_holder(sha, UPLOADER + username)
 
     def sizes(self, username: str) -> dict[str, int]:
         """Bytes of each blob `username` uploaded (for the upload quota)."""
@@ -631,4 +641,6 @@ class Possession:
 
     def holds(self, username: str, sha: str) -> bool:
         with self._lock:
-            return self._held.get((username, sha), 0.0) > self.clock()
+            if self._held.get((username, sha), 0.0) > self.clock():
+                return True
+        return self.store is not None and UPLOADER + username in self.store.blob_holders(sha)

@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from inspect_app.errors import UserError
 from inspect_app.hub.accounts import Account, Accounts
 from inspect_app.hub.ledger import Ledger
+from inspect_app.hub.policy import UPLOADER
 from inspect_app.hub.reports import report_view, snapshot, standard_from_bytes
 from inspect_app.hub.storage import HubFiles
 from inspect_app.hub.store import HubStore, open_store
@@ -166,7 +167,7 @@ class Hub:
         """Bytes `username` may still upload: UPLOAD_QUOTA minus what it uploaded in this process
         that no op names yet (a clinic or a tablet cannot fill the disk between clean-ups)."""
         used = sum(size for sha, size in self.ledger.possession.sizes(username).items()
-                   if not self.ledger.store.blob_holders(sha))
+                   if not any(not h.startswith(UPLOADER) for h in self.ledger.store.blob_holders(sha)))
         return UPLOAD_QUOTA - used
 
     def blob_response(self, sha: str, media_type: str = "application/octet-stream", filename: str = ""):
