@@ -82,7 +82,9 @@ def _config(args):
 
     try:
         return resolve(args.database, args.blobs, args.workers, args.config, args.host, args.port)
-    except (ValueError, OSError) as err:
+    except UserError:
+        raise
+    except (ValueError, OSError) as err:  # an unreadable config file
         raise UserError(f"中心存储配置有误：{err}", f"The hub's storage settings are wrong: {err}") from err
 
 

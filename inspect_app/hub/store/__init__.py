@@ -63,12 +63,16 @@ def resolve(database: str | None = None, blobs: str | None = None, workers: int 
     cfg = StoreConfig(database=str(values["database"] or ""), blobs=str(values["blobs"] or ""),
                       workers=int(values["workers"] or 1), host=str(values["host"] or ""),
                       port=int(values["port"] or 0))
+    from inspect_app.errors import UserError
+
     if cfg.database and not cfg.shared:
-        raise ValueError(f"--database takes a postgresql:// URL, not {cfg.database!r}")
+        raise UserError(f"--database 应为 postgresql:// 地址，而不是 {cfg.database!r}。",
+                        f"--database takes a postgresql:// URL, not {cfg.database!r}.")
     if cfg.blobs and not cfg.blobs.startswith("s3://"):
-        raise ValueError(f"--blobs takes an s3:// URL, not {cfg.blobs!r}")
+        raise UserError(f"--blobs 应为 s3:// 地址，而不是 {cfg.blobs!r}。", f"--blobs takes an s3:// URL, not {cfg.blobs!r}.")
     if cfg.workers > 1 and not cfg.shared:
-        raise ValueError("--workers above 1 needs --database postgresql://… (the data folder serves one process)")
+        raise UserError("多个进程（--workers 大于 1）需要 --database postgresql://…：数据目录只供一个进程使用。",
+                        "--workers above 1 needs --database postgresql://… (the data folder serves one process).")
     return cfg
 
 
