@@ -31,6 +31,7 @@ from inspect_app.hub.routes.deps import HubDep, Inspector, error
 from inspect_app.hub.storage import HubFiles
 from inspect_app.inspection import utc_now
 from inspect_app.store.datafile import DataFile
+from inspect_app.store.durable import SECRET_MODE
 from inspect_app.store.migrations import CURRENT_VERSIONS
 from inspect_app.trust import ca as county_ca
 from inspect_app.trust import tsa
@@ -45,7 +46,7 @@ class HubTrust:
 
     def __init__(self, files: HubFiles) -> None:
         self.files = files
-        self.file = DataFile(files.root / "trust.json", "hub_trust", files.lock)
+        self.file = DataFile(files.root / "trust.json", "hub_trust", files.lock, mode=SECRET_MODE)
         self._authority: county_ca.Authority | None = None
         self._tsa = None
         self._key = None
@@ -114,7 +115,6 @@ class HubTrust:
         doc["tsa"] = {"key": county_ca.key_pem(tsa_key), "cert": county_ca.cert_pem(tsa_cert)}
         doc["retired"] = sorted(set(doc.get("retired") or []) | set(retire))
         self.file.commit(doc)
-        os.chmod(self.file.path, 0o600)
 
     def import_pkcs12(self, data: bytes, passphrase: str | None, county: str = "") -> county_ca.Authority:
         """Replace the county CA by a real CA's key and certificate (PKCS#12). A root this hub
@@ -140,7 +140,6 @@ class HubTrust:
                 "username": account.username, "device": device, "subject": cert.subject.rfc4514_string(),
                 "at": utc_now().isoformat(), "not_after": cert.not_valid_after_utc.isoformat()}
             self.file.commit(doc)
-            os.chmod(self.file.path, 0o600)
         return cert, authority
 
 

@@ -53,8 +53,10 @@ class DataFile:
         lock: WorkspaceLock,
         on_notice: Callable[[StoreNotice], None] = lambda n: None,
         on_recovered: Callable[["DataFile"], None] = lambda f: None,
+        mode: int = 0o644,
     ) -> None:
         self.path = path
+        self.mode = mode
         self.kind = kind
         self.lock = lock
         self._on_notice = on_notice
@@ -134,7 +136,7 @@ class DataFile:
         header["kind"] = self.kind
         header["schema_version"] = CURRENT_VERSIONS[self.kind]
         try:
-            atomic_write_bytes(self.path, dumps(doc), keep_prev=True)
+            atomic_write_bytes(self.path, dumps(doc), keep_prev=True, mode=self.mode)
         except OSError as exc:
             self.invalidate()
             said = storage_error(exc, self.path, ("这次修改", "this change"))

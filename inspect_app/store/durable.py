@@ -24,12 +24,18 @@ def prev_path(path: Path) -> Path:
     return path.with_name(path.name + PREV_SUFFIX)
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, keep_prev: bool = False) -> None:
+SECRET_MODE = 0o600  # keys and tokens: readable by this user only, from the first byte written
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, keep_prev: bool = False, mode: int = 0o644) -> None:
     """Replace `path` with `data` durably. With keep_prev, the replaced version stays
-    reachable as `<name>.prev` (a hard link: no copy, no extra fsync of data)."""
+    reachable as `<name>.prev` (a hard link: no copy, no extra fsync of data). `mode` is set
+    on the temp file before any byte is written, so a secret is never briefly world-readable."""
     folder = path.parent
     tmp = folder / f".{path.name}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    tmp.unlink(missing_ok=True)  # a stale temp of a killed writer would keep its old mode
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    os.fchmod(fd, mode)  # the umask may have narrowed or (for 0o644) kept it: make it exact
     try:
         view = memoryview(data)
         while view:

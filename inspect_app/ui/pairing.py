@@ -46,7 +46,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlencode
 
-from inspect_app.store.durable import atomic_write_bytes
+from inspect_app.store.durable import SECRET_MODE, atomic_write_bytes
 from inspect_app.store.store import audit_client
 
 STATE_FILE = "pairing.json"
@@ -176,8 +176,7 @@ class PairingStore:
         return doc
 
     def _write(self, doc: dict) -> None:
-        atomic_write_bytes(self.path, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"))
-        self.path.chmod(0o600)
+        atomic_write_bytes(self.path, json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8"), mode=SECRET_MODE)
         self._mtime = self.path.stat().st_mtime_ns
 
     def refresh(self) -> dict:

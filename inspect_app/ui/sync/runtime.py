@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from inspect_app.errors import UserError
-from inspect_app.store.durable import atomic_write_bytes
+from inspect_app.store.durable import SECRET_MODE, atomic_write_bytes
 from inspect_app.sync.background import SyncRunner, SyncStatus
 from inspect_app.sync.client import HubClient
 from inspect_app.sync.engine import SyncEngine
@@ -181,7 +181,8 @@ class SyncService:
         acct = Account(hub_url=url, username=str(body.get("username", username)), name=str(body.get("name", "")),
                        role=str(body.get("role", "")), token=str(body["token"]))
         self.stop()
-        atomic_write_bytes(self.account_path, json.dumps(acct.__dict__, ensure_ascii=False).encode("utf-8"))
+        atomic_write_bytes(self.account_path, json.dumps(acct.__dict__, ensure_ascii=False).encode("utf-8"),
+                           mode=SECRET_MODE)  # holds the hub token
         self.start()
         self.kick()
         return acct
