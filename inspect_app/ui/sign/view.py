@@ -32,12 +32,12 @@ class SignScreen(InspectionScreen):
         insp = data.inspection
         status = insp.status
         controls: list[ft.Control] = [card(
-            ft.Text(f"{t('summary')}: {data.score.verdict.label(app.lang)}", size=16, weight=ft.FontWeight.W_600),
+            ft.Text(f"{t('summary')}{colon(app.lang)}{data.score.verdict.label(app.lang)}", size=16, weight=ft.FontWeight.W_600),
             ft.Text(t(f"status_{status.value}"), size=14),
         )]
         gaps = data.gaps()
         if gaps:
-            controls.append(ft.Text(f"{t('incomplete_evidence')}: {len(gaps)} — {t('gaps_note')}",
+            controls.append(ft.Text(f"{t('incomplete_evidence')}{colon(app.lang)}{len(gaps)} — {t('gaps_note')}",
                                     color=ft.Colors.ORANGE_900, size=13))
         self.step_error = ft.Text("", color=ft.Colors.RED_700, size=14, weight=ft.FontWeight.W_600, visible=False)
         if status is S.DRAFT:
