@@ -151,6 +151,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                         "Give the reason it does not apply; it is saved once the reason is in."),
     "note_limit": ("最多 {n} 字", "At most {n} characters"),
     "next_unrated": ("下一未评", "Next unrated"),
+    "next_unrated_short": ("下一未评", "To rate"),  # the phone's bar: fits beside two arrows at 390 px
     "all_rated": ("全部已评", "All rated"),
     "confirm_submit_title": ("确认提交？", "Submit for signing?"),
     "confirm_submit": ("提交后，所有评分、备注、照片、整改建议和前置条件都不能再修改，只能签名。"

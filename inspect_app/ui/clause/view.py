@@ -205,7 +205,8 @@ class ClauseScreen:
             # No emoji: the bundled font has none, and a box would show instead.
             parts.append(ft.Row([ft.Icon(ft.Icons.PHOTO_CAMERA_OUTLINED, size=16, color=ft.Colors.GREY_700),
                                  ft.Text(join_list([need_text(n, lang) for n in hints], lang), size=12,
-                                         color=ft.Colors.GREY_700)], spacing=4))
+                                         color=ft.Colors.GREY_700, expand=True)],  # wraps at 390 px
+                                spacing=4, vertical_alignment=ft.CrossAxisAlignment.START))
         missing = ft.Text("", size=13, color=ft.Colors.ORANGE_900, weight=ft.FontWeight.W_600, visible=False)
         self.item_parts[item.code] = {"missing": missing}
         if item.derived is not None:
@@ -481,7 +482,7 @@ class ClauseScreen:
     def _unrated_label(self, unrated: str | None) -> str | None:
         if unrated is None:
             return None
-        return self.app.t("next_unrated") if self.app.narrow else f"{self.app.t('next_unrated')} {unrated}"
+        return self.app.t("next_unrated_short") if self.app.narrow else f"{self.app.t('next_unrated')} {unrated}"
 
     def _update_nav(self) -> None:
         """下一未评 follows the ratings (the clause just finished is no longer 'next unrated')."""

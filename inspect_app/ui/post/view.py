@@ -94,7 +94,7 @@ class PostScreen:
         n = self._next_unrated_post()
         if not n:
             return None
-        return self.app.t("next_unrated") if self.app.narrow else f"{self.app.t('next_unrated')} {n}"
+        return self.app.t("next_unrated_short") if self.app.narrow else f"{self.app.t('next_unrated')} {n}"
 
     def _to_unrated(self, e=None) -> None:
         n = self._next_unrated_post()
