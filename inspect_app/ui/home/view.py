@@ -94,7 +94,7 @@ class HomeScreen:
         center = self.center_names.get(insp.center_id, insp.center_id)
         std = self.standard_titles.get(insp.standard_id, insp.standard_id)
         action = t("resume") if insp.status is InspectionStatus.DRAFT else t("open")
-        lead = ("(", ")") if app.lang == "en" else ("（", "）")
+        lead = (" (", ")") if app.lang == "en" else ("（", "）")
         team = join_list([m.name + (f"{lead[0]}{t('leader')}{lead[1]}" if m.role is TeamRole.LEADER else "")
                           for m in insp.team], app.lang)
         parts: list[ft.Control] = [
