@@ -5,7 +5,7 @@ sealed (an edit to it is refused).
 
 The hub runs as forked children of tests/hub/zygote.py (the real app under uvicorn on the real
 data folder, opened afresh by each child), so a restart costs milliseconds and the loop stays
-bounded: KILLS kills, each a random 0-250 ms after the tablet started a request."""
+bounded: KILLS kills, each a random 0-150 ms after the tablet started a request."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ class Zygote:
     def __init__(self, data, port):
         self.proc = subprocess.Popen([sys.executable, "-m", "tests.hub.zygote", str(data), str(port)],
                                      cwd=paths.PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                     text=True, env={**os.environ, "PYTHONUNBUFFERED": "1",
+                                                     "JICENG_HUB_CLEAN": "0"})  # no clean-up pass per restart
         self.url = f"http://127.0.0.1:{port}"
         self.child = None
 
@@ -167,7 +168,7 @@ def test_a_hub_killed_during_pushes_loses_nothing_acknowledged(tmp_path, figures
             deadline = time.monotonic() + 10
             while tablet.sent == seen and time.monotonic() < deadline:  # a request is on its way
                 time.sleep(0.002)
-            time.sleep(rng.uniform(0.0, 0.25))  # somewhere inside it, or just after
+            time.sleep(rng.uniform(0.0, 0.15))  # somewhere inside it, or just after
             z.kill()
             z.spawn()
         time.sleep(0.5)  # let the last pushes finish on a hub that stays up
