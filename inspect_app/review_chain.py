@@ -214,5 +214,44 @@ def layers_of_round(ws: services.Workspace, round_id_: str) -> list[Inspection]:
     return sorted(found, key=lambda i: (stage_rank(i.stage), i.started_on))
 
 
-__all__ = ["SelfClause", "SelfItem", "consistency_with_self", "layer_of", "layers_of_round", "self_assessment",
-           "self_clause", "set_disagreement_reason", "start_stage"]
+@dataclass(frozen=True)
+class RoundInfo:
+    """A round of one center and standard as the start dialog offers it: its year and the
+    stages of it held here (自评 → 县 → 市 → 省)."""
+
+    year: int
+    round_id: str
+    stages: tuple[Stage, ...]
+
+
+def rounds_of(ws: services.Workspace, center_id: str, standard_id: str) -> list[RoundInfo]:
+    """The rounds of a center and standard held here, latest year first (a pulled
+    self-assessment counts: it is found by file, like self_assessment does)."""
+    from inspect_app.rounds import round_year, stage_rank
+
+    found: dict[str, list[Inspection]] = {}
+    listed = list(services.list_inspections(ws, include_self=True))
+    seen = {i.id for i in listed}
+    for iid in ws.store.inspection_ids():
+        if iid.startswith("self-") and iid not in seen:
+            try:
+                listed.append(services.get_inspection(ws, iid))
+            except Exception:  # noqa: BLE001 - a damaged or half-synced file is no round
+                continue
+    for insp in listed:
+        if insp.round_id and insp.center_id == center_id and insp.standard_id == standard_id \
+                and round_year(insp.round_id):
+            found.setdefault(insp.round_id, []).append(insp)
+    out = [RoundInfo(int(round_year(rid)), rid,
+                     tuple(sorted({i.stage for i in stages}, key=stage_rank))) for rid, stages in found.items()]
+    return sorted(out, key=lambda r: -r.year)
+
+
+def preview_sample(ws: services.Workspace, standard_id: str, rule: SampleRule) -> list[str]:
+    """The clauses `rule` draws from this standard: what start_stage will record for it."""
+    return draw_sample(services.load_standard(ws, standard_id), rule)
+
+
+__all__ = ["RoundInfo", "SelfClause", "SelfItem", "consistency_with_self", "layer_of", "layers_of_round",
+           "preview_sample", "rounds_of", "self_assessment", "self_clause", "set_disagreement_reason",
+           "start_stage"]

@@ -51,7 +51,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "show_self": ("一开始即显示机构自评（默认盲评：逐项评分后才显示）",
                   "Show the self-ratings from the start (default blind: each shows once rated)"),
     "sampled_n": ("抽查 {n} 条", "Sample of {n} clauses"),
-    "sample_only": ("本次复核只评抽查条款（{rule}）。", "This re-check rates only the sampled clauses ({rule})."),
+    "sample_only": ("本次复核只评抽查条款。{rule}", "This re-check rates only the sampled clauses. {rule}"),
     "resume": ("继续评审", "Resume"),
     "at_clause": ("上次评到", "last at"),
     "open": ("打开", "Open"),

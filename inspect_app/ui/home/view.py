@@ -6,12 +6,13 @@ import asyncio
 
 import flet as ft
 
-from inspect_app import services
+from inspect_app import review_chain, services
 from inspect_app.errors import UserError
 from inspect_app.inspection import CenterType, HealthCenter, InspectionStatus, TeamRole
 from inspect_app.ui.components.choice import ChoiceRow
 from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, heading, level_badge, progress_line
 from inspect_app.ui.components.standard_coverage import standard_coverage_lines
+from inspect_app.ui.home.start_stage import StageChoices, stage_text
 from inspect_app.ui.reports import NOTHING_LOCKED, export_for_bureau
 from inspect_app.ui.i18n import join_list
 from inspect_app.ui_state import (by_status, clause_route, inspection_label, post_route, resume_clause, split_team,
@@ -100,6 +101,7 @@ class HomeScreen:
         parts: list[ft.Control] = [
             ft.Text(inspection_label(center, insp, app.lang), size=16, weight=ft.FontWeight.W_600),
             ft.Text(std, size=13),
+            ft.Text(stage_text(app, insp), size=13, color=ft.Colors.INDIGO_700),
             ft.Text(f"{team}" + (f" · {t('at_clause')} {insp.current_clause}" if insp.current_clause else "")
                     + (f" · {t('gps_kept')}" if insp.keep_gps else ""),
                     size=13, color=ft.Colors.GREY_700),
@@ -148,8 +150,12 @@ class HomeScreen:
     def _start_dialog(self, e) -> None:
         app, t = self.app, self.app.t
         standards = app.ctx.standards()
-        center = ChoiceRow([(c.id, c.name) for c in self.centers], self.centers[0].id if len(self.centers) == 1 else None)
-        standard = ChoiceRow([(s.id, s.title) for s in standards], standards[0].id if len(standards) == 1 else None)
+        center = ChoiceRow([(c.id, c.name) for c in self.centers], self.centers[0].id if len(self.centers) == 1 else None,
+                           lambda v: chain.refresh())
+        standard = ChoiceRow([(s.id, s.title) for s in standards], standards[0].id if len(standards) == 1 else None,
+                             lambda v: chain.refresh())
+        # Stage, round, a re-check's sample, blind or not (review chain, ui/home/start_stage.py).
+        chain = StageChoices(app, lambda: center.value, lambda: standard.value)
         # 评审组长: one tap among the names typed so far; by default the inspector on this device.
         leader = ChoiceRow([], None)
         leader_note = ft.Text(t("leader_note"), size=12, color=ft.Colors.GREY_700)
@@ -195,8 +201,11 @@ class HomeScreen:
                 return
             await app.set_me(me.value or "")
             members = team_members(names(), leader.value)
-            insp = await app.call(services.start_inspection, center.value, standard.value, members, app.me,
-                                  keep_gps=bool(keep_gps.value), error_at=error)
+            chosen = chain.start_kwargs()
+            if chosen is None:  # the sample's seed is not a number: said at the rule line
+                return
+            insp = await app.call(review_chain.start_stage, center.value, standard.value, members, app.me,
+                                  keep_gps=bool(keep_gps.value), error_at=error, **chosen)
             if insp is not None:
                 app.page.pop_dialog()
                 app.go(f"/i/{insp.id}")
@@ -205,7 +214,7 @@ class HomeScreen:
             modal=True, title=ft.Text(t("start_inspection")),
             content=ft.Column([ft.Text(t("center"), weight=ft.FontWeight.W_600), center, center_error,
                                ft.Text(t("standard"), weight=ft.FontWeight.W_600), standard, standard_error,
-                               me, team, ft.Text(t("leader"), weight=ft.FontWeight.W_600), leader, leader_note,
+                               *chain.controls, me, team, ft.Text(t("leader"), weight=ft.FontWeight.W_600), leader, leader_note,
                                gps_row, keep_gps_note, error], tight=True, scroll=ft.ScrollMode.AUTO, width=560, spacing=10),
             actions=[big_button(t("cancel"), lambda ev: app.page.pop_dialog(), filled=False),
                      big_button(t("start_inspection"), start)],

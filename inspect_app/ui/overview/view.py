@@ -14,6 +14,7 @@ from inspect_app.scoring import level_name
 from inspect_app.ui.components.choice import ChoiceRow
 from inspect_app.ui.components.common import TARGET, big_button, card, heading, level_badge, progress_line
 from inspect_app.ui.components.inspection_screen import InspectionScreen
+from inspect_app.ui.home.start_stage import sample_words, stage_text
 from inspect_app.ui.sync.conflicts import conflict_banner
 from inspect_app.ui_state import Filter, clause_route, clause_rows, filter_rows, page_of, post_route
 
@@ -66,6 +67,9 @@ class OverviewScreen(InspectionScreen):
         self.section_titles = {s.number: s.title for ch in data.standard.chapters for s in ch.sections}
         self.rows = clause_rows(data.standard, score.clauses, data.snap.findings, data.inspection.assignments,
                                 data.gaps())
+        sample = set(data.inspection.sample)
+        if sample:  # a re-check on a sample rates (and lists) only its recorded clauses
+            self.rows = [r for r in self.rows if r.number in sample]
         verdict = ft.Text(f"{t('verdict')}{': ' if app.lang == 'en' else '：'}{verdict_text(app, score.verdict)}",
                           size=13, weight=ft.FontWeight.W_600)
         if data.checklist:
@@ -79,8 +83,13 @@ class OverviewScreen(InspectionScreen):
             d_count = score.basic.D + score.recommended.D
             counts = [ft.Text(t("clause_counts", d=d_count, basic=score.basic.total, rec=score.recommended.total),
                               size=13, color=ft.Colors.RED_800 if d_count else None), verdict]
-        self.head.controls = [progress_line(app, score.rated_items, score.total_items),
-                              ft.Row(counts, wrap=True, spacing=12)]
+        progress = (progress_line(app, sum(r.rated for r in self.rows), sum(r.total for r in self.rows)) if sample
+                    else progress_line(app, score.rated_items, score.total_items))
+        self.head.controls = [ft.Text(stage_text(app, data.inspection), size=13, weight=ft.FontWeight.W_600,
+                                      color=ft.Colors.INDIGO_700),
+                              *([ft.Text(sample_words(app, data.inspection), size=12,
+                                         color=ft.Colors.GREY_700)] if sample else []),
+                              progress, ft.Row(counts, wrap=True, spacing=12)]
         self._render_list()
         if not data.checklist:
             self.chapters_box.content = self._chapters()
