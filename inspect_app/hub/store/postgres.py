@@ -22,10 +22,15 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from importlib import resources
 
+import orjson
 import psycopg
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 
 from inspect_app.hub.store.base import AccountStore, LedgerStore, LedgerTx, StoreUnavailable, UploadLeases
+
+# jsonb rows parsed and written with orjson (the bureau's table reads 2,000+ rows at once)
+set_json_loads(orjson.loads)
+set_json_dumps(lambda value: orjson.dumps(value).decode())
 
 CONNECT_TIMEOUT = 5
 STATEMENT_TIMEOUT_MS = 30_000
