@@ -75,12 +75,15 @@ class InspectionView:
         return post_compliance(self.standard, self.score.clauses)
 
     def next_unrated(self, after: str = "") -> str | None:
-        return next_unrated(self.standard, self.score, after)
+        return next_unrated(self.standard, self.score, after, self.snap.inspection.sample)
 
 
-def next_unrated(standard: Standard, score: InspectionScore, after: str = "") -> str | None:
-    """The next clause (after `after`, wrapping round) with an item still to rate by hand."""
-    clauses = [c for c in standard.clauses() if c.derived is None and c.items and not getattr(c, "unplaced", False)]
+def next_unrated(standard: Standard, score: InspectionScore, after: str = "", sample=()) -> str | None:
+    """The next clause (after `after`, wrapping round) with an item still to rate by hand (of the
+    recorded sample only, for a re-check on a sample)."""
+    chosen = set(sample)
+    clauses = [c for c in standard.clauses() if c.derived is None and c.items and not getattr(c, "unplaced", False)
+               and (not chosen or c.number in chosen)]
     numbers = [c.number for c in clauses]
     start = numbers.index(after) + 1 if after in numbers else 0
     by_number = {c.number: c for c in clauses}

@@ -133,12 +133,14 @@ def neighbours(standard: Standard, number: str) -> tuple[str | None, str | None]
 
 
 def resume_clause(standard: Standard, inspection: Inspection, findings: Mapping[str, Finding]) -> str:
-    """Where to continue: the bookmark, else the first clause with an unrated hand-rated item."""
+    """Where to continue: the bookmark, else the first clause with an unrated hand-rated item
+    (of the recorded sample only, for a re-check on a sample)."""
     numbers = {c.number for c in standard.clauses()}
     if inspection.current_clause in numbers:
         return inspection.current_clause
+    chosen = set(inspection.sample)
     for clause in standard.clauses():
-        if clause.derived is not None:
+        if clause.derived is not None or (chosen and clause.number not in chosen):
             continue
         items = findings[clause.number].items if clause.number in findings else {}
         if any(i.derived is None and (i.code not in items or items[i.code].result is ItemResult.UNRATED)
