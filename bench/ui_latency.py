@@ -4,35 +4,42 @@ Set-up: a finished 250-clause inspection (tests/ui/synthetic.py's standard, ever
 met, prerequisites checked) made through services in a temporary data folder.
 
 Measured, in one run:
-  1. process start -> first interactive screen: `main.py app` started in a subprocess; time until
-     the server answers HTTP, and until headless Chromium (/usr/bin/chromium via Playwright) shows
-     the home screen with its start button usable (semantics on). The browser is launched first,
-     so its own start-up is not counted.
-  2. tap -> new clause level visible: on one clause of the loaded inspection, alternately tap
-     不符合 and 符合 on its first C item, so the level flips between A 优秀 and D 不合格; time from
-     the tap until the new level badge is visible. Playwright's own round trips are included.
-  3. baseline: the server-side time of the same service call (services.rate_item, durable save)
-     on the same data folder, after the server stopped, with the same alternation.
+  1. process start -> first interactive screen: `main.py app` in a subprocess; time until the
+     server answers HTTP, and until headless Chromium shows the home screen with its start button
+     usable. The browser is launched first, so its own start-up is not counted.
+  2. open a clause inside the app (the way an inspector does: 下一条 in the bottom bar): time from
+     the tap until the next clause's header and level are visible; and the server's part of it
+     (the app prints how long building and sending the screen took, JICENG_UI_TIMING=1).
+  3. tap -> new clause level visible: alternately tap 不符合 and 符合 on the first C item, so the
+     level flips between A 优秀 and D 不合格. Playwright's own round trips are included.
+  4. photo -> thumbnail: a 12 MP JPEG (4000x3000) through the photo button (upload, ingest,
+     attach) until its thumbnail shows.
+  Baselines, server side, on the same data after the server stopped: services.rate_item (one
+  durable save), read_models.rate (save + the clause's read model), read_models.clause_state on
+  a changed file (what opening a clause reads), services.add_photo of the same 12 MP JPEG.
 Prints figures and ratios; asserts nothing about time.
 
-Run: .venv/bin/python bench/ui_latency.py [--taps 20] [--clauses 250]
+Run: .venv/bin/python bench/ui_latency.py [--taps 20] [--opens 10] [--clauses 250]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import re
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inspect_app import services  # noqa: E402
+from inspect_app import read_models, services  # noqa: E402
 from inspect_app.inspection import TeamMember, TeamRole  # noqa: E402
 from inspect_app.scoring import ClauseLevel, level_name  # noqa: E402
 from inspect_app.ui_state import clause_route  # noqa: E402
@@ -44,10 +51,11 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ITEM = "C-1"
+SCREEN_TIME = re.compile(r"screen (\S+) built and sent in ([0-9.]+) ms")
 
 
-def make_inspection(root: Path, clauses: int) -> tuple[Path, Path, str, str]:
-    """A data folder holding one finished inspection; returns (data, standards, id, clause)."""
+def make_inspection(root: Path, clauses: int) -> tuple[Path, Path, str, list[str]]:
+    """A data folder holding one finished inspection; returns (data, standards, id, clauses)."""
     std_dir = root / "standards"
     write_synthetic(std_dir, clauses)
     std = synthetic_standard(clauses)
@@ -66,9 +74,19 @@ def make_inspection(root: Path, clauses: int) -> tuple[Path, Path, str, str]:
             services.set_prerequisite(ws, iid, p.id, True, actor="王珺")
     finally:
         ws.close()
-    # A clause in the middle of the standard, rated by hand, whose first item is C-1.
-    hand = [c for c in std.clauses() if c.derived is None and c.items and c.items[0].code == ITEM]
-    return root / "data", std_dir, iid, hand[len(hand) // 2].number
+    # Clauses in the middle of the standard, rated by hand, whose first item is C-1.
+    hand = [c.number for c in std.clauses() if c.derived is None and c.items and c.items[0].code == ITEM]
+    return root / "data", std_dir, iid, hand[len(hand) // 2:]
+
+
+def twelve_mp_jpeg() -> bytes:
+    from PIL import Image
+
+    small = Image.effect_noise((500, 375), 60).convert("RGB")  # noise: a realistic JPEG size
+    big = small.resize((4000, 3000))
+    out = io.BytesIO()
+    big.save(out, "JPEG", quality=90)
+    return out.getvalue()
 
 
 def stats(ms: list[float]) -> tuple[float, float]:
@@ -84,29 +102,49 @@ def enable_semantics(page) -> None:
     page.locator("flt-semantics").first.wait_for(state="attached", timeout=60_000)
 
 
+class LogTail:
+    """The app's stdout, kept for the screen timings it prints."""
+
+    def __init__(self, proc) -> None:
+        self.lines: list[str] = []
+        self.thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        self.thread.start()
+
+    def _read(self, proc) -> None:
+        for raw in proc.stdout:
+            self.lines.append(raw.decode("utf-8", "replace"))
+
+    def screen_ms(self, route: str) -> list[float]:
+        return [float(m.group(2)) for line in self.lines for m in [SCREEN_TIME.search(line)] if m and m.group(1) == route]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--taps", type=int, default=20, help="taps on the item choice (>= 15)")
+    parser.add_argument("--opens", type=int, default=10, help="clauses opened with 下一条 (>= 5)")
     parser.add_argument("--clauses", type=int, default=250)
     args = parser.parse_args()
-    taps = max(15, args.taps)
+    taps, opens = max(15, args.taps), max(5, args.opens)
 
     from playwright.sync_api import sync_playwright
 
+    # Six different photos: the photo store keeps one copy per content, so a repeated photo would
+    # measure a hash look-up, not an ingest.
+    photos = [twelve_mp_jpeg() for _ in range(6)]
+    photo = photos[0]
     with tempfile.TemporaryDirectory(prefix="ui-latency-") as tmp:
         root = Path(tmp)
         t = time.perf_counter()
-        data, std_dir, iid, number = make_inspection(root, args.clauses)
+        data, std_dir, iid, numbers = make_inspection(root, args.clauses)
+        number = numbers[0]
         print(f"set-up: {args.clauses}-clause inspection, every item rated, in {time.perf_counter() - t:.1f} s; "
-              f"tapping clause {number} item {ITEM}")
+              f"tapping clause {number} item {ITEM}; photo {len(photo) / 1e6:.1f} MB, 4000x3000")
 
-        met = level_name(ClauseLevel.A)
-        below = level_name(ClauseLevel.D)
+        met, below = level_name(ClauseLevel.A), level_name(ClauseLevel.D)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "JICENG_UI_TIMING": "1"}
         env.pop("FLET_SECRET_KEY", None)
-        log = open(root / "app.log", "wb")
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             proc = None
@@ -115,22 +153,35 @@ def main() -> int:
                 t0 = time.perf_counter()
                 proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "app", "--port", str(port),
                                          "--data", str(data), "--standards", str(std_dir)],
-                                        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                                        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                tail = LogTail(proc)
                 wait_for_http(url + "/", timeout=120, proc=proc)
                 t_http = time.perf_counter() - t0
                 page = browser.new_page(viewport={"width": 1280, "height": 800})
                 page.goto(url + "/", wait_until="load", timeout=120_000)
                 enable_semantics(page)
-                start = page.get_by_role("button", name="开始评审").first
-                start.wait_for(state="visible", timeout=120_000)
+                page.get_by_role("button", name="开始评审").first.wait_for(state="visible", timeout=120_000)
                 t_ready = time.perf_counter() - t0
 
-                # 2. tap -> new level visible, on the loaded 250-clause inspection
-                t = time.perf_counter()
+                # 2. open a clause inside the app: 下一条, until the next clause's header shows
                 page.goto(url + clause_route(iid, number), wait_until="load", timeout=120_000)
                 enable_semantics(page)
                 text(page, met).wait_for(state="visible", timeout=120_000)
-                t_clause = time.perf_counter() - t
+                open_ms: list[float] = []
+                for k in range(opens):
+                    nxt = numbers[k + 1]
+                    go = page.get_by_role("button", name=re.compile(f"下一条 {re.escape(nxt)}$")).first
+                    go.wait_for(state="visible", timeout=60_000)
+                    t = time.perf_counter()
+                    go.click()
+                    text(page, f"{nxt} 工作要求 {nxt}").wait_for(state="visible", timeout=60_000)
+                    text(page, met).wait_for(state="visible", timeout=60_000)
+                    open_ms.append((time.perf_counter() - t) * 1000)
+                    page.wait_for_timeout(200)
+                server_open = [ms for k in range(opens) for ms in tail.screen_ms(clause_route(iid, numbers[k + 1]))]
+                here = numbers[opens]
+
+                # 3. tap -> new level visible
                 ui_ms: list[float] = []
                 for i in range(taps):
                     label, expect = ("不符合", below) if i % 2 == 0 else ("符合", met)
@@ -141,6 +192,17 @@ def main() -> int:
                     text(page, expect).wait_for(state="visible", timeout=60_000)
                     ui_ms.append((time.perf_counter() - t) * 1000)
                     page.wait_for_timeout(150)  # let the save finish before the next tap
+
+                # 4. photo -> thumbnail (12 MP through the upload, ingest and attach)
+                photo_ms: list[float] = []
+                for n in range(3):
+                    with page.expect_file_chooser(timeout=60_000) as chooser:
+                        page.get_by_role("button", name="拍照/添加照片").first.click()
+                    t = time.perf_counter()
+                    chooser.value.set_files(files=[{"name": f"p{n}.jpg", "mimeType": "image/jpeg", "buffer": photos[n]}])
+                    page.get_by_role("img", name=re.compile(f"^照片 {re.escape(here)} {ITEM} ")).nth(n).wait_for(
+                        timeout=60_000)
+                    photo_ms.append((time.perf_counter() - t) * 1000)
                 page.wait_for_timeout(500)
                 page.close()
             finally:
@@ -152,29 +214,57 @@ def main() -> int:
                         proc.kill()
                         proc.wait(timeout=15)
                 browser.close()
-                log.close()
 
-        # 3. the same service call, server side, same data folder, same alternation
+        # Baselines: the same service calls, server side, same data folder
         ws = services.open_workspace(data, standards_dir=std_dir)
-        svc_ms: list[float] = []
+        svc_ms, rate_ms, state_ms, add_ms = [], [], [], []
         try:
             for i in range(taps):
                 t = time.perf_counter()
                 services.rate_item(ws, iid, number, ITEM, "not_met" if i % 2 == 0 else "met", actor="王珺")
                 svc_ms.append((time.perf_counter() - t) * 1000)
+            for i in range(taps):
+                t = time.perf_counter()
+                read_models.rate(ws, iid, number, ITEM, "not_met" if i % 2 == 0 else "met", actor="王珺")
+                rate_ms.append((time.perf_counter() - t) * 1000)
+            for k in range(opens):
+                services.set_clause_note(ws, iid, numbers[k], f"备注 {k}", actor="王珺")  # the file changed
+                t = time.perf_counter()
+                read_models.clause_state(ws, iid, numbers[k + 1])
+                state_ms.append((time.perf_counter() - t) * 1000)
+            for n in range(3):
+                t = time.perf_counter()
+                services.add_photo(ws, iid, photos[3 + n], f"b{n}.jpg", clause_number=number, item_code=ITEM,
+                                   actor="王珺")
+                add_ms.append((time.perf_counter() - t) * 1000)
         finally:
             ws.close()
 
     ui_med, ui_p90 = stats(ui_ms)
-    svc_med, svc_p90 = stats(svc_ms)
+    svc_med, _ = stats(svc_ms)
+    rate_med, _ = stats(rate_ms)
+    open_med, open_p90 = stats(open_ms)
+    state_med, _ = stats(state_ms)
+    photo_med, _ = stats(photo_ms)
+    add_med, _ = stats(add_ms)
     print(f"start-up: server answers HTTP after {t_http:.2f} s; first interactive screen (home, "
           f"start button usable) after {t_ready:.2f} s from process start")
-    print(f"open clause {number} of the 250-clause inspection (load, semantics, level shown): {t_clause:.2f} s")
+    if server_open:
+        srv_med, srv_p90 = stats(server_open)
+        srv = f"; server part (screen built and sent): median {srv_med:.0f} ms, p90 {srv_p90:.0f} ms"
+    else:
+        srv_med, srv = float("nan"), "; server part: not reported"
+    print(f"open a clause in the app (下一条 -> header and level visible, {opens} opens): median {open_med:.0f} ms, "
+          f"p90 {open_p90:.0f} ms{srv}")
+    print(f"  baseline read_models.clause_state after a change: median {state_med:.1f} ms; "
+          f"ratio open/clause_state {open_med / state_med:.1f}x, server part/clause_state {srv_med / state_med:.1f}x")
     print(f"tap -> new clause level visible ({taps} taps, A<->D): median {ui_med:.0f} ms, p90 {ui_p90:.0f} ms, "
           f"min {min(ui_ms):.0f} ms, max {max(ui_ms):.0f} ms")
-    print(f"services.rate_item server side (baseline, {taps} calls): median {svc_med:.1f} ms, p90 {svc_p90:.1f} ms")
-    print(f"ratio tap->visible / rate_item: median {ui_med / svc_med:.1f}x, p90 {ui_p90 / svc_p90:.1f}x; "
-          f"UI overhead beyond the save: median {ui_med - svc_med:.0f} ms")
+    print(f"  baseline services.rate_item: median {svc_med:.1f} ms; read_models.rate (save + read model): "
+          f"median {rate_med:.1f} ms; ratio tap/rate_item {ui_med / svc_med:.1f}x, tap/read_models.rate "
+          f"{ui_med / rate_med:.1f}x")
+    print(f"photo 12 MP -> thumbnail visible (3 photos): median {photo_med:.0f} ms; baseline services.add_photo "
+          f"median {add_med:.0f} ms; ratio {photo_med / add_med:.1f}x")
     return 0
 
 
