@@ -13,6 +13,7 @@ _ROUTES = [
     (re.compile(r"^/i/(?P<inspection_id>[^/]+)/summary/?$"), "summary"),
     (re.compile(r"^/i/(?P<inspection_id>[^/]+)/sign/?$"), "sign"),
     (re.compile(r"^/i/(?P<inspection_id>[^/]+)/answers/?$"), "answers"),
+    (re.compile(r"^/i/(?P<inspection_id>[^/]+)/facts/?$"), "facts"),  # 机构信息与评审信息
     (re.compile(r"^/sync/?$"), "sync"),
 ]
 
@@ -58,6 +59,9 @@ def build_screen(app, route: str):
     if name == "answers":
         from inspect_app.ui.answers.view import AnswersScreen
         return AnswersScreen(app, **params)
+    if name == "facts":
+        from inspect_app.ui.center.view import CenterFactsScreen
+        return CenterFactsScreen(app, **params)
     if name == "sync":
         from inspect_app.ui.sync.view import SyncScreen
         return SyncScreen(app)

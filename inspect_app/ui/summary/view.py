@@ -14,6 +14,8 @@ from inspect_app.ui.components.common import TARGET, bind, big_button, card, hea
 from inspect_app.ui.answers.view import answers_entry
 from inspect_app.ui.components.standard_coverage import results_xlsx_button, verdict_colour
 from inspect_app.ui.summary.assessment import assessment_card  # 总体评价 (report issue 10)
+from inspect_app.ui.center.view import facts_button  # 机构信息与评审信息 (report issue 10)
+from inspect_app.ui.summary.rectification import details_row  # 整改时限 / 责任科室 (issue 10)
 from inspect_app.ui.i18n import colon, join_list
 from inspect_app.ui_state import clause_route
 
@@ -25,7 +27,7 @@ class SummaryScreen(InspectionScreen):
         super().__init__(app, inspection_id)
         t = app.t
         data = self.data
-        controls = [self._verdict(), assessment_card(self), answers_entry(app, data), self._prerequisites(), self._chapters(), self._deficiencies(), self._gaps(),
+        controls = [self._verdict(), facts_button(app, inspection_id), assessment_card(self), answers_entry(app, data), self._prerequisites(), self._chapters(), self._deficiencies(), self._gaps(),
                     ft.Row([big_button(t("photos"), lambda e: app.go(f"/i/{inspection_id}/photos"), filled=False,
                                        icon=ft.Icons.PHOTO_LIBRARY_OUTLINED),
                             big_button(t("sign"), lambda e: app.go(f"/i/{inspection_id}/sign"), icon=ft.Icons.DRAW)],
@@ -135,6 +137,7 @@ class SummaryScreen(InspectionScreen):
                 ft.Text(d.requirement, size=13),
                 *[ft.Text(f"{t('finding_note')}{colon(self.app.lang)}{n}", size=13, color=ft.Colors.BLUE_GREY_800) for n in notes],
                 field,
+                details_row(self, d.clause_number, d.item_code, finding),  # 整改时限 / 责任科室
             ], spacing=4, horizontal_alignment=ft.CrossAxisAlignment.STRETCH), padding=ft.Padding.only(bottom=8), border=ft.Border.only(bottom=ft.BorderSide(1, ft.Colors.GREY_200))))
         return card(*rows)
 
