@@ -55,7 +55,7 @@ def screens(site: Site):
     post = site.checklist_standard.chapters[0].sections[0]
     # (name, route, a text key the screen shows once it is really drawn)
     return [
-        ("01-home", "/", "inspections"),
+        ("01-home", "/", "start_inspection"),
         ("02-overview", f"/i/{d}", "legend"),
         ("03-clause", clause_route(d, c.number), "level_now"),
         ("04-summary", f"/i/{d}/summary", "deficiencies"),
@@ -90,13 +90,23 @@ def main() -> int:
                             continue
                         ctx = browser.new_context(viewport=viewport, device_scale_factor=1)
                         page = ctx.new_page()
-                        open_app(page, site.url("/"))
                         if lang == "en":  # the device's language (kept in its local storage)
-                            button(page, "EN" if size == "phone" else "English", exact=True).click()
-                            page.wait_for_timeout(1500)
+                            open_app(page, site.url("/"))
+                            switch = button(page, "EN" if size == "phone" else "English", exact=True)
+                            switch.wait_for(timeout=120_000)
+                            switch.click()
+                            wait_text(page, t("start_inspection", "en"), timeout=60_000)
                         for name, route, key in screens(site):
-                            open_app(page, site.url(route))
-                            wait_text(page, t(key, lang), timeout=120_000)  # a loaded machine paints late
+                            for attempt in range(3):  # a loaded machine sometimes never paints a load
+                                open_app(page, site.url(route))
+                                try:
+                                    wait_text(page, t(key, lang), timeout=60_000)
+                                    break
+                                except Exception:
+                                    page.screenshot(path=str(OUT / f"FAILED-{lang}-{size}-{name}-{attempt}.png"))
+                                    if attempt == 2:
+                                        print(site.server.output()[-3000:])
+                                        raise
                             path = shot(page, OUT, f"{lang}-{size}-{name}", expect=t(key, lang))
                             print(path.relative_to(ROOT), flush=True)
                         # The dialogs of the home screen.
