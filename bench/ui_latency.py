@@ -51,7 +51,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ITEM = "C-1"
-SCREEN_TIME = re.compile(r"screen (\S+) built and sent in ([0-9.]+) ms")
+SCREEN_TIME = re.compile(r"screen (\S+) built and sent in ([0-9.]+) ms(?: \(built ([0-9.]+) ms\))?")
 
 
 def make_inspection(root: Path, clauses: int) -> tuple[Path, Path, str, list[str]]:
@@ -114,8 +114,9 @@ class LogTail:
         for raw in proc.stdout:
             self.lines.append(raw.decode("utf-8", "replace"))
 
-    def screen_ms(self, route: str) -> list[float]:
-        return [float(m.group(2)) for line in self.lines for m in [SCREEN_TIME.search(line)] if m and m.group(1) == route]
+    def screen_ms(self, route: str, part: int = 2) -> list[float]:
+        return [float(m.group(part)) for line in self.lines for m in [SCREEN_TIME.search(line)]
+                if m and m.group(1) == route and m.group(part)]
 
 
 def main() -> int:
@@ -179,6 +180,7 @@ def main() -> int:
                     open_ms.append((time.perf_counter() - t) * 1000)
                     page.wait_for_timeout(200)
                 server_open = [ms for k in range(opens) for ms in tail.screen_ms(clause_route(iid, numbers[k + 1]))]
+                server_build = [ms for k in range(opens) for ms in tail.screen_ms(clause_route(iid, numbers[k + 1]), 3)]
                 here = numbers[opens]
 
                 # 3. tap -> new level visible
@@ -251,7 +253,9 @@ def main() -> int:
           f"start button usable) after {t_ready:.2f} s from process start")
     if server_open:
         srv_med, srv_p90 = stats(server_open)
-        srv = f"; server part (screen built and sent): median {srv_med:.0f} ms, p90 {srv_p90:.0f} ms"
+        srv = (f"; server part (screen built and sent): median {srv_med:.0f} ms, p90 {srv_p90:.0f} ms, of which "
+               f"building the controls (read model included) median "
+               f"{stats(server_build)[0] if server_build else float('nan'):.0f} ms")
     else:
         srv_med, srv = float("nan"), "; server part: not reported"
     print(f"open a clause in the app (下一条 -> header and level visible, {opens} opens): median {open_med:.0f} ms, "
