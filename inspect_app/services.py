@@ -894,8 +894,19 @@ def set_rectification_details(ws: Workspace, inspection_id: str, clause_number: 
                               due: str | None = None, department: str | None = None,
                               actor: str | None = None) -> Finding:
     """整改时限 and 责任科室 of one problem (item_code "" = the clause as a whole); None leaves a
-    value as it is, "" removes it."""
+    value as it is, "" removes it. The date is YYYY-MM-DD (the hub refuses anything else)."""
     check_all("rectification_details", due, department)
+    if due and due.strip():
+        try:
+            from datetime import date as _date
+
+            due = _date.fromisoformat(due.strip()).isoformat() if len(due.strip()) == 10 else None
+        except ValueError:
+            due = None
+        if due is None:
+            raise UserError("整改时限请按 年-月-日 填写，如 2026-03-31。", "Give the due date as YYYY-MM-DD, e.g. 2026-03-31.")
+    if department and len(department.strip()) > 200:
+        raise UserError("责任科室最多 200 字。", "The responsible department holds at most 200 characters.")
 
     def change(tx: InspectionTx, inspection: Inspection, standard: Standard) -> Finding:
         clause = _clause(standard, clause_number)

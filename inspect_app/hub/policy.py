@@ -78,12 +78,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+Count = Annotated[int, Field(ge=0, le=100_000_000)] | None  # a center's head counts (None = not given)
+
+
 class CenterValue(HealthCenter):
     id: SafeId
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     code: Short = ""
     county: Short = ""
     director: Short = ""
+    address: Short = ""  # the cover's facts (report issue 10)
+    registration_code: Short = ""
+    population_served: Count = None
+    beds: Count = None
+    medical_staff: Count = None
+    contact: Short = ""
 
 
 class ItemValue(ItemRating):
@@ -167,6 +176,7 @@ def _header_schema(name: str) -> TypeAdapter:
         "assignments": Annotated[dict[Short, Short], Field(max_length=200)],
         "prerequisites": Annotated[dict[Short, bool | None], Field(max_length=200)],
         "keep_gps": bool,
+        "reviewing_body": Short,  # 评审单位 on the report cover
     }
     if name in bounded:
         return TypeAdapter(bounded[name])
@@ -180,8 +190,9 @@ VALUE_SCHEMAS: dict[str, type[BaseModel]] = {
     "audit": AuditValue, "response": ResponseValue, "report": ReportValue, "standard": StandardValue,
     "revision": RevisionValue,
 }
-TEXT_KINDS = {"note": 8000, "advice": 4000}  # plain strings (None removes)
-TOMBSTONE_KINDS = ("signature", "note", "advice")
+TEXT_KINDS = {"note": 8000, "advice": 4000, "due": 10, "dept": 200}  # plain strings (None removes)
+TOMBSTONE_KINDS = ("signature", "note", "advice", "due", "dept")
+DUE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")  # 整改时限 as the tablet stores it (YYYY-MM-DD)
 
 
 def kind_of(key: str) -> str:
@@ -254,6 +265,8 @@ def _schema_problem(op: Op) -> str | None:
             return None
         if not isinstance(value, str) or len(value) > TEXT_KINDS[kind]:
             return f"must be a text of at most {TEXT_KINDS[kind]} characters"
+        if kind == "due" and value and not DUE_DATE.match(value):
+            return "must be a date YYYY-MM-DD"
         return None
     schema = VALUE_SCHEMAS.get(kind)
     if schema is None:

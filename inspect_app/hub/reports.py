@@ -76,6 +76,10 @@ def snapshot(inspection_id: str, state: dict[str, KeyValue]) -> Snapshot:
                 finding(clause).disagreement_reason = str(value or "")
             elif head == "advice" and value:  # None/"" (removed on a tablet) leaves no suggestion
                 finding(clause).rectification[code] = str(value)
+            elif head == "due" and value:  # 整改时限
+                finding(clause).rectification_due[code] = str(value)
+            elif head == "dept" and value:  # 责任科室
+                finding(clause).rectification_dept[code] = str(value)
             elif head == "evidence" and isinstance(value, dict):
                 evidence.append(EvidenceRecord.model_validate(value))
             elif head == "signature" and isinstance(value, dict):

@@ -5,9 +5,11 @@
     reason/<clause>                 evidence/<id>     audit/<id>
     signature/<revision>/<role>/<signer>              revision/<n>
     response/<clause>/<item code>   report/<revision>
+    due/<clause>/<item code or ->   dept/<clause>/<item code or ->   (整改时限 / 责任科室)
 
 A clause-wide suggestion (整改建议 for the clause as a whole) has the item code "" in the
 domain and "-" in its key: `advice_key(clause, "")` writes "-", `parse` turns it back into "".
+整改时限 (due) and 责任科室 (dept) of a problem are keyed the same way as its 整改建议.
 A "/" inside a part (a signer's name) travels as the full-width "／".
 """
 
@@ -19,8 +21,9 @@ CLAUSE_WIDE = "-"  # advice/<clause>/- : the suggestion for the clause as a whol
 
 # parts after the head, per kind
 SHAPES = {"item": 2, "note": 1, "advice": 2, "reason": 1, "evidence": 1, "signature": 3, "audit": 1,
-          "revision": 1, "response": 2, "report": 1}
-CLAUSE_KINDS = ("item", "note", "advice", "reason", "response")
+          "revision": 1, "response": 2, "report": 1, "due": 2, "dept": 2}
+CLAUSE_KINDS = ("item", "note", "advice", "reason", "response", "due", "dept")
+PROBLEM_KINDS = ("advice", "due", "dept")  # per problem, clause-wide as "-"
 
 
 def part(text: str) -> str:
@@ -37,6 +40,16 @@ def note_key(clause: str) -> str:
 
 def advice_key(clause: str, code: str) -> str:
     return f"advice/{clause}/{code or CLAUSE_WIDE}"
+
+
+def due_key(clause: str, code: str) -> str:
+    """整改时限 of one problem (code "" = the clause as a whole)."""
+    return f"due/{clause}/{code or CLAUSE_WIDE}"
+
+
+def dept_key(clause: str, code: str) -> str:
+    """责任科室 of one problem (code "" = the clause as a whole)."""
+    return f"dept/{clause}/{code or CLAUSE_WIDE}"
 
 
 def reason_key(clause: str) -> str:
@@ -81,7 +94,7 @@ class Key:
     @property
     def code(self) -> str:
         """The item code of item/advice/response keys ("" for a clause-wide suggestion)."""
-        return self.parts[1] if self.kind in ("item", "advice", "response") and len(self.parts) > 1 else ""
+        return self.parts[1] if self.kind in ("item", "response", *PROBLEM_KINDS) and len(self.parts) > 1 else ""
 
     @property
     def revision(self) -> int:
@@ -106,7 +119,7 @@ def parse(key: str) -> Key | None:
     parts = rest.split("/") if rest else []
     if head not in SHAPES or len(parts) != SHAPES[head] or not all(p and len(p) <= 200 for p in parts):
         return None
-    if head == "advice" and parts[1] == CLAUSE_WIDE:
+    if head in PROBLEM_KINDS and parts[1] == CLAUSE_WIDE:
         parts[1] = ""
     return Key(head, tuple(parts))
 

@@ -134,6 +134,10 @@ class LocalSide:
                 out[keys.reason_key(number)] = finding.disagreement_reason
             for code, advice in finding.rectification.items():
                 out[keys.advice_key(number, code)] = advice
+            for code, due in finding.rectification_due.items():  # 整改时限
+                out[keys.due_key(number, code)] = due
+            for code, dept in finding.rectification_dept.items():  # 责任科室
+                out[keys.dept_key(number, code)] = dept
         for record in evidence:
             out[keys.evidence_key(record.id)] = record.model_dump(mode="json")
         for sig in signatures:
@@ -170,6 +174,9 @@ class LocalSide:
             services.set_clause_note(ws, inspection_id, parsed.clause, str(value or ""), actor=who)
         elif kind == "advice":
             services.set_rectification(ws, inspection_id, parsed.clause, parsed.code, str(value or ""), actor=who)
+        elif kind in ("due", "dept"):
+            part = {"due" if kind == "due" else "department": str(value or "")}
+            services.set_rectification_details(ws, inspection_id, parsed.clause, parsed.code, **part, actor=who)
         else:  # header fields, evidence, …: the sync write, with its status check and audit entry
             self.apply(inspection_id, {key: value}, actor=author or "", action="resolve_conflict")
 
@@ -231,6 +238,13 @@ class LocalSide:
                     if value:  # None (removed elsewhere) or "" leaves no suggestion
                         rect[code] = str(value)
                     findings[number] = f.model_copy(update={"rectification": rect})
+                elif head in ("due", "dept"):  # 整改时限 / 责任科室: like 整改建议
+                    attr = "rectification_due" if head == "due" else "rectification_dept"
+                    f = finding(number)
+                    kept = {k: v for k, v in getattr(f, attr).items() if k != code}
+                    if value:
+                        kept[code] = str(value)
+                    findings[number] = f.model_copy(update={attr: kept})
                 elif head == "evidence" and isinstance(value, dict):
                     tx.put_evidence(EvidenceRecord.model_validate(value))
                 elif head == "signature" and value is None and key in known_sigs:

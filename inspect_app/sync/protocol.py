@@ -65,7 +65,7 @@ _BOOKKEEPING = ("rated_by", "rated_at", "updated_by", "updated_at", "by", "at")
 
 # Keys whose disappearance on a tablet is sent as a tombstone (value None). Evidence and the
 # audit trail never disappear (a missing one means a damaged file, not a decision).
-REMOVABLE_PREFIXES = ("signature/", "note/", "advice/", "reason/")
+REMOVABLE_PREFIXES = ("signature/", "note/", "advice/", "reason/", "due/", "dept/")  # due/dept: 整改时限/责任科室
 
 # File names a blob op may name inside <data>/reports or <data>/standards.
 BLOB_FILE = re.compile(r"^[A-Za-z0-9_\-]{1,120}\.(pdf|json)$")
