@@ -254,10 +254,12 @@ def bureau(url: str) -> tuple[float, float, int]:
     t0 = time.perf_counter()
     rows = httpx.get(f"{url}/api/bureau/centers", headers=h, timeout=600).json()
     cold = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    rows = httpx.get(f"{url}/api/bureau/centers", headers=h, timeout=600).json()
-    warm = time.perf_counter() - t0
-    return cold, warm, len(rows)
+    warm = []
+    for _ in range(4):  # with several workers each may answer once cold (imports, token check)
+        t0 = time.perf_counter()
+        rows = httpx.get(f"{url}/api/bureau/centers", headers=h, timeout=600).json()
+        warm.append(time.perf_counter() - t0)
+    return cold, sorted(warm)[len(warm) // 2], len(rows)
 
 
 def run_backend(name: str, backend: Backend, tmp: Path, args, tablets: int, workers: int) -> dict:
@@ -274,7 +276,7 @@ def run_backend(name: str, backend: Backend, tmp: Path, args, tablets: int, work
         verify(backend, data, stats)
         cold, warm, n = bureau(hub.url)
         print(f"  bureau table, {n} centers: first {cold:.2f} s (scores computed and stored), "
-              f"then {warm:.2f} s (target < 1 s)", flush=True)
+              f"then {warm:.2f} s (median of 4, stored scores; target < 1 s)", flush=True)
         stats["bureau"] = (cold, warm)
         return stats
     finally:
