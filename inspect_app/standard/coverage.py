@@ -60,9 +60,9 @@ def coverage_text(standard: Standard, lang: str = "zh") -> str:
 
 
 def load_complete_hint(lang: str = "zh") -> str:
-    """How a bureau loads a complete edition (home card, report note)."""
+    """How to get a complete edition, in an inspector's words (home card): no command line on a
+    screen; the bureau imports the edition (docs/standard-format.md) and the hub distributes it."""
     if lang == "en":
-        return ("Load a complete edition: python main.py standard import GUIDE.txt (or GUIDE.xlsx) "
-                "--out standards/NAME.json, then standard check.")
-    return ("载入完整版：python main.py standard import 指南.txt（或 指南.xlsx）"
-            "--out standards/名称.json，再运行 standard check。")
+        return ("For a complete edition, ask the county bureau to import it (text or Excel) on the hub; "
+                "it reaches this tablet with the next sync.")
+    return "如需完整版，请县卫健局在县级中心导入（文本或 Excel），下次同步后本机即可选用。"

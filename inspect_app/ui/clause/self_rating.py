@@ -55,12 +55,11 @@ class SelfRatings:
                                    width=None if app.narrow else 560, on_blur=bind(self._reason_done))
         self.clause_box = ft.Container(ft.Column([self.levels, self.ask, self.reason], spacing=6),
                                        padding=10, border_radius=8, bgcolor=ft.Colors.AMBER_50,
-                                       visible=False, key="self-levels")
+                                       visible=False)
         self._paint(update=False)
 
     def item_box(self, code: str) -> ft.Control:
-        box = ft.Container(padding=10, border_radius=8, bgcolor=ft.Colors.INDIGO_50, visible=False,
-                           key=f"self-{code}")
+        box = ft.Container(padding=10, border_radius=8, bgcolor=ft.Colors.INDIGO_50, visible=False)
         self.items[code] = box
         self._paint_item(code)
         return box

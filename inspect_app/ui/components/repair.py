@@ -16,5 +16,4 @@ def repair_card(app, damaged) -> ft.Control:
                 ft.Text(title, size=16, weight=ft.FontWeight.W_600, color=ft.Colors.AMBER_900)], spacing=8),
         ft.Text(damaged.message(app.lang), size=13, selectable=True),
         ft.Text(str(damaged.path), size=12, color=ft.Colors.GREY_700, selectable=True),
-        key=f"damaged-{damaged.key}",
     )

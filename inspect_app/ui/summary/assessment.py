@@ -35,8 +35,7 @@ def assessment_card(screen) -> ft.Control:
         error = ft.Text("", size=13, color=ft.Colors.RED_700, visible=False)
         field = ft.TextField(label=label_zh if zh else label_en, value=current, multiline=True, min_lines=2,
                              max_lines=None, max_length=services.ASSESSMENT_LIMIT, disabled=not editable,
-                             on_change=lambda e: _typing(screen), on_blur=bind(_save, screen, key, [current], error),
-                             key=f"assessment-{key}")
+                             on_change=lambda e: _typing(screen), on_blur=bind(_save, screen, key, [current], error))
         rows.extend([field, error])
     return card(*rows)
 

@@ -74,7 +74,7 @@ def _one(app, view: ConflictView, editable: bool) -> ft.Control:
         rows.append(reason)
     return ft.Container(ft.Column(rows, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
                         bgcolor=ft.Colors.RED_50, border_radius=10, padding=12,
-                        border=ft.Border.all(2, ft.Colors.RED_300), key=f"conflict-{view.key}")
+                        border=ft.Border.all(2, ft.Colors.RED_300))
 
 
 def _resolver(app, view: ConflictView, value):
