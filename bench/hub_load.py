@@ -309,7 +309,8 @@ def main() -> None:
                   f"{pct(folder['push'], 95) / max(pct(big['push'], 95), 1e-9):.2f}x lower, "
                   f"bureau table {folder['bureau'][1] / max(big['bureau'][1], 1e-9):.2f}x", flush=True)
             held = 0
-            for step in [int(s) for s in args.file_steps.split(",") if s]:
+            steps = [int(s) for s in args.file_steps.split(",") if s]
+            for step in steps:
                 stats = run_backend("data folder", Backend("folder"), tmp, argparse.Namespace(**{
                     **vars(args), "centers": min(args.centers, 200)}), step, 1)
                 behind = stats["errors"] or pct(stats["push"], 95) > FALLS_BEHIND_P95
@@ -318,8 +319,9 @@ def main() -> None:
                           f"(p95 push {pct(stats['push'], 95):.2f} s, errors {len(stats['errors'])})")
                     break
                 held = step
-            print(f"largest load the data folder holds (p95 push ≤ {FALLS_BEHIND_P95:.0f} s, no errors): "
-                  f"{held or 'fewer than the first step'} tablets at once")
+            if steps:
+                print(f"largest load the data folder holds (p95 push ≤ {FALLS_BEHIND_P95:.0f} s, no errors): "
+                      f"{held or 'fewer than the first step'} tablets at once")
         finally:
             s3.remove()
             pg.remove()
