@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -60,7 +61,7 @@ class Site:
                 services.rate_item(ws, iid, self.clause.number, self.item, "not_met")  # one problem
                 services.set_rectification(ws, iid, self.clause.number, self.item, "完善制度并培训")
                 self.draft[size], self.center[size] = iid, center.id
-            self.locked = self._locked(ws, self.center["tablet"], standard)
+            self.locked = self._locked(ws, services.add_center(ws, "封存镇卫生院", actor="王珺").id, standard)
         finally:
             ws.close()
         self.server = AppServer(self.data, free_port()).start()
@@ -69,6 +70,7 @@ class Site:
         png = render_strokes_png([[(10, 10), (80, 40), (150, 20)]], 200, 80)
         iid = services.start_inspection(ws, center_id, "township-2018", TEAM, "王珺").id
         services.set_evaluation_facts(ws, iid, reviewing_body="封存县卫生健康局")
+        services.edit_center(ws, center_id, actor="王珺", address="封存时的地址")
         for clause in standard.clauses():
             if clause.derived is None:
                 for item in clause.items:
@@ -81,6 +83,7 @@ class Site:
         services.add_signature(ws, iid, "赵院长", TeamRole.DIRECTOR, png)
         services.sign(ws, iid)
         services.lock(ws, iid)
+        services.edit_center(ws, center_id, actor="王珺", address="锁定后改的地址")  # after signing
         return iid
 
     def url(self, route: str) -> str:
@@ -226,9 +229,13 @@ def test_locked_inspection_shows_the_facts_read_only(browser, site, size, artifa
     try:
         open_app(page, site.url(f"/i/{site.locked}/facts"))
         wait_text(page, "以下信息只读")
-        body = page.get_by_role("textbox", name="评审单位（如：某某县卫生健康局）").first
-        body.wait_for(state="attached", timeout=LONG)
-        assert body.is_disabled() or body.get_attribute("aria-disabled") == "true"
+        wait_text(page, "封存时的地址")  # the copy frozen at signing, as its report prints
+        wait_text(page, "封存县卫生健康局")
+        assert page.get_by_role("textbox").count() == 0  # nothing to type into
+        assert not text(page, "锁定后改的地址").is_visible()  # the frozen copy, as its report prints
         shot(page, artifacts, f"center-facts-locked-{size}", expect="以下信息只读")
+        button(page, re.compile(r"^(EN|English)$")).click()  # the language switch
+        wait_text(page, "these facts are read-only")
+        wait_text(page, "Reviewing body")
     finally:
         ctx.close()

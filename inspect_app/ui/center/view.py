@@ -4,7 +4,8 @@ The center's facts (name, address, registration code, population served, beds, m
 contact) go through services.edit_center; the inspection's 评审单位 and the team's work units and
 titles through services.set_evaluation_facts. Each field saves when it loses focus; a refusal (an
 empty name, a number that is not a whole number) is shown under that field. A revision that is no
-longer a draft shows the same facts read-only."""
+longer a draft shows its facts read-only: once signed, the copy frozen at signing (what its report
+prints), not the center as edited since."""
 
 from __future__ import annotations
 
@@ -97,15 +98,21 @@ class CenterFactsScreen(InspectionScreen):
 
     # -- fields --------------------------------------------------------------------------------
     def _field(self, key: str, label: str, value: str, on_save, *, number: bool = False) -> list[ft.Control]:
+        if not self.editable:  # read-only: label and value as text, readable (a disabled field is grey)
+            return [ft.Column([ft.Text(label, size=12, color=ft.Colors.GREY_700),
+                               ft.Text(value or "—", size=15)],
+                              spacing=2, col={"xs": 12, "md": 6}, key=f"facts-{key}")]
         error = ft.Text("", size=13, color=ft.Colors.RED_700, visible=False, key=f"facts-error-{key}")
         field = ft.TextField(label=label, value=value, disabled=not self.editable, key=f"facts-{key}",
                              keyboard_type=ft.KeyboardType.NUMBER if number else None,
                              on_change=self._typing, on_blur=bind(on_save, [value], error),
                              content_padding=ft.Padding.symmetric(horizontal=12, vertical=14))  # ≥ 48 px tall
-        return [ft.Column([field, error], spacing=2, col={"xs": 12, "md": 6})]  # two columns on a tablet
+        return [ft.Column([field, error], spacing=2, col={"xs": 12, "md": 6},
+                          horizontal_alignment=ft.CrossAxisAlignment.STRETCH)]  # two columns on a tablet
 
     def _center_card(self) -> ft.Control:
-        app, center = self.app, self.data.center
+        app, frozen = self.app, self.data.inspection.frozen
+        center = frozen.center if frozen is not None else self.data.center  # signed: what its report prints
         rows: list[ft.Control] = [ft.Text(_t(app, "center"), size=16, weight=ft.FontWeight.W_600)]
         if center is None:
             rows.append(ft.Text(_t(app, "no_center"), color=ft.Colors.RED_700))
@@ -126,7 +133,8 @@ class CenterFactsScreen(InspectionScreen):
         rows.append(ft.ResponsiveRow(self._field("reviewing_body", _t(app, "reviewing_body"),
                                                  inspection.reviewing_body, self._save_reviewing_body)))
         rows.append(ft.Text(_t(app, "team"), size=15, weight=ft.FontWeight.W_600))
-        for i, m in enumerate(inspection.team):
+        team = inspection.frozen.team if inspection.frozen is not None else inspection.team
+        for i, m in enumerate(team):
             role = ROLE[m.role.value][1 if app.lang == "en" else 0] if m.role.value in ROLE else m.role.value
             rows.append(ft.Text(f"{m.name}（{role}）" if app.lang != "en" else f"{m.name} ({role})",
                                 size=14, weight=ft.FontWeight.W_500))
@@ -143,9 +151,12 @@ class CenterFactsScreen(InspectionScreen):
         if self.save_state.state != "unsaved":
             self.save_state.set("unsaved")
 
-    def _unchanged(self, text: str, old: list[str]) -> bool:
+    def _unchanged(self, text: str, old: list[str], error: ft.Text) -> bool:
         self.typing = False
         if text.strip() == old[0].strip():
+            if error.visible:  # back to what is stored: the earlier refusal no longer applies
+                error.visible = False
+                error.update()
             if self.save_state.state == "unsaved":
                 self.save_state.set("saved")
             return True
@@ -161,7 +172,7 @@ class CenterFactsScreen(InspectionScreen):
 
     async def _save_center(self, name: str, number: bool, old: list[str], error: ft.Text, e) -> None:
         text = e.control.value or ""
-        if self._unchanged(text, old):
+        if self._unchanged(text, old, error):
             return
         value: object = text.strip()
         if name == "name" and not text.strip():
@@ -179,7 +190,7 @@ class CenterFactsScreen(InspectionScreen):
 
     async def _save_reviewing_body(self, old: list[str], error: ft.Text, e) -> None:
         text = e.control.value or ""
-        if self._unchanged(text, old):
+        if self._unchanged(text, old, error):
             return
         done = await self.app.call(services.set_evaluation_facts, self.id, reviewing_body=text,
                                    actor=self.app.me or None, error_at=error)
@@ -188,7 +199,7 @@ class CenterFactsScreen(InspectionScreen):
 
     async def _save_member(self, member: str, part: str, old: list[str], error: ft.Text, e) -> None:
         text = e.control.value or ""
-        if self._unchanged(text, old):
+        if self._unchanged(text, old, error):
             return
         mine = self.members.get(member)
         if mine is None:

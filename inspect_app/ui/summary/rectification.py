@@ -52,7 +52,8 @@ def details_row(screen, clause_number: str, item_code: str, finding) -> ft.Contr
                              on_change=screen._typing, on_blur=bind(_save, screen, clause_number, item_code, part,
                                                                     [current], error),
                              content_padding=ft.Padding.symmetric(horizontal=12, vertical=14))
-        controls.append(ft.Column([field, error], spacing=2, col={"xs": 12, "md": 6}))
+        controls.append(ft.Column([field, error], spacing=2, col={"xs": 12, "md": 6},
+                                  horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
     return ft.ResponsiveRow(controls, spacing=8, run_spacing=4)
 
 
