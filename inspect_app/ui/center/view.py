@@ -51,7 +51,7 @@ def facts_route(inspection_id: str) -> str:
 def facts_button(app, inspection_id: str) -> ft.Control:
     """The one button (overview/summary) that opens this screen."""
     return ft.Row([big_button(_t(app, "open"), lambda e: app.go(facts_route(inspection_id)), filled=False,
-                              icon=ft.Icons.APARTMENT, key="open-facts")], wrap=True)
+                              icon=ft.Icons.APARTMENT)], wrap=True)
 
 
 def _t(app, key: str) -> str:
@@ -86,7 +86,7 @@ class CenterFactsScreen(InspectionScreen):
         self.members = {m.name: m for m in data.inspection.team}
         controls: list[ft.Control] = []
         if not self.editable:
-            controls.append(ft.Text(_t(app, "read_only"), size=14, color=ft.Colors.GREY_700, key="facts-read-only"))
+            controls.append(ft.Text(_t(app, "read_only"), size=14, color=ft.Colors.GREY_700))
         controls += [self._center_card(), self._review_card()]
         self.view = self.frame(facts_route(inspection_id), _t(app, "open"), f"/i/{inspection_id}", controls,
                                stretch=True, spacing=16)
@@ -101,9 +101,9 @@ class CenterFactsScreen(InspectionScreen):
         if not self.editable:  # read-only: label and value as text, readable (a disabled field is grey)
             return [ft.Column([ft.Text(label, size=12, color=ft.Colors.GREY_700),
                                ft.Text(value or "—", size=15)],
-                              spacing=2, col={"xs": 12, "md": 6}, key=f"facts-{key}")]
-        error = ft.Text("", size=13, color=ft.Colors.RED_700, visible=False, key=f"facts-error-{key}")
-        field = ft.TextField(label=label, value=value, disabled=not self.editable, key=f"facts-{key}",
+                              spacing=2, col={"xs": 12, "md": 6})]
+        error = ft.Text("", size=13, color=ft.Colors.RED_700, visible=False)
+        field = ft.TextField(label=label, value=value, disabled=not self.editable,
                              keyboard_type=ft.KeyboardType.NUMBER if number else None,
                              on_change=self._typing, on_blur=bind(on_save, [value], error),
                              content_padding=ft.Padding.symmetric(horizontal=12, vertical=14))  # ≥ 48 px tall

@@ -46,8 +46,7 @@ def details_row(screen, clause_number: str, item_code: str, finding) -> ft.Contr
     for part, attr in (("due", "rectification_due"), ("dept", "rectification_dept")):
         current = getattr(finding, attr, {}).get(item_code, "") if finding else ""
         error = ft.Text("", size=13, color=ft.Colors.RED_700, visible=False)
-        key = f"{part}-{clause_number}-{item_code or '-'}"
-        field = ft.TextField(label=_t(app, part), value=current, disabled=not screen.data.editable, key=key,
+        field = ft.TextField(label=_t(app, part), value=current, disabled=not screen.data.editable,
                              keyboard_type=ft.KeyboardType.DATETIME if part == "due" else None,
                              on_change=screen._typing, on_blur=bind(_save, screen, clause_number, item_code, part,
                                                                     [current], error),
