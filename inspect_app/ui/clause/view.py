@@ -16,9 +16,10 @@ from inspect_app.inspection import ItemRating, ItemResult
 from inspect_app.scoring import ClauseLevel, level_name
 from inspect_app.standard.model import ItemLevel
 from inspect_app.ui.components.choice import ChoiceRow
-from inspect_app.ui.components.common import TARGET, app_bar, bind, level_badge, progress_line, status_banner
+from inspect_app.ui.components.common import (LEVEL_COLORS, TARGET, app_bar, bind, level_badge, progress_line,
+                                              status_banner)
 from inspect_app.ui.components.nav import clause_nav_bar, inspection_actions, inspection_bottom_bar
-from inspect_app.ui.components.photos import PhotoButton, thumbnail
+from inspect_app.ui.components.photos import PhotoButton, photo_pickers, thumbnail
 from inspect_app.ui.components.save_state import SaveState
 from inspect_app.ui.data import load
 from inspect_app.ui.i18n import colon, join_list, phrases
@@ -53,11 +54,12 @@ class ClauseScreen:
         self.prev_no, self.next_no = neighbours(data.standard, number)
         self.typing: set[str] = set()  # note fields with unsaved text ("" = the clause note)
 
-        # One picker per photo target, registered before any control is built (see PhotoButton).
-        self.pickers = {code: ft.FilePicker() for code in
-                        [i.code for i in clause.items if i.derived is None] + [""]} if self.editable else {}
-        self.progress = ft.Container(progress_line(app, self.state.rated_items, self.state.total_items))
-        self.level_badge = ft.Container()
+        # One picker per photo target, registered before any control is built (see PhotoButton),
+        # taken from the session's pool (photo_pickers): a new picker costs a page update.
+        codes = [i.code for i in clause.items if i.derived is None] + [""]
+        self.pickers = dict(zip(codes, photo_pickers(app, len(codes)))) if self.editable else {}
+        self.progress = progress_line(app, self.state.rated_items, self.state.total_items)
+        self.level_badge = level_badge("", "", size=15)  # repainted in place by _show_state
         self.level_reason = ft.Text("", size=13, color=ft.Colors.GREY_800, expand=True)
         self.level_box = ft.Row([ft.Text(app.t("level_now"), size=14, weight=ft.FontWeight.W_600),
                                  self.level_badge, self.level_reason],
@@ -145,21 +147,31 @@ class ClauseScreen:
         badge_level = state.score.level.value
         if self.data.checklist and state.score.level.is_decided:
             badge_level = "D" if state.score.level is ClauseLevel.D else "A"
-        self.level_badge.content = level_badge(badge_level, label, size=15)
-        self.level_reason.value = reason
+        # Only what changed is set and sent, in one page.update (a tap changes the badge, the
+        # reason and the progress, rarely more): no control is rebuilt.
+        changed: list[ft.Control] = []
+
+        def put(control: ft.Control, **values) -> None:
+            if any(getattr(control, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(control, k, v)
+                changed.append(control)
+
+        put(self.level_badge, bgcolor=LEVEL_COLORS.get(badge_level, ft.Colors.GREY_500))
+        put(self.level_badge.content, value=label)
+        put(self.level_reason, value=reason)
         gaps = {g.item_code: join_list([need_text(n, lang) for n in g.needs], lang) for g in state.gaps}
         lines = [f"{code}{colon(lang)}{text}" for code, text in gaps.items()]
-        self.gaps_text.value = f"{t('missing_evidence')} — " + join_list(lines, lang, semi=True) if lines else ""
-        self.gaps_text.visible = bool(lines)
+        put(self.gaps_text, value=f"{t('missing_evidence')} — " + join_list(lines, lang, semi=True) if lines else "",
+            visible=bool(lines))
         for code, parts in self.item_parts.items():
-            parts["missing"].value = gaps.get(code, "")
-            parts["missing"].visible = code in gaps
-        self.progress.content = progress_line(self.app, state.rated_items, state.total_items)
+            put(parts["missing"], value=gaps.get(code, ""), visible=code in gaps)
+        fresh = progress_line(self.app, state.rated_items, state.total_items)
+        for mine, new in zip(self.progress.controls, fresh.controls):
+            put(mine, value=new.value)
         if update:
-            for c in (self.level_badge, self.level_reason, self.gaps_text, self.progress):
-                c.update()
-            for parts in self.item_parts.values():
-                parts["missing"].update()
+            if changed:
+                self.app.page.update(*changed)
             self._update_nav()
 
     # ------------------------------------------------------------ derived

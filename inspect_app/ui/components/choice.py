@@ -21,6 +21,7 @@ class ChoiceRow(ft.Row):
         self.colors = colors or {}
         self.expand_buttons = expand_buttons
         self.locked = locked
+        self._clicks: dict[str, object] = {}
         # Expanded buttons share one line (a wrapping row cannot expand its children).
         super().__init__(wrap=not expand_buttons, spacing=8, run_spacing=8)
         self._render()
@@ -30,15 +31,26 @@ class ChoiceRow(ft.Row):
         self._render()
 
     def _render(self) -> None:
-        self.controls = [self._button(v, label) for v, label in self.options]
+        """Restyle the buttons in place once they exist: a tap then sends a few changed properties,
+        not three new buttons for Flet to configure, diff and mount (bench/ui_profile.py)."""
+        if len(self.controls) != len(self.options):
+            self.controls = [self._button(v, label) for v, label in self.options]
+            return
+        for button, (value, label) in zip(self.controls, self.options):
+            self._paint(button, value, label)
 
     def _button(self, value: str, label: str) -> ft.Control:
-        chosen = value == self.value
-        color = ft.Colors.GREY_500 if self.locked else self.colors.get(value, ft.Colors.TEAL_700)
-
         async def click(e, v=value):
             await self.choose(v)
 
+        self._clicks[value] = click  # kept here: Button.data would travel to the browser
+        button = ft.Button(content=ft.Text(""), height=TARGET, expand=self.expand_buttons or None, elevation=0)
+        self._paint(button, value, label)
+        return button
+
+    def _paint(self, button: ft.Button, value: str, label: str) -> None:
+        chosen = value == self.value
+        color = ft.Colors.GREY_500 if self.locked else self.colors.get(value, ft.Colors.TEAL_700)
         style = ft.ButtonStyle(
             bgcolor=(ft.Colors.GREY_400 if self.locked else color) if chosen else
             (ft.Colors.GREY_100 if self.locked else ft.Colors.WHITE),
@@ -47,9 +59,9 @@ class ChoiceRow(ft.Row):
             shape=ft.RoundedRectangleBorder(radius=8),
             padding=ft.Padding.symmetric(horizontal=16),
         )
-        return ft.Button(content=ft.Text(("✓ " if chosen else "") + label, color=style.color),
-                         on_click=None if self.locked else click, height=TARGET, style=style,
-                         expand=self.expand_buttons or None, elevation=0, disabled=self.locked)
+        button.content.value, button.content.color = ("✓ " if chosen else "") + label, style.color
+        button.style, button.disabled = style, self.locked
+        button.on_click = None if self.locked else self._clicks[value]
 
     async def choose(self, value: str) -> None:
         if value == self.value:

@@ -98,6 +98,23 @@ def open_viewer(app, record, on_removed=None, number: int | None = None) -> None
 UPLOAD_TTL = 600  # seconds a signed upload URL stays valid
 
 
+def photo_pickers(app, count: int) -> list[ft.FilePicker]:
+    """`count` FilePickers for one screen's photo buttons, reused across the session's screens.
+
+    Constructing a FilePicker registers it with the page, and every registration sends a page
+    update: five new pickers were about a quarter of opening a clause (bench/ui_profile.py). A
+    picker whose button still waits for an upload is not handed out again, so that upload still
+    reaches the button (and the target) it was picked for."""
+    pool: list[ft.FilePicker] = app.__dict__.setdefault("_photo_pickers", [])
+    owners: dict[int, PhotoButton] = app.__dict__.setdefault("_photo_picker_owners", {})
+    free = [p for p in pool if not (id(p) in owners and owners[id(p)].busy)]
+    while len(free) < count:
+        picker = ft.FilePicker()
+        pool.append(picker)
+        free.append(picker)
+    return free[:count]
+
+
 class PhotoButton(ft.Column):
     """Take or choose a photo for a target; the stored photo is attached through services.
 
@@ -118,6 +135,7 @@ class PhotoButton(ft.Column):
         # The screen creates its pickers before building any control: constructing a service
         # registers it with the page at once, which must not happen mid-way through a control.
         self.picker = picker
+        app.__dict__.setdefault("_photo_picker_owners", {})[id(picker)] = self
         picker.on_result = self._picked
         picker.on_upload = self._uploaded
         self.pending: dict[str, list[tuple[str, Path]]] = {}  # picked name -> [(name, temp file)]
@@ -129,6 +147,11 @@ class PhotoButton(ft.Column):
             action=ft.PickFiles(self.picker, file_type=ft.FilePickerFileType.IMAGE, allow_multiple=True),
         )
         super().__init__([button, self.status, self.error], spacing=2, tight=True)
+
+    @property
+    def busy(self) -> bool:
+        """An upload picked here has not been stored yet."""
+        return any(self.pending.values())
 
     def _say(self, status: str = "", error: str | None = None) -> None:
         self.status.value = status
