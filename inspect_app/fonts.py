@@ -161,3 +161,25 @@ def fallback_families(first_paint: bool | None = None) -> list[str]:
     """The families a text style falls back to, in order, for a glyph its family lacks."""
     first_paint = first_paint_enabled() if first_paint is None else first_paint
     return ([FULL_FAMILY] if first_paint else []) + ([FALLBACK_FAMILY] if FALLBACK_FONT.is_file() else [])
+
+
+def first_paint_face(text: str) -> bytes:
+    """The first-paint face (the full face where it is missing) cut to the characters of `text`:
+    a few kB for a page that must draw before any font file has loaded (start-up screen, pairing
+    page). The report cuts its own faces with HarfBuzz (report/fontcache.py)."""
+    import io
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    source = FIRST_PAINT_FONT if FIRST_PAINT_FONT.is_file() else MAIN_FONT
+    font = TTFont(str(source))
+    options = subset.Options()
+    options.layout_features = []
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(set(text))))
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()

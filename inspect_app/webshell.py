@@ -134,31 +134,12 @@ def patched_main_js() -> bytes | None:
 
 def startup_font() -> bytes:
     """The first-paint face cut to the start-up message (and ASCII): a few kB."""
-    if "font" not in _patched:
-        _patched["font"] = subset_font(STARTUP_MESSAGE + STARTUP_MESSAGE_EN
-                                       + "".join(chr(c) for c in range(0x20, 0x7F)))
-    return _patched["font"]
-
-
-def subset_font(text: str) -> bytes:
-    import io
-
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
     from inspect_app import fonts
 
-    source = fonts.FIRST_PAINT_FONT if fonts.FIRST_PAINT_FONT.is_file() else fonts.MAIN_FONT
-    font = TTFont(str(source))
-    options = subset.Options()
-    options.layout_features = []
-    options.notdef_outline = True
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text="".join(sorted(set(text))))
-    subsetter.subset(font)
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
+    if "font" not in _patched:
+        _patched["font"] = fonts.first_paint_face(STARTUP_MESSAGE + STARTUP_MESSAGE_EN
+                                                  + "".join(chr(c) for c in range(0x20, 0x7F)))
+    return _patched["font"]
 
 
 # Chromium runs the WebAssembly build (main.dart.wasm), whose message cannot be patched: so the

@@ -770,21 +770,6 @@ def _pairing_text() -> str:
 @lru_cache(maxsize=1)
 def pairing_font() -> bytes:
     """The first-paint face cut to the pairing page's characters."""
-    import io
-
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
-
     from inspect_app import fonts
 
-    source = fonts.FIRST_PAINT_FONT if fonts.FIRST_PAINT_FONT.is_file() else fonts.MAIN_FONT
-    font = TTFont(str(source))
-    options = subset.Options()
-    options.layout_features = []
-    options.notdef_outline = True
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=_pairing_text())
-    subsetter.subset(font)
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
+    return fonts.first_paint_face(_pairing_text())
