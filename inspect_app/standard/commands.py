@@ -90,7 +90,6 @@ def run_import(args) -> int:
     from inspect_app.standard.checklist import import_checklist
     from inspect_app.standard.defaults import known_edition_clauses, known_titles
     from inspect_app.standard.importer import import_guide
-    from inspect_app.standard.validate import check_standard
 
     if args.text_file.suffix.lower() in (".xlsx", ".xlsm"):
         return _import_xlsx(args)
@@ -112,7 +111,14 @@ def run_import(args) -> int:
         print(err.message(args.lang))
         return 1
     print(result.report.to_text(args.lang), end="")
-    problems = check_standard(result.standard)
+    return _report_written(args, result.standard)
+
+
+def _report_written(args, standard) -> int:
+    """After an import: what the check still finds, and where the file went."""
+    from inspect_app.standard.validate import check_standard
+
+    problems = check_standard(standard)
     if problems:
         print("\n校验 / check:")
         for p in problems:
@@ -122,7 +128,6 @@ def run_import(args) -> int:
 
 
 def _import_xlsx(args) -> int:
-    from inspect_app.standard.validate import check_standard
     from inspect_app.standard.xlsx import read_standard_xlsx
 
     try:
@@ -139,13 +144,7 @@ def _import_xlsx(args) -> int:
     c = Counts.of(standard)
     print(f"{'导入' if args.lang == 'zh' else 'imported'} {args.text_file.name}: 章 {c.chapters}，节 {c.sections}，"
           f"条款 {c.clauses}，条目 {c.items} — {coverage_text(standard, args.lang)}")
-    problems = check_standard(standard)
-    if problems:
-        print("\n校验 / check:")
-        for p in problems:
-            print("  " + p.text())
-    print(f"\n{'已写入' if args.lang == 'zh' else 'written'}: {args.out}")
-    return 0
+    return _report_written(args, standard)
 
 
 def run_check(args) -> int:
