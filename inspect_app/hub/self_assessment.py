@@ -267,7 +267,7 @@ def submit(hub, account: Account, inspection_id: str) -> None:
 # ---------------------------------------------------------------- the bureau's columns
 
 
-def layer_of(snap) -> "Layer":
+def layer_of(snap) -> "Layer":  # noqa: F821 - imported below, where the bureau needs it
     """A hub snapshot of a stage as a consistency layer (its recorded sample restricts)."""
     from inspect_app.consistency import Layer
 

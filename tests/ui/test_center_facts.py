@@ -24,7 +24,7 @@ from inspect_app.standard.loader import load_standard
 from tests.support.browser import PHONE, TABLET
 from tests.support.net import free_port
 from tests.ui.conftest import AppServer
-from tests.ui.flet_driver import LONG, button, open_app, shot, text, type_into, wait_text
+from tests.ui.flet_driver import LONG, button, open_app, shot, text, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(600)]
 

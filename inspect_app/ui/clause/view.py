@@ -475,7 +475,6 @@ class ClauseScreen:
 
     # ------------------------------------------------------------ navigation
     def _nav_bar(self) -> ft.Control:
-        t = self.app.t
         unrated = self.state.next_unrated
         self.nav_row = clause_nav_bar(
             self.app,

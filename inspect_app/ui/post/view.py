@@ -103,7 +103,7 @@ class PostScreen:
 
     # ------------------------------------------------------------ one norm
     def _norm(self, clause) -> ft.Control:
-        app, t, lang = self.app, self.app.t, self.app.lang
+        t, lang = self.app.t, self.app.lang
         item = clause.items[0] if clause.items else None
         finding = self.data.snap.findings.get(clause.number)
         rating = finding.items.get(item.code, ItemRating()) if finding and item else ItemRating()
