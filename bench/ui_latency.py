@@ -16,7 +16,8 @@ Measured, in one run:
      attach) until its thumbnail shows.
   Baselines, server side, on the same data after the server stopped: services.rate_item (one
   durable save), read_models.rate (save + the clause's read model), read_models.clause_state on
-  a changed file (what opening a clause reads), services.add_photo of the same 12 MP JPEG.
+  a changed file, read_models.clause_state after only the bookmark was saved (what opening a
+  clause reads: services.set_current_clause rewrote the file), services.add_photo of the same 12 MP JPEG.
 Prints figures and ratios; asserts nothing about time.
 
 Run: .venv/bin/python bench/ui_latency.py [--taps 20] [--opens 10] [--clauses 250]
@@ -219,7 +220,7 @@ def main() -> int:
 
         # Baselines: the same service calls, server side, same data folder
         ws = services.open_workspace(data, standards_dir=std_dir)
-        svc_ms, rate_ms, state_ms, add_ms = [], [], [], []
+        svc_ms, rate_ms, state_ms, add_ms, mark_ms = [], [], [], [], []
         try:
             for i in range(taps):
                 t = time.perf_counter()
@@ -234,6 +235,11 @@ def main() -> int:
                 t = time.perf_counter()
                 read_models.clause_state(ws, iid, numbers[k + 1])
                 state_ms.append((time.perf_counter() - t) * 1000)
+            for k in range(opens):  # what opening a clause does: save the bookmark, read the clause
+                services.set_current_clause(ws, iid, numbers[k])
+                t = time.perf_counter()
+                read_models.clause_state(ws, iid, numbers[k])
+                mark_ms.append((time.perf_counter() - t) * 1000)
             for n in range(3):
                 t = time.perf_counter()
                 services.add_photo(ws, iid, photos[3 + n], f"b{n}.jpg", clause_number=number, item_code=ITEM,
@@ -262,6 +268,9 @@ def main() -> int:
           f"p90 {open_p90:.0f} ms{srv}")
     print(f"  baseline read_models.clause_state after a change: median {state_med:.1f} ms; "
           f"ratio open/clause_state {open_med / state_med:.1f}x, server part/clause_state {srv_med / state_med:.1f}x")
+    mark_med, _ = stats(mark_ms)
+    print(f"  baseline read_models.clause_state after a bookmark save only (set_current_clause, as each open "
+          f"does): median {mark_med:.2f} ms; ratio after a change/after a bookmark {state_med / mark_med:.1f}x")
     print(f"tap -> new clause level visible ({taps} taps, A<->D): median {ui_med:.0f} ms, p90 {ui_p90:.0f} ms, "
           f"min {min(ui_ms):.0f} ms, max {max(ui_ms):.0f} ms")
     print(f"  baseline services.rate_item: median {svc_med:.1f} ms; read_models.rate (save + read model): "

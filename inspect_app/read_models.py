@@ -4,7 +4,10 @@ so that no screen scores the inspection again or reloads it whole.
 - `inspection_view(ws, id)`: the snapshot, its exact standard, the center and the score. Kept per
   workspace and keyed by the inspection file's identity (inode, size, times): a reader in this
   process, a sync merge or another process that wrote the file all change the key. On a change
-  only the clauses whose ratings differ are scored again (scoring.rescore).
+  the stored content the screens depend on (the file without the 书签 current_clause and the
+  audit log) is compared by digest first: a save of the bookmark alone, made on every clause
+  open, keeps the view (no snapshot, no validation). Otherwise only the clauses whose ratings
+  differ are scored again (scoring.rescore).
 - `clause_state(ws, id, number)`: one clause's level with its reasons, evidence gaps, photos,
   the inspection's progress and provisional verdict, and where the next unrated clause is.
 - `rate(...)` / `clear(...)`: services.rate_item / services.clear_rating, then the clause state.
@@ -12,6 +15,8 @@ so that no screen scores the inspection again or reloads it whole.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
 import threading
 from collections.abc import Mapping
@@ -32,6 +37,7 @@ from inspect_app.scoring import (
     score_inspection,
 )
 from inspect_app.standard.model import Standard, StandardKind
+from inspect_app.store.datafile import dumps
 
 
 @dataclass
@@ -43,6 +49,7 @@ class InspectionView:
     center: HealthCenter | None
     score: InspectionScore
     version: tuple = ()
+    content: bytes | None = None  # digest of the stored content it was read from (_content)
     _gaps: dict | None = field(default=None, repr=False)
 
     @property
@@ -119,15 +126,46 @@ def _file_key(ws, inspection_id: str) -> tuple:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+def _content(doc: dict | None) -> tuple[bytes | None, str]:
+    """Digest of what the screens read from a stored inspection document, and its bookmark.
+
+    Everything but the audit log, the frozen revisions and `current_clause` (where the inspector
+    left off: saved on every clause open, it changes no score, gap or progress)."""
+    if doc is None:
+        return None, ""
+    meta = dict((doc.get("inspection") or {}).get("1") or {})
+    bookmark = meta.pop("current_clause", "")
+    parts = [meta, doc.get("findings"), doc.get("evidence"), doc.get("signatures")]
+    return hashlib.blake2b(dumps(parts), digest_size=16).digest(), bookmark
+
+
 def inspection_view(ws, inspection_id: str) -> InspectionView:
-    """The inspection as the screens show it; cached while its file is unchanged."""
+    """The inspection as the screens show it; cached while its stored content is unchanged."""
     cache = _cache(ws)
     key = _file_key(ws, inspection_id)
     with cache.lock:
         old = cache.views.get(inspection_id)
         if old is not None and key and old.version == key:
             return old
-    snap = services.snapshot(ws, inspection_id)
+    datafile = ws.store.file(inspection_id)
+    # The store's in-process lock (re-entrant) keeps this process's writers out between reading
+    # the document, its digest and the snapshot; another process replaces the file whole, which
+    # makes the store load a new document object (checked below).
+    with ws.store.lock.mutex:
+        doc = datafile.load()
+        content, bookmark = _content(doc)
+        if old is not None and content is not None and old.content == content:
+            inspection = old.inspection
+            if inspection.current_clause != bookmark:
+                inspection = inspection.model_copy(update={"current_clause": bookmark})
+            view = dataclasses.replace(old, snap=dataclasses.replace(old.snap, inspection=inspection),
+                                       version=key)
+            with cache.lock:
+                cache.views[inspection_id] = view
+            return view
+        snap = services.snapshot(ws, inspection_id)
+        if datafile.load() is not doc:  # replaced meanwhile: the digest may not be of this snapshot
+            content = None
     standard = services.standard_for(ws, snap.inspection)
     try:
         center = services.get_center(ws, snap.inspection.center_id)
@@ -144,7 +182,8 @@ def inspection_view(ws, inspection_id: str) -> InspectionView:
     else:
         # 合格标准 (a tier marked small_institutions_only) counts only for a small institution.
         score = score_inspection(standard, ratings, snap.inspection.prerequisites, small_institution=small)
-    view = InspectionView(snap=snap, standard=standard, center=center, score=score, version=key)
+    view = InspectionView(snap=snap, standard=standard, center=center, score=score, version=key,
+                         content=content)
     with cache.lock:
         cache.views[inspection_id] = view
     return view

@@ -71,6 +71,31 @@ def test_view_is_cached_until_the_file_changes_and_then_rescored(ws, iid):
     assert second is not first and second.score.clauses[clause.number].rated == 1
 
 
+def test_opening_clause_after_clause_does_not_reload_the_inspection(ws, iid, monkeypatch):
+    """Each clause open saves the bookmark (services.set_current_clause rewrites the file); that
+    alone must not make the next open read and validate the whole inspection again."""
+    loads = []
+    real = services.snapshot
+    monkeypatch.setattr(services, "snapshot", lambda *a, **k: loads.append(a) or real(*a, **k))
+    numbers = [c.number for c in make_standard().clauses() if c.items][:4]
+    read_models.clause_state(ws, iid, numbers[0])
+    assert len(loads) == 1
+    for number in numbers[1:] + numbers[:1]:
+        before = read_models._file_key(ws, iid)
+        services.set_current_clause(ws, iid, number)
+        assert services.get_inspection(ws, iid).current_clause == number
+        assert read_models._file_key(ws, iid) != before  # the bookmark was saved: a new file
+        state = read_models.clause_state(ws, iid, number)
+        assert state.number == number
+        assert read_models.inspection_view(ws, iid).inspection.current_clause == number
+    assert len(loads) == 1, "a bookmark save reloaded the inspection"
+    # A rating is content: the next open reads it (and scores it).
+    clause = make_standard().clause(numbers[1])
+    services.rate_item(ws, iid, clause.number, clause.items[0].code, "met")
+    assert read_models.clause_state(ws, iid, clause.number).score.rated == 1
+    assert len(loads) == 2
+
+
 def test_another_process_writing_the_file_is_seen(ws, iid, tmp_path):
     before = read_models.inspection_view(ws, iid)
     other = services.open_workspace(ws.data_dir, ws.standards_dir)  # a second opener of the folder
