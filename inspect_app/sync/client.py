@@ -236,6 +236,13 @@ def upload_photos(engine: SyncEngine, client: HubClient) -> None:
         upload_batch(engine, client, batch)
 
 
+LEASE_RETRIES = 6  # 0.25 s doubling: about 16 s in all before the sync says "later"
+
+
+def lease_wait(attempt: int) -> float:
+    return min(0.25 * 2 ** attempt, 8.0)
+
+
 def upload_batch(engine: SyncEngine, client: HubClient, batch: list[tuple[str, Path, int]]) -> None:
     """Whole files back to back in one request; the hub answers which ones it verified (after
     making the whole batch durable)."""
@@ -249,13 +256,19 @@ def upload_batch(engine: SyncEngine, client: HubClient, batch: list[tuple[str, P
                     sent += len(chunk)
                     yield chunk
 
-    r = client.request("POST", "/api/blobs/batch", params={"manifest": manifest}, content=body(),
-                       headers={"Content-Type": "application/octet-stream",
-                                "Content-Length": str(sum(n for _, _, n in batch))})
-    answer = r.json()
-    if r.status_code == 409:
-        raise UserError("中心仍在处理上一次中断的上传，稍后会自动重试。",
-                        "The hub is still finishing an interrupted upload; sync will retry shortly.")
+    for attempt in range(LEASE_RETRIES + 1):
+        r = client.request("POST", "/api/blobs/batch", params={"manifest": manifest}, content=body(),
+                           headers={"Content-Type": "application/octet-stream",
+                                    "Content-Length": str(sum(n for _, _, n in batch))})
+        answer = r.json()
+        if r.status_code != 409:
+            break
+        if attempt == LEASE_RETRIES:
+            raise UserError("中心仍在处理上一次中断的上传，稍后会自动重试。",
+                            "The hub is still finishing an interrupted upload; sync will retry shortly.")
+        # 409: another request (often this tablet's own, cut off a moment ago) still holds these
+        # blobs; the hub lets go as soon as it notices the cut, so wait a little and ask again.
+        time.sleep(lease_wait(attempt))
     engine.confirm_photos(answer.get("verified", []))  # only what the hub re-hashed and kept
     client.report.photos_sent += len(answer.get("verified", []))
     paths = {sha: p for sha, p, _ in batch}
@@ -278,6 +291,7 @@ def upload_one(engine: SyncEngine, client: HubClient, sha: str, offset: int, pat
             return
         if r.status_code == 409:
             offset = int(body.get("received", 0))  # resume where the hub's copy ends
+            time.sleep(lease_wait(_attempt))  # the copy may still be held by a request just cut off
             continue
         if r.status_code == 422:
             offset = 0  # the hub's copy did not match the hash and was dropped: send it whole
