@@ -147,8 +147,9 @@ def test_upload_cut_mid_photo_resumes_without_duplicates_or_loss(tmp_path, hub, 
     except UserError:
         pass
     # The hub makes a batch durable at its end: when it notices the cut it fsyncs what arrived,
-    # keeps the finished photos and leaves the started one as a partial. Wait for that.
-    deadline = time.monotonic() + 10
+    # keeps the finished photos and leaves the started one as a partial. Wait for that (bounded;
+    # a loaded CI box has taken over 10 s to notice the cut).
+    deadline = time.monotonic() + 30
     while len(partial := hub.staged(shas)) != 1 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert len(partial) == 1 and 0 < min(partial.values())
