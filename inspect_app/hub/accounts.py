@@ -49,9 +49,15 @@ class TooManyAttempts(UserError):
                          f"Too many wrong passwords; try again in {self.retry_after} s.")
 
 
+def backoff(failures: int, free: int = FREE_ATTEMPTS) -> float:
+    """Seconds to wait after `failures` wrong passwords in a row: none for the first `free`."""
+    return 0.0 if failures < free else min(MAX_WAIT, FIRST_WAIT * 2 ** (failures - free))
+
+
 class Throttle:
-    """Failed sign-ins per key (a username, a client address) with exponential backoff. Kept
-    in this process: a restart forgets them, which costs an attacker a restart per round."""
+    """Failed sign-ins per key (a username, a client address) with exponential backoff, in this
+    process. For a known user the count is also kept in the user's row in the shared account
+    store (`Accounts.login`), so a restart or another hub worker does not reset it."""
 
     def __init__(self, free: int = FREE_ATTEMPTS, clock=time.monotonic) -> None:
         self.free = free
@@ -71,8 +77,7 @@ class Throttle:
                 self._fails.clear()
             for k in keys:
                 count = self._fails.get(k, (0, 0.0))[0] + 1
-                wait = 0.0 if count < self.free else min(MAX_WAIT, FIRST_WAIT * 2 ** (count - self.free))
-                self._fails[k] = (count, now + wait)
+                self._fails[k] = (count, now + backoff(count, self.free))
 
     def succeeded(self, *keys: str) -> None:
         with self._lock:
@@ -115,6 +120,15 @@ def check_secret(secret: str, stored: dict) -> bool:
     params = {k: int(stored[k]) for k in ("n", "r", "p")}
     fresh = hash_secret(secret, bytes.fromhex(stored["salt"]), params)
     return hmac.compare_digest(fresh["hash"], stored["hash"])
+
+
+def _stored_wait(user: dict | None) -> float:
+    """What the user's row says is left of its wait (another process may have counted the misses)."""
+    try:
+        until = datetime.fromisoformat(user["retry_after"]) if user and user.get("retry_after") else None
+    except (TypeError, ValueError):
+        return 0.0
+    return max(0.0, (until - utc_now()).total_seconds()) if until else 0.0
 
 
 class Accounts:
@@ -167,10 +181,11 @@ class Accounts:
         `client` (the caller's address): TooManyAttempts (429) while waiting, even for the
         right password. `lifetime`: how long the token lives (default TOKEN_DAYS)."""
         user_key = username[:100]
-        wait = max(self.throttle.wait(user_key), self.client_throttle.wait(client) if client else 0.0)
+        user = self.store.user(username) if SAFE_ID.match(username) else None
+        wait = max(self.throttle.wait(user_key), self.client_throttle.wait(client) if client else 0.0,
+                   _stored_wait(user))
         if wait > 0:
             raise TooManyAttempts(wait)
-        user = self.store.user(username) if SAFE_ID.match(username) else None
         # One scrypt whether or not the user exists, so timing does not tell which names exist.
         stored = user["password"] if user else self._dummy()
         ok = check_secret(password, stored) and user is not None and not user.get("disabled")
@@ -178,8 +193,14 @@ class Accounts:
             self.throttle.failed(user_key)
             if client:
                 self.client_throttle.failed(client)
+            if user is not None:  # shared by every hub process, kept across restarts
+                failures = int(user.get("failed_logins", 0)) + 1
+                until = utc_now() + timedelta(seconds=backoff(failures))
+                self.store.update_user(username, {"failed_logins": failures, "retry_after": until.isoformat()})
             raise UserError("用户名或密码不正确。", "Wrong username or password.")
         self.throttle.succeeded(user_key)
+        if user.get("failed_logins"):
+            self.store.update_user(username, {"failed_logins": 0, "retry_after": ""})
         token_id = secrets.token_hex(8)
         secret = secrets.token_urlsafe(32)
         now = utc_now()

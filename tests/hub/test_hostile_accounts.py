@@ -153,3 +153,23 @@ def test_hub_tls_self_signed_with_its_fingerprint_printed(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def test_a_users_wrong_passwords_count_across_restarts_and_workers(tmp_path, monkeypatch):
+    """The per-user count lives in the shared account store: a second hub process (or the same
+    one after a restart) sees the misses the first one counted and keeps the user waiting."""
+    monkeypatch.setattr(accounts_mod, "FIRST_WAIT", 60.0)  # a wait no slow machine outlives
+    store = open_store(tmp_path)
+    first = Accounts(store.accounts)
+    first.add_user("liming", "right-password", Role.INSPECTOR)
+    for _ in range(accounts_mod.FREE_ATTEMPTS):
+        with pytest.raises(UserError):
+            first.login("liming", "wrong-password")
+    restarted = Accounts(open_store(tmp_path).accounts)  # nothing in its memory
+    with pytest.raises(TooManyAttempts):
+        restarted.login("liming", "right-password")
+    # the wait is over: the right password works, and the count starts again from zero
+    store.accounts.update_user("liming", {"retry_after": "2000-01-01T00:00:00+00:00"})
+    token, account = Accounts(open_store(tmp_path).accounts).login("liming", "right-password")
+    assert account.username == "liming" and token
+    assert store.accounts.user("liming")["failed_logins"] == 0
