@@ -55,11 +55,8 @@ class Pool:
         conn = None
         try:
             try:
-                conn = self._idle.get_nowait()
-            except queue.Empty:
-                pass
-            try:
-                if conn is None or conn.closed:
+                conn = self._checked_idle()
+                if conn is None:
                     conn = self._connect()
                 yield conn
                 conn.commit()
@@ -67,6 +64,7 @@ class Pool:
                 if conn is not None:
                     conn.close()  # broken (server restarted, network gone): never reused
                 conn = None
+                self.close()  # the idle ones talked to the same server: none of them is trusted now
                 raise StoreUnavailable("database", str(err).strip()[:200]) from err
             except BaseException:
                 if conn is not None and not conn.closed:
@@ -80,6 +78,25 @@ class Pool:
                     self._idle.put(conn)
         finally:
             self._slots.release()
+
+    def _checked_idle(self) -> psycopg.Connection | None:
+        """An idle connection that still reaches the server, or None. A restart of PostgreSQL
+        leaves every idle connection dead without telling it; without this ping each of them
+        would fail one request of some other user before the pool had cycled through them."""
+        while True:
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                return None
+            if conn.closed:
+                continue
+            try:
+                conn.execute("")  # an empty query: one round trip, no transaction state kept
+                conn.rollback()
+                return conn
+            except psycopg.Error:
+                conn.close()
+                self.close()  # same server, same fate: drop the rest, connect afresh
 
     def close(self) -> None:
         while True:
