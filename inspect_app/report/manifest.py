@@ -60,7 +60,9 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("inspection_id", "评审记录编号", "code"),
 )
 HEADERS = tuple(h for _, h, _ in COLUMNS)
-_NUMERIC_LOOKING = re.compile(r"^[\s+\-]?[0-9][0-9.,eE+\-\s]*$|^0")
+# What Excel turns into a number on opening (dropping leading zeros, or 5.2E+10 for long codes):
+# digits with separators, optionally in scientific notation. A hex hash such as 0c72… is not.
+_NUMERIC_LOOKING = re.compile(r"^\s*[+\-]?[0-9][0-9.,\s]*([eE][+\-]?[0-9]+)?\s*$")
 
 
 def _when(value: Any) -> datetime | None:
