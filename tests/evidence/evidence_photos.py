@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import zlib
@@ -16,7 +17,10 @@ RED = (220, 30, 30)
 BLUE = (30, 30, 220)
 
 
+@functools.cache
 def srgb_icc() -> bytes:
+    """One profile per run: lcms stamps the creation second into the header, so two
+    calls a second apart differ in bytes while meaning the same profile."""
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
