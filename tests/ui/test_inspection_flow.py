@@ -76,10 +76,13 @@ def test_visit_rate_reload_restart_summary_sign_lock(browser, app_server, watch,
         inspection_id = _visit(page, app_server, artifacts, standard, good, bad, good_level)
     except Exception:
         page = ctx.pages[-1] if ctx.pages else page  # the tab opened after the restart
-        page.screenshot(path=str(artifacts / "FAILED-flow.png"))
-        for e in page.locator("flt-semantics").all()[:60]:
-            print("SEM", repr(e.get_attribute("aria-label")), e.inner_text().replace("\n", " | ")[:100])
         print(app_server.output()[-3000:])
+        try:  # the dump must never hide the failure it is dumping
+            page.screenshot(path=str(artifacts / "FAILED-flow.png"), timeout=5000)
+            for e in page.locator("flt-semantics").all()[:60]:
+                print("SEM", repr(e.get_attribute("aria-label")), e.inner_text(timeout=2000).replace("\n", " | ")[:100])
+        except Exception as dump_error:
+            print("no dump:", dump_error)
         raise
     finally:
         ctx.close()

@@ -123,8 +123,11 @@ def _fail_dump(page, site, name: str) -> None:
     from tests.ui.conftest import ARTIFACTS
 
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"FAILED-walkthrough-{name}.png"))
     print(site.server.output()[-3000:])
+    try:  # the dump must never hide the failure it is dumping
+        page.screenshot(path=str(ARTIFACTS / f"FAILED-walkthrough-{name}.png"), timeout=5000)
+    except Exception as dump_error:
+        print("no dump:", dump_error)
 
 
 def _artifacts():
