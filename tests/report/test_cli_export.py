@@ -11,48 +11,17 @@ import pytest
 
 from inspect_app import services
 from inspect_app.cli import main
-from inspect_app.inspection import TeamMember, TeamRole
 from inspect_app.report.content import report_id
 from inspect_app.report.export import export_bundle, reports_dir
-from tests.report.fixtures import SYNTHETIC_RESULTS, jpeg, signature_png, synthetic_standard
-
-
-def _inspect(ws: services.Workspace, name: str, *, lock: bool = True) -> str:
-    standard = synthetic_standard()
-    center = services.add_center(ws, name, actor="王喆", code="52010200001", county="花溪区", director="陈昇")
-    team = [TeamMember(name="王喆", role=TeamRole.LEADER), TeamMember(name="李彧", role=TeamRole.EXPERT)]
-    ins = services.start_inspection(ws, center.id, standard, team, "李彧")
-    for p in standard.prerequisites:
-        services.set_prerequisite(ws, ins.id, p.id, True, actor="王喆")
-    for clause in standard.clauses():
-        if clause.derived is not None:
-            continue
-        for item in clause.items:
-            if item.derived is not None:
-                continue
-            result = SYNTHETIC_RESULTS[clause.number].get(item.code, "met")
-            services.rate_item(ws, ins.id, clause.number, item.code, result,
-                               na_reason="本院未设病房" if result == "na" else "", actor="李彧")
-            if result == "not_met":
-                services.set_item_note(ws, ins.id, clause.number, item.code, "制度未上墙", actor="李彧")
-                services.set_rectification(ws, ins.id, clause.number, item.code, "一周内整改上墙", actor="王喆")
-        photo = ws.photos.ingest(jpeg(hash(clause.number) % 1000), f"{clause.number}.jpg")
-        services.attach_evidence(ws, ins.id, photo, clause_number=clause.number, caption="现场", actor="李彧")
-    services.submit(ws, ins.id, actor="王喆")
-    for i, (signer, role) in enumerate([("王喆", "leader"), ("李彧", "expert"), ("陈昇", "director")]):
-        services.add_signature(ws, ins.id, signer, role, signature_png(signer, i), actor="王喆")
-    services.sign(ws, ins.id, actor="王喆")
-    if lock:
-        services.lock(ws, ins.id, actor="王喆")
-    return ins.id
+from tests.report.workflow import sign_and_lock, walk
 
 
 @pytest.fixture
 def workspace(tmp_path):
     data = tmp_path / "data"
     ws = services.open_workspace(data)
-    locked = _inspect(ws, "青石镇中心卫生院")
-    unlocked = _inspect(ws, "白云社区卫生服务中心", lock=False)
+    locked = walk(ws, "青石镇中心卫生院", code="52010200001")
+    unlocked = walk(ws, "白云社区卫生服务中心", code="52010200001", lock=False)
     ws.close()
     return data, locked, unlocked
 
@@ -135,14 +104,6 @@ def test_export_defaults_to_every_locked_inspection_and_bundle_is_reproducible(w
     assert second.rows == first.rows
 
 
-def _sign_and_lock(ws: services.Workspace, iid: str) -> None:
-    services.submit(ws, iid, actor="王喆")
-    for i, (signer, role) in enumerate([("王喆", "leader"), ("李彧", "expert"), ("陈昇", "director")]):
-        services.add_signature(ws, iid, signer, role, signature_png(signer, i), actor="王喆")
-    services.sign(ws, iid, actor="王喆")
-    services.lock(ws, iid, actor="王喆")
-
-
 def test_a_re_scored_revision_names_the_earlier_one_and_why(workspace, tmp_path):
     from pypdf import PdfReader
 
@@ -153,7 +114,7 @@ def test_a_re_scored_revision_names_the_earlier_one_and_why(workspace, tmp_path)
     ws = services.open_workspace(data)
     services.new_revision(ws, locked, "机构整改后复核 1.1.2", actor="王喆")
     services.rate_item(ws, locked, "1.1.2", "A-1", "met", actor="王喆")
-    _sign_and_lock(ws, locked)
+    sign_and_lock(ws, locked)
     built = build_report(report_input(ws, locked))
     ws.close()
     out = tmp_path / "r2.pdf"  # kept on disk so a failing run can be rendered and looked at

@@ -36,10 +36,10 @@ def set_started(ws: services.Workspace, inspection_id: str, when: datetime) -> N
 
 
 def walk(ws: services.Workspace, name: str = "青石镇中心卫生院", *, started: datetime | None = None,
-         lock: bool = True, photos: int = 1) -> str:
+         lock: bool = True, photos: int = 1, code: str = "0012") -> str:
     """A synthetic inspection rated, noted, photographed, signed and (by default) locked."""
     standard = synthetic_standard()
-    center = services.add_center(ws, name, actor="王喆", code="0012", county="花溪区", director="陈昇",
+    center = services.add_center(ws, name, actor="王喆", code=code, county="花溪区", director="陈昇",
                                  address="青石路18号", population_served=32500, beds=60, medical_staff=48)
     ins = services.start_inspection(ws, center.id, standard, TEAM, "李彧")
     if started is not None:
@@ -56,16 +56,22 @@ def walk(ws: services.Workspace, name: str = "青石镇中心卫生院", *, star
             services.rate_item(ws, ins.id, clause.number, item.code, result,
                                na_reason="本院未设病房" if result == "na" else "", actor="李彧")
             if result == "not_met":
+                services.set_item_note(ws, ins.id, clause.number, item.code, "制度未上墙", actor="李彧")
                 services.set_rectification(ws, ins.id, clause.number, item.code, "一周内整改上墙", actor="王喆")
         for k in range(photos):
             photo = ws.photos.ingest(jpeg(hash((clause.number, k)) % 1000), f"{clause.number}-{k}.jpg")
             services.attach_evidence(ws, ins.id, photo, clause_number=clause.number, caption="现场", actor="李彧")
     services.set_overall_assessment(ws, ins.id, achievements="公共卫生服务落实较好。", problems="制度未上墙。",
                                     opinion="限期整改。", actor="王喆")
-    services.submit(ws, ins.id, actor="王喆")
-    for i, (signer, role) in enumerate([("王喆", "leader"), ("李彧", "expert"), ("陈昇", "director")]):
-        services.add_signature(ws, ins.id, signer, role, signature_png(signer, i), actor="王喆")
-    services.sign(ws, ins.id, actor="王喆")
-    if lock:
-        services.lock(ws, ins.id, actor="王喆")
+    sign_and_lock(ws, ins.id, lock=lock)
     return ins.id
+
+
+def sign_and_lock(ws: services.Workspace, inspection_id: str, *, lock: bool = True) -> None:
+    """Submitted, signed by the leader, the expert and the director, signed off and locked."""
+    services.submit(ws, inspection_id, actor="王喆")
+    for i, (signer, role) in enumerate([("王喆", "leader"), ("李彧", "expert"), ("陈昇", "director")]):
+        services.add_signature(ws, inspection_id, signer, role, signature_png(signer, i), actor="王喆")
+    services.sign(ws, inspection_id, actor="王喆")
+    if lock:
+        services.lock(ws, inspection_id, actor="王喆")

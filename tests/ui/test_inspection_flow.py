@@ -295,10 +295,11 @@ def _phone_screens(browser, watch, app_server, artifacts, inspection_id, good, b
         try:
             shot(p, artifacts, f"{name}-phone", expect=expect)
         except Exception:
-            p.screenshot(path=str(artifacts / f"FAILED-{name}-phone.png"))
-            for e in p.locator("flt-semantics").all()[:40]:
-                print("SEM", repr(e.get_attribute("aria-label")), e.inner_text().replace("\n", " | ")[:100])
             print(app_server.output()[-3000:])
+            try:  # the dump must never hide the failure it is dumping
+                p.screenshot(path=str(artifacts / f"FAILED-{name}-phone.png"), timeout=5000)
+            except Exception as dump_error:
+                print("no dump:", dump_error)
             raise
     # The start dialog (GPS switch) and the export dialog at phone size.
     open_app(p, base + "/")
