@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-pytest_plugins = ["tests.support.browser", "tests.support.hub"]
+pytest_plugins = ["tests.support.browser", "tests.support.hub", "tests.support.workspace"]
 
 _FIGURES: list[str] = []
 

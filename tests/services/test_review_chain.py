@@ -12,17 +12,10 @@ from inspect_app.inspection import Stage, TeamMember, TeamRole
 from inspect_app.rounds import SampleRule, draw_sample, round_id
 from inspect_app.scoring import ClauseLevel
 from inspect_app.sync.local import LocalSide
-from tests.store.helpers import make_standard, new_workspace, rated_items
+from tests.store.helpers import make_standard, rated_items
 
 STD = make_standard()
 TEAM = [TeamMember(name="王芳", role=TeamRole.LEADER)]
-
-
-@pytest.fixture
-def ws(tmp_path):
-    workspace = new_workspace(tmp_path)
-    yield workspace
-    workspace.close()
 
 
 def put_self_assessment(ws, center_id: str, year: int = 2026, *, not_met=("1.1.1/C-1",), signed=True) -> str:

@@ -10,16 +10,8 @@ from inspect_app import review_chain, services
 from inspect_app.inspection import Stage, TeamMember, TeamRole
 from inspect_app.rounds import SampleRule, round_id
 from tests.services.test_review_chain import put_self_assessment
-from tests.store.helpers import new_workspace
 
 TEAM = [TeamMember(name="王芳", role=TeamRole.LEADER)]
-
-
-@pytest.fixture
-def ws(tmp_path):
-    workspace = new_workspace(tmp_path)
-    yield workspace
-    workspace.close()
 
 
 def test_rounds_of_a_center_and_standard_latest_first_with_their_stages(ws):

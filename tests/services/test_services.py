@@ -15,18 +15,6 @@ from tests.evidence import evidence_photos
 from tests.store.helpers import make_standard, new_workspace, rated_items, started
 
 
-@pytest.fixture
-def ws(tmp_path):
-    workspace = new_workspace(tmp_path)
-    yield workspace
-    workspace.close()
-
-
-@pytest.fixture
-def iid(ws):
-    return started(ws)
-
-
 def _png(color=(0, 0, 0, 255)) -> bytes:
     buf = io.BytesIO()
     Image.new("RGBA", (120, 40), color).save(buf, "PNG")

@@ -13,19 +13,7 @@ from inspect_app import read_models, services
 from inspect_app.errors import UserError
 from inspect_app.inspection import ItemResult
 from inspect_app.scoring import ClauseLevel, score_inspection
-from tests.store.helpers import make_standard, new_workspace, started
-
-
-@pytest.fixture
-def ws(tmp_path):
-    workspace = new_workspace(tmp_path)
-    yield workspace
-    workspace.close()
-
-
-@pytest.fixture
-def iid(ws):
-    return started(ws)
+from tests.store.helpers import make_standard, started
 
 
 def _first_clause(ws, iid):

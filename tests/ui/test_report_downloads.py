@@ -19,14 +19,7 @@ from inspect_app.report.verify import verify_report
 from inspect_app.ui import reports
 from inspect_app.ui.components.photos import add_upload
 from tests.evidence import evidence_photos
-from tests.store.helpers import make_standard, new_workspace, rated_items, started
-
-
-@pytest.fixture
-def ws(tmp_path):
-    workspace = new_workspace(tmp_path)
-    yield workspace
-    workspace.close()
+from tests.store.helpers import make_standard, rated_items, started
 
 
 def _png() -> bytes:
