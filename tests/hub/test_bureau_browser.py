@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from tests.support.browser import TABLET
-from tests.ui.flet_driver import LONG, button, open_app, type_into, wait_text
-from tests.sync.hubproc import PASSWORD
+from tests.hub.pages import sign_in
+from tests.ui.flet_driver import LONG, button, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -24,11 +24,7 @@ def test_bureau_sees_all_centers_with_verdicts_and_opens_a_report(world, browser
     page.on("request", lambda r: foreign.append(r.url)
             if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
     try:
-        open_app(page, hub.url + "/")
-        wait_text(page, "基层行县级中心")
-        type_into(page, "用户名", "bureau")
-        type_into(page, "密码", PASSWORD)
-        button(page, "登录").click()
+        sign_in(page, hub.url, "bureau")
         wait_text(page, "全县机构概览", timeout=LONG)
         for row in rows.values():  # every center, each with the verdict the hub scored
             wait_text(page, row["name"])

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from tests.support.browser import TABLET
-from tests.ui.flet_driver import LONG, button, open_app, type_into, wait_text
-from tests.sync.hubproc import PASSWORD
+from tests.hub.pages import sign_in
+from tests.ui.flet_driver import LONG, button, type_into, wait_text
 from tests.sync.photos import jpeg_bytes
 
 PHOTO = jpeg_bytes(30, seed=3)
@@ -26,11 +26,7 @@ def test_clinic_signs_in_and_sees_only_its_own_report(world, browser):
     foreign = []
     page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
     try:
-        open_app(page, hub.url + "/")
-        wait_text(page, "基层行县级中心")
-        type_into(page, "用户名", "clinic1")
-        type_into(page, "密码", PASSWORD)
-        button(page, "登录").click()
+        sign_in(page, hub.url, "clinic1")
         wait_text(page, "机构 c1 评审报告")
         wait_text(page, "正在查看：第 1 版（已签署）")
         wait_text(page, "整改建议：补齐台账")

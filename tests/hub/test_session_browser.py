@@ -11,8 +11,8 @@ import pytest
 
 from inspect_app import paths
 from tests.support.browser import TABLET
-from tests.sync.hubproc import PASSWORD
-from tests.ui.flet_driver import LONG, button, open_app, type_into, wait_text
+from tests.hub.pages import sign_in
+from tests.ui.flet_driver import LONG, button, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -21,28 +21,20 @@ def live_tokens(hub, user: str) -> int:
     return next(r["tokens"] for r in hub.accounts().users() if r["username"] == user)
 
 
-def sign_in(page, hub, user: str) -> None:
-    open_app(page, hub.url + "/")
-    wait_text(page, "基层行县级中心")
-    type_into(page, "用户名", user)
-    type_into(page, "密码", PASSWORD)
-    button(page, "登录").click()
-
-
 def test_logout_revokes_and_a_disabled_account_loses_its_open_page(world, browser):
     hub, tokens, _ = world
     context = browser.new_context(viewport=TABLET)
     page = context.new_page()
     try:
         before = live_tokens(hub, "bureau")
-        sign_in(page, hub, "bureau")
+        sign_in(page, hub.url, "bureau")
         wait_text(page, "全县机构概览", timeout=LONG)
         assert live_tokens(hub, "bureau") == before + 1  # the page's own token
         button(page, "退出登录").click()
         wait_text(page, "机构查阅评审报告 · 卫健局总览", timeout=LONG)
         assert live_tokens(hub, "bureau") == before  # revoked, not only forgotten by the page
 
-        sign_in(page, hub, "bureau")
+        sign_in(page, hub.url, "bureau")
         wait_text(page, "全县机构概览", timeout=LONG)
         subprocess.run([sys.executable, "main.py", "--data", str(hub.data), "hub", *hub.backend.args(), "user",
                         "revoke", "bureau", "--disable"], cwd=paths.PROJECT_ROOT, check=True, capture_output=True)

@@ -8,9 +8,9 @@ import pytest
 
 from inspect_app.hub.standard_editions import catalogue, working_copy
 from tests.support.browser import TABLET
-from tests.sync.hubproc import PASSWORD
 from tests.ui.conftest import ARTIFACTS
-from tests.ui.flet_driver import LONG, button, open_app, shot, type_into, wait_text
+from tests.hub.pages import sign_in
+from tests.ui.flet_driver import LONG, button, shot, type_into, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -21,10 +21,7 @@ def test_the_bureau_places_and_distributes_without_a_command_line(hub, browser):
     context = browser.new_context(viewport=TABLET)
     page = context.new_page()
     try:
-        open_app(page, hub.url + "/")
-        type_into(page, "用户名", "bureau")
-        type_into(page, "密码", PASSWORD)
-        button(page, "登录").click()
+        sign_in(page, hub.url, "bureau")
         wait_text(page, "全县机构概览", timeout=LONG)
         button(page, "评价标准归位与分发").click()
         wait_text(page, "未归位 0.0.1 【C-2】 提供预防保健服务。")

@@ -8,11 +8,12 @@ import os
 import pytest
 
 from tests.support.browser import TABLET
-from tests.sync.hubproc import PASSWORD, Tablet
+from tests.sync.hubproc import Tablet
 from tests.sync.scenario import start
 from tests.sync.test_travel import sign_off
 from tests.trust.test_enrollment import county_hub  # noqa: F401 - the fixture
-from tests.ui.flet_driver import LONG, button, open_app, type_into, wait_text
+from tests.hub.pages import sign_in
+from tests.ui.flet_driver import LONG, button, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -27,11 +28,7 @@ def test_bureau_pages_show_the_signature_verdict(county_hub, standards, browser,
     context = browser.new_context(viewport=TABLET)
     page = context.new_page()
     try:
-        open_app(page, county_hub.url + "/")
-        wait_text(page, "基层行县级中心")
-        type_into(page, "用户名", "bureau")
-        type_into(page, "密码", PASSWORD)
-        button(page, "登录").click()
+        sign_in(page, county_hub.url, "bureau")
         wait_text(page, "全县机构概览", timeout=LONG)
         wait_text(page, "签章核验")
         wait_text(page, "有效", timeout=LONG)
