@@ -4,31 +4,39 @@ A derived clause/item shows its source clauses and their levels instead of choic
 Every change goes to one service call that returns the clause's read model (read_models.ClauseState:
 level, reasons, gaps, progress); only the controls that changed are updated. The previous/next
 bar (上一条 · 下一未评 · 下一条) sits in the bottom bar; a horizontal swipe anywhere moves too.
+
+Moving to another clause of the same inspection (下一条, 下一未评, a swipe, a link) keeps this
+screen and its controls: routes.build_screen asks for a ClauseScreen, and `__new__` hands back
+the one on show, which then only paints the new clause's values into its item cards (a pool,
+grown when a clause has more items) — a few changed properties are sent, not ~250 new controls.
+A change of language, width, status, or a clause judged from others builds the screen anew.
 """
 
 from __future__ import annotations
 
+import asyncio
+
 import flet as ft
 
-from inspect_app import read_models, services
+from inspect_app import read_models
 from inspect_app.evidence_rules import expected, need_text
-from inspect_app.inspection import ItemRating, ItemResult
+from inspect_app.inspection import ItemRating
 from inspect_app.scoring import ClauseLevel, level_name
 from inspect_app.standard.model import ItemLevel
-from inspect_app.ui.components.choice import ChoiceRow
+from inspect_app.ui.clause.self_rating import SelfRatings
 from inspect_app.ui.components.common import (LEVEL_COLORS, TARGET, app_bar, bind, level_badge, progress_line,
                                               status_banner)
 from inspect_app.ui.components.nav import clause_nav_bar, inspection_actions, inspection_bottom_bar
 from inspect_app.ui.components.photos import PhotoButton, photo_pickers, thumbnail
+from inspect_app.ui.components.rating_row import RESULT_COLORS, PhraseRow, RatingRow, _put, note_field
 from inspect_app.ui.components.save_state import SaveState
 from inspect_app.ui.data import load
-from inspect_app.ui.i18n import colon, join_list, phrases
-from inspect_app.ui.clause.self_rating import SelfRatings
+from inspect_app.ui.i18n import colon, join_list
 from inspect_app.ui.sync.conflicts import conflict_panel
 from inspect_app.ui_state import append_phrase, clause_route, neighbours
 
-RESULT_COLORS = {ItemResult.MET.value: ft.Colors.GREEN_700, ItemResult.NOT_MET.value: ft.Colors.RED_700,
-                 ItemResult.NA.value: ft.Colors.BLUE_GREY_600}
+__all__ = ["ClauseScreen", "level_text", "RESULT_COLORS", "LEVEL_TITLES"]
+
 LEVEL_TITLES = {ItemLevel.C: ("C 级（合格）", "Level C (pass)"), ItemLevel.B: ("B 级（良好）", "Level B (good)"),
                 ItemLevel.A: ("A 级（优秀）", "Level A (excellent)")}
 
@@ -39,96 +47,255 @@ def level_text(score, lang: str) -> tuple[str, str]:
     return level_name(score.level, lang), reason
 
 
+def _plain(clause) -> bool:
+    """Rated item by item (no clause or item judged from others): the shape the cards are reused for."""
+    return clause.derived is None and bool(clause.items) and all(i.derived is None for i in clause.items)
+
+
+class ItemCard:
+    """One item's card; re-bound to another item when the screen moves to another clause."""
+
+    def __init__(self, screen: "ClauseScreen") -> None:
+        self.screen = screen
+        app = screen.app
+        self.item = None
+        self.code_text = ft.Text("", color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD)
+        code_box = ft.Container(self.code_text, bgcolor=ft.Colors.TEAL_700, border_radius=6,
+                                padding=ft.Padding.symmetric(horizontal=8, vertical=2),
+                                visible=not screen.checklist)
+        self.requirement = ft.Text("", size=15, expand=True, weight=ft.FontWeight.W_500)
+        self.explanation = ft.Text("", size=13, color=ft.Colors.GREY_700, visible=False)
+        self.method = ft.Text("", size=13, color=ft.Colors.BLUE_GREY_800, visible=False)
+        # No emoji: the bundled font has none, and a box would show instead.
+        self.hints_text = ft.Text("", size=12, color=ft.Colors.GREY_700, expand=True)  # wraps at 390 px
+        self.hints = ft.Row([ft.Icon(ft.Icons.PHOTO_CAMERA_OUTLINED, size=16, color=ft.Colors.GREY_700),
+                             self.hints_text], spacing=4, vertical_alignment=ft.CrossAxisAlignment.START,
+                            visible=False)
+        self.missing = ft.Text("", size=13, color=ft.Colors.ORANGE_900, weight=ft.FontWeight.W_600, visible=False)
+        self.sources = ft.Container(visible=False)  # a derived item: its source clauses
+        self.row = RatingRow(app, screen._row_save, editable=screen.editable,
+                             phrase_kind="checklist" if screen.checklist else "item",
+                             on_typing=screen._typing, on_settled=screen._settled)
+        self.thumbs = ft.Row(wrap=True, spacing=6)
+        self.photo: PhotoButton | None = None
+        self.photo_row = ft.Row([self.thumbs], wrap=True)
+        self.rating_box = ft.Column(self.row.controls(under_choice=[ft.Container(visible=False)],
+                                                      before_note=[self.missing]) + [self.photo_row],
+                                    spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
+        head = ft.Row([code_box, self.requirement], vertical_alignment=ft.CrossAxisAlignment.START)
+        self.control = ft.Container(
+            ft.Column([head, self.explanation, self.method, self.hints, self.sources, self.rating_box], spacing=8,
+                      horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
+            padding=12, border_radius=10, bgcolor=ft.Colors.WHITE, border=ft.Border.all(1, ft.Colors.GREY_300))
+
+    def bind(self, item, rating: ItemRating, beside: ft.Control) -> None:
+        """Show `item` of the screen's clause; values only, nothing sent (the page update does)."""
+        s, lang = self.screen, self.screen.app.lang
+        self.item = item
+        _put(None, self.code_text, value=item.code)
+        _put(None, self.requirement, value=item.requirement)
+        _put(None, self.explanation, value=item.explanation or "", visible=bool(item.explanation))
+        _put(None, self.method, value=f"{s.app.t('method')}{colon(lang)}{item.method}" if item.method else "",
+             visible=bool(item.method))
+        hints = expected(item) if not s.checklist else ()
+        _put(None, self.hints_text, value=join_list([need_text(n, lang) for n in hints], lang))
+        _put(None, self.hints, visible=bool(hints))
+        derived = item.derived is not None
+        if derived:
+            self.sources.content = s._derived_sources(item.derived)
+        _put(None, self.sources, visible=derived)
+        _put(None, self.rating_box, visible=not derived)
+        if derived:
+            return
+        self.rating_box.controls[1] = beside  # 机构自评 under the choices
+        self.row.bind(s.number, item.code, rating)
+        self.photo = s._photo_button(self.photo, item.code)
+        self.photo_row.controls = [self.photo, self.thumbs] if self.photo else [self.thumbs]
+        s._render_thumbs(self.thumbs, item.code)
+
+
 class ClauseScreen:
+    def __new__(cls, app, inspection_id: str, number: str):
+        current = getattr(app, "screen", None)
+        if type(current) is cls and current._can_move(inspection_id, number):
+            return current  # __init__ below moves it to `number`
+        return super().__new__(cls)
+
     def __init__(self, app, inspection_id: str, number: str) -> None:
+        if self.__dict__.get("view") is not None:
+            self._move(number)
+            return
         self.app = app
         self.id = inspection_id
-        self.number = number
-        self.data = data = load(app, inspection_id)
-        self.clause = clause = data.standard.clause(number)
-        self.state = read_models.clause_state(app.ctx.workspace, inspection_id, number)
-        self.ratings: dict[str, ItemRating] = dict(self.state.finding.items) if self.state.finding else {}
-        self.evidence = list(self.state.evidence)
-        self.save_state = SaveState(app.lang)
+        self.lang, self.narrow = app.lang, app.narrow
+        data = load(app, inspection_id)
         self.editable = data.editable
-        self.prev_no, self.next_no = neighbours(data.standard, number)
-        self.typing: set[str] = set()  # note fields with unsaved text ("" = the clause note)
+        self.status = data.inspection.status
+        self.checklist = data.checklist
+        self.save_state = SaveState(app.lang)
+        self.cards: list[ItemCard] = []
+        self.active: list[ItemCard] = []
+        self.clause_typing = False  # the clause note has unsaved text
+        self.number = number
+        self.clause = data.standard.clause(number)
 
         # One picker per photo target, registered before any control is built (see PhotoButton),
         # taken from the session's pool (photo_pickers): a new picker costs a page update.
-        codes = [i.code for i in clause.items if i.derived is None] + [""]
-        self.pickers = dict(zip(codes, photo_pickers(app, len(codes)))) if self.editable else {}
-        self.progress = progress_line(app, self.state.rated_items, self.state.total_items)
+        codes = [i.code for i in self.clause.items if i.derived is None] + [""]
+        self._pickers = photo_pickers(app, len(codes)) if self.editable else []
+
+        self.progress = progress_line(app, 0, 0)
         self.level_badge = level_badge("", "", size=15)  # repainted in place by _show_state
         self.level_reason = ft.Text("", size=13, color=ft.Colors.GREY_800, expand=True)
         self.level_box = ft.Row([ft.Text(app.t("level_now"), size=14, weight=ft.FontWeight.W_600),
                                  self.level_badge, self.level_reason],
                                 vertical_alignment=ft.CrossAxisAlignment.CENTER, wrap=False)
         self.gaps_text = ft.Text("", size=13, color=ft.Colors.ORANGE_900)
-        self.item_parts: dict[str, dict] = {}
-        self.beside = SelfRatings(app, inspection_id, number, clause, self.ratings, self.editable)  # 机构自评对照
+        self.level_titles = {level: ft.Text(en if app.lang == "en" else zh, size=16, weight=ft.FontWeight.BOLD,
+                                            color=ft.Colors.TEAL_900)
+                             for level, (zh, en) in LEVEL_TITLES.items()}
+        self.header = self._header()
+        self.conflicts = ft.Container(visible=False)  # 冲突 from sync, if any (swapped per clause)
+        self.derived_box = ft.Container(visible=False)
+        self.note_card = self._clause_note()
+        self.body = ft.Column([], spacing=12)
+        # Swipe left/right anywhere for next/previous: a horizontal drag does not fight the
+        # page's vertical scroll.
+        content = ft.GestureDetector(content=self.body, on_horizontal_drag_end=self._swiped,
+                                     exclude_from_semantics=True)
+        self.nav_row = clause_nav_bar(app, prev_label=None, next_label=None, unrated_label=None,
+                                      on_prev=self._prev, on_next=self._next, on_unrated=self._next_unrated)
+        self.appbar = app_bar(app, "", back=f"/i/{inspection_id}",
+                              actions=inspection_actions(app, inspection_id, "clause", self.save_state))
+        self.bar_actions = list(self.appbar.actions)  # app.show adds the sync badge to a copy
+        self.banner = status_banner(app, data.inspection.status)
+        self._fill(number, data)
+        self.view = ft.View(
+            route=clause_route(inspection_id, number), bgcolor=ft.Colors.GREY_50, scroll=ft.ScrollMode.AUTO,
+            padding=ft.Padding.all(10 if app.narrow else 16), appbar=self.appbar,
+            bottom_appbar=inspection_bottom_bar(app, inspection_id, "clause", above=self.nav_row),
+            controls=[content],
+        )
 
-        body: list[ft.Control] = [status_banner(app, data.inspection.status), self._header()]
-        body.append(conflict_panel(app, inspection_id, number, self.editable))  # 冲突 from sync, if any
+    # ------------------------------------------------------------ moving in place
+    def _can_move(self, inspection_id: str, number: str) -> bool:
+        if inspection_id != self.id or number == self.number or self.app.lang != self.lang \
+                or self.app.narrow != self.narrow:
+            return False  # the same route again (a language switch, a resize, a status change): anew
+        try:
+            data = load(self.app, inspection_id)
+            clause = data.standard.clause(number)
+        except Exception:  # noqa: BLE001 - the constructor says what is wrong
+            return False
+        return (data.editable == self.editable and data.inspection.status is self.status
+                and _plain(clause) and _plain(self.clause))
+
+    def _move(self, number: str) -> None:
+        data = load(self.app, self.id)
+        self.clause = data.standard.clause(number)
+        self.view.route = clause_route(self.id, number)
+        self.appbar.actions = list(self.bar_actions)
+        self._fill(number, data)
+
+    def _fill(self, number: str, data) -> None:
+        """Paint clause `number` into the screen's controls (values, not new controls)."""
+        app, clause = self.app, self.clause
+        self.number, self.data = number, data
+        self.state = read_models.clause_state(app.ctx.workspace, self.id, number)
+        self.ratings: dict[str, ItemRating] = dict(self.state.finding.items) if self.state.finding else {}
+        self.evidence = list(self.state.evidence)
+        self.prev_no, self.next_no = neighbours(data.standard, number)
+        center = data.center.name if data.center else ""
+        self.appbar.title.value = f"{number} · {center}" if not app.narrow else number
+        self._paint_header()
+        self.beside = SelfRatings(app, self.id, number, clause, self.ratings, self.editable)  # 机构自评对照
+        self.header.controls[self._beside_at] = self.beside.clause_box
+        self.conflicts = conflict_panel(app, self.id, number, self.editable)
         if clause.derived is not None and not clause.items:
-            body.append(self._derived_sources(clause.derived))
+            self.derived_box.content = self._derived_sources(clause.derived)
+            self.derived_box.visible = True
+        else:
+            self.derived_box.visible = False
+        body: list[ft.Control] = [self.banner, self.header, self.conflicts, self.derived_box]
+        self.active = []
         for level in (ItemLevel.C, ItemLevel.B, ItemLevel.A):
             items = [i for i in clause.items if i.level is level]
             if not items:
                 continue
-            if not data.checklist:
-                zh, en = LEVEL_TITLES[level]
-                body.append(ft.Text(en if app.lang == "en" else zh, size=16, weight=ft.FontWeight.BOLD,
-                                    color=ft.Colors.TEAL_900))
-            body.extend(self._item(i) for i in items)
-        body.append(self._clause_note())
+            if not self.checklist:
+                body.append(self.level_titles[level])
+            for item in items:
+                if len(self.active) == len(self.cards):
+                    self.cards.append(ItemCard(self))
+                card = self.cards[len(self.active)]
+                self.active.append(card)
+                card.bind(item, self.ratings.get(item.code, ItemRating()), self.beside.item_box(item.code))
+                body.append(card.control)
+        body.append(self.note_card)
+        self.body.controls = body
+        self.clause_typing = False
+        self.clause_note.value = self.state.finding.note if self.state.finding else ""
+        self.clause_phrases.close()
+        self.clause_photo = self._photo_button(self.clause_photo, "")
+        self.clause_photo_row.controls = [self.clause_photo, self.clause_thumbs] if self.clause_photo \
+            else [self.clause_thumbs]
+        self._render_thumbs(self.clause_thumbs, "")
+        if self.save_state.state not in ("saving", "saved"):  # what was typed on the clause left is gone
+            self.save_state.set("saved")
         self._show_state(update=False)
-
-        center = data.center.name if data.center else ""
-        # Swipe left/right anywhere for next/previous: a horizontal drag does not fight the
-        # page's vertical scroll.
-        content = ft.GestureDetector(content=ft.Column(body, spacing=12), on_horizontal_drag_end=self._swiped,
-                                     exclude_from_semantics=True)
-        self.nav = self._nav_bar()
-        self.view = ft.View(
-            route=clause_route(inspection_id, number), bgcolor=ft.Colors.GREY_50, scroll=ft.ScrollMode.AUTO,
-            padding=ft.Padding.all(10 if app.narrow else 16),
-            appbar=app_bar(app, f"{number} · {center}" if not app.narrow else number, back=f"/i/{inspection_id}",
-                           actions=inspection_actions(app, inspection_id, "clause", self.save_state)),
-            bottom_appbar=inspection_bottom_bar(app, inspection_id, "clause", above=self.nav),
-            controls=[content],
-        )
+        self._paint_nav(None)
         if self.editable:
             app.page.run_task(self._bookmark)
 
+    def _photo_button(self, button: PhotoButton | None, code: str) -> PhotoButton | None:
+        """The photo button of a target of this clause: the card's own, pointed at it, unless that
+        one still waits for an upload (which then still reaches the target it was picked for)."""
+        if not self.editable:
+            return None
+        if button is not None and not button.busy:
+            button.clause_number, button.item_code = self.number, code
+            return button
+        if self._pickers:
+            picker = self._pickers.pop(0)
+        else:
+            mine = [c.photo.picker for c in self.cards if c.photo is not None and c.photo is not button]
+            if getattr(self, "clause_photo", None) is not None and self.clause_photo is not button:
+                mine.append(self.clause_photo.picker)
+            picker = photo_pickers(self.app, 1, exclude=mine)[0]
+        return PhotoButton(self.app, picker, self.id, self.number, code, self._photo_added)
+
     async def _bookmark(self) -> None:
         # Resume lands here after a reload or restart (a bookmark, not content: no save state).
-        import asyncio
+        from inspect_app import services
 
+        number = self.number
         try:
-            await asyncio.to_thread(services.set_current_clause, self.app.ctx.workspace, self.id, self.number)
+            await asyncio.to_thread(services.set_current_clause, self.app.ctx.workspace, self.id, number)
         except Exception:  # noqa: BLE001 - a bookmark that did not stick is not worth a message
             pass
 
     # ------------------------------------------------------------ header and level
-    def _header(self) -> ft.Control:
-        t, c = self.app.t, self.clause
-        parts: list[ft.Control] = [self.progress]
-        title = ft.Text(f"{c.number} {c.title}", size=20, weight=ft.FontWeight.BOLD, expand=True)
-        if self.data.checklist:
-            post = self._post_title()
-            parts.append(ft.Text(post, size=13, color=ft.Colors.GREY_700))
-            parts.append(ft.Row([title]))
-        else:
-            kind = ft.Container(ft.Text(t("recommended") if c.is_recommended else t("basic"), size=12,
-                                        color=ft.Colors.WHITE),
-                                bgcolor=ft.Colors.AMBER_800 if c.is_recommended else ft.Colors.BLUE_GREY_400,
-                                border_radius=6, padding=ft.Padding.symmetric(horizontal=8, vertical=2))
-            parts.append(ft.Row([title, kind], vertical_alignment=ft.CrossAxisAlignment.START))
-        if c.intro:
-            parts.append(ft.Text(c.intro, size=13, color=ft.Colors.GREY_800))
-        parts += [self.level_box, self.beside.clause_box, self.gaps_text]
+    def _header(self) -> ft.Column:
+        self.post_text = ft.Text("", size=13, color=ft.Colors.GREY_700, visible=self.checklist)
+        self.title = ft.Text("", size=20, weight=ft.FontWeight.BOLD, expand=True)
+        self.kind_text = ft.Text("", size=12, color=ft.Colors.WHITE)
+        self.kind = ft.Container(self.kind_text, border_radius=6, padding=ft.Padding.symmetric(horizontal=8, vertical=2),
+                                 visible=not self.checklist)
+        self.intro = ft.Text("", size=13, color=ft.Colors.GREY_800, visible=False)
+        parts = [self.progress, self.post_text,
+                 ft.Row([self.title, self.kind], vertical_alignment=ft.CrossAxisAlignment.START),
+                 self.intro, self.level_box, ft.Container(visible=False), self.gaps_text]
+        self._beside_at = 5
         return ft.Column(parts, spacing=6)
+
+    def _paint_header(self) -> None:
+        t, c = self.app.t, self.clause
+        self.title.value = f"{c.number} {c.title}"
+        if self.checklist:
+            self.post_text.value = self._post_title()
+        self.kind_text.value = t("recommended") if c.is_recommended else t("basic")
+        self.kind.bgcolor = ft.Colors.AMBER_800 if c.is_recommended else ft.Colors.BLUE_GREY_400
+        self.intro.value, self.intro.visible = c.intro or "", bool(c.intro)
 
     def _post_title(self) -> str:
         for ch in self.data.standard.chapters:
@@ -141,21 +308,18 @@ class ClauseScreen:
         """Level, reasons, evidence gaps and progress from the read model (no scoring here)."""
         t, lang, state = self.app.t, self.app.lang, self.state
         label, reason = level_text(state.score, lang)
-        if self.data.checklist and state.score.level.is_decided:
+        if self.checklist and state.score.level.is_decided:
             label = t("met") if state.score.level is not ClauseLevel.D else t("not_met")
             reason = ""
         badge_level = state.score.level.value
-        if self.data.checklist and state.score.level.is_decided:
+        if self.checklist and state.score.level.is_decided:
             badge_level = "D" if state.score.level is ClauseLevel.D else "A"
         # Only what changed is set and sent, in one page.update (a tap changes the badge, the
         # reason and the progress, rarely more): no control is rebuilt.
         changed: list[ft.Control] = []
 
         def put(control: ft.Control, **values) -> None:
-            if any(getattr(control, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(control, k, v)
-                changed.append(control)
+            _put(changed, control, **values)
 
         put(self.level_badge, bgcolor=LEVEL_COLORS.get(badge_level, ft.Colors.GREY_500))
         put(self.level_badge.content, value=label)
@@ -164,15 +328,15 @@ class ClauseScreen:
         lines = [f"{code}{colon(lang)}{text}" for code, text in gaps.items()]
         put(self.gaps_text, value=f"{t('missing_evidence')} — " + join_list(lines, lang, semi=True) if lines else "",
             visible=bool(lines))
-        for code, parts in self.item_parts.items():
-            put(parts["missing"], value=gaps.get(code, ""), visible=code in gaps)
+        for card in self.active:
+            put(card.missing, value=gaps.get(card.item.code, ""), visible=card.item.code in gaps)
         fresh = progress_line(self.app, state.rated_items, state.total_items)
         for mine, new in zip(self.progress.controls, fresh.controls):
             put(mine, value=new.value)
         if update:
             if changed:
                 self.app.page.update(*changed)
-            self._update_nav()
+            self._paint_nav(True)
 
     # ------------------------------------------------------------ derived
     def _derived_sources(self, rule) -> ft.Control:
@@ -196,199 +360,44 @@ class ClauseScreen:
         except KeyError:
             return ""
 
-    # ------------------------------------------------------------ items
-    def _item(self, item) -> ft.Control:
-        app, t, lang = self.app, self.app.t, self.app.lang
-        rating = self.ratings.get(item.code, ItemRating())
-        head = ft.Row([
-            ft.Container(ft.Text(item.code, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD),
-                         bgcolor=ft.Colors.TEAL_700, border_radius=6,
-                         padding=ft.Padding.symmetric(horizontal=8, vertical=2),
-                         visible=not self.data.checklist),
-            ft.Text(item.requirement, size=15, expand=True, weight=ft.FontWeight.W_500),
-        ], vertical_alignment=ft.CrossAxisAlignment.START)
-        parts: list[ft.Control] = [head]
-        if item.explanation:
-            parts.append(ft.Text(item.explanation, size=13, color=ft.Colors.GREY_700))
-        if item.method:
-            parts.append(ft.Text(f"{t('method')}{colon(lang)}{item.method}", size=13, color=ft.Colors.BLUE_GREY_800))
-        hints = expected(item)
-        if hints and not self.data.checklist:
-            # No emoji: the bundled font has none, and a box would show instead.
-            parts.append(ft.Row([ft.Icon(ft.Icons.PHOTO_CAMERA_OUTLINED, size=16, color=ft.Colors.GREY_700),
-                                 ft.Text(join_list([need_text(n, lang) for n in hints], lang), size=12,
-                                         color=ft.Colors.GREY_700, expand=True)],  # wraps at 390 px
-                                spacing=4, vertical_alignment=ft.CrossAxisAlignment.START))
-        missing = ft.Text("", size=13, color=ft.Colors.ORANGE_900, weight=ft.FontWeight.W_600, visible=False)
-        self.item_parts[item.code] = {"missing": missing}
-        if item.derived is not None:
-            parts.append(self._derived_sources(item.derived))
-            return self._item_card(item, parts)
-
-        locked = not self.editable
-        na_reason = ft.TextField(label=t("na_reason"), value=rating.na_reason, visible=rating.result is ItemResult.NA,
-                                 on_blur=bind(self._na_reason_done, item), disabled=locked,
-                                 on_change=lambda e: None)
-        na_phrases = ft.Row([ft.TextButton(p, height=TARGET, on_click=bind(self._na_phrase, item, p),
-                                           disabled=locked) for p in phrases("na", lang)],
-                            wrap=True, visible=rating.result is ItemResult.NA and not locked)
-        choice = ChoiceRow([(ItemResult.MET.value, t("met")), (ItemResult.NOT_MET.value, t("not_met")),
-                            (ItemResult.NA.value, t("na"))],
-                           rating.result.value if rating.result is not ItemResult.UNRATED else None,
-                           lambda v, i=item: self._choose(i, v), colors=RESULT_COLORS, expand_buttons=True,
-                           locked=locked)
-        clear = ft.TextButton(content=ft.Text(t("clear_rating")), icon=ft.Icons.UNDO, height=TARGET,
-                              on_click=bind(self._clear, item),
-                              visible=self.editable and rating.result is not ItemResult.UNRATED)
-        refusal = ft.Text("", size=13, color=ft.Colors.RED_700, visible=False)
-        note = self._note_field(t("item_note"), rating.note, item.code, min_lines=1)
-        quick = ft.Row([ft.TextButton(p, height=TARGET, on_click=bind(self._note_phrase, item, p))
-                        for p in phrases("checklist" if self.data.checklist else "item", lang)],
-                       wrap=True, spacing=0, visible=not locked)
-        thumbs = ft.Row(wrap=True, spacing=6)
-        self.item_parts[item.code].update(choice=choice, clear=clear, na_reason=na_reason, na_phrases=na_phrases,
-                                          note=note, thumbs=thumbs, refusal=refusal)
-        self._render_thumbs(item.code)
-        row = [thumbs]
-        if self.editable:
-            row.insert(0, PhotoButton(app, self.pickers[item.code], self.id, self.number, item.code,
-                                      lambda rec, c=item.code: self._photo_added(c, rec)))
-        parts += [choice, self.beside.item_box(item.code), ft.Row([clear], alignment=ft.MainAxisAlignment.END),
-                  refusal, na_reason, na_phrases,
-                  missing, note, quick, ft.Row(row, wrap=True)]
-        return self._item_card(item, parts)
-
-    def _note_field(self, label: str, value: str, code: str, min_lines: int) -> ft.TextField:
-        """A note that grows with its text (no inner scroll, so the wheel always scrolls the page),
-        with its length counter and the limit stated (services.NOTE_LIMIT)."""
-        return ft.TextField(
-            label=label, value=value, multiline=True, min_lines=min_lines, max_lines=None,
-            max_length=services.NOTE_LIMIT, helper=self.app.t("note_limit", n=services.NOTE_LIMIT),
-            on_blur=bind(self._note_done, code), on_change=bind(self._typing, code), disabled=not self.editable)
-
-    def _item_card(self, item, parts) -> ft.Control:
-        return ft.Container(ft.Column(parts, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
-                            padding=12, border_radius=10, bgcolor=ft.Colors.WHITE,
-                            border=ft.Border.all(1, ft.Colors.GREY_300))
-
-    def _render_thumbs(self, code: str) -> None:
-        parts = self.item_parts[code]
+    def _render_thumbs(self, row: ft.Row, code: str) -> None:
         mine = [r for r in self.evidence if r.target.item_code == code]
-        parts["thumbs"].controls = [thumbnail(self.app, r, self._photo_removed, number=n)
-                                    for n, r in enumerate(mine, start=1)]
+        row.controls = [thumbnail(self.app, r, self._photo_removed, number=n) for n, r in enumerate(mine, start=1)]
 
     # ------------------------------------------------------------ changes
-    async def _save(self, fn, *args, item=None, **kwargs) -> bool:
-        """One service call returning the clause's read model; the screen shows that state."""
-        refusal = self.item_parts[item.code]["refusal"] if item is not None else None
-        state = await self.app.call(fn, self.id, self.number, *args, actor=self.app.me or None,
-                                    error_at=refusal, **kwargs)
-        if state is None:
-            return False
-        self._apply(state)
-        return True
+    async def _row_save(self, row: RatingRow, fn, *args, **kwargs):
+        """One service call returning the clause's read model; the screen shows that state (unless
+        it moved to another clause meanwhile)."""
+        number = row.number
+        state = await self.app.call(fn, self.id, number, row.code, *args, actor=self.app.me or None,
+                                    error_at=row.refusal, **kwargs)
+        if state is not None and number == self.number:
+            self._apply(state)
+        return state
 
     def _apply(self, state) -> None:
         self.state = state
         self.ratings = dict(state.finding.items) if state.finding else {}
         self._show_state()
         self.beside.refresh(self.ratings)
-        for code, parts in self.item_parts.items():
-            if "choice" not in parts:
-                continue
-            rating = self.ratings.get(code, ItemRating())
-            rated = rating.result is not ItemResult.UNRATED
-            parts["choice"].show(rating.result.value if rated else None)
-            if parts["clear"].visible != (rated and self.editable):
-                parts["clear"].visible = rated and self.editable
-                parts["clear"].update()
+        for card in self.active:
+            if card.item.derived is None:
+                card.row.show(self.ratings.get(card.item.code, ItemRating()))
 
-    async def _choose(self, item, value: str) -> None:
-        parts = self.item_parts[item.code]
-        is_na = value == ItemResult.NA.value
-        for key in ("na_reason", "na_phrases"):
-            if parts[key].visible != is_na:
-                parts[key].visible = is_na
-                parts[key].update()
-        if is_na:
-            reason = (parts["na_reason"].value or "").strip()
-            if reason:
-                await self._rate(item, ItemResult.NA, reason)
-            else:  # chosen on screen, not saved until a reason is given: say so
-                self.save_state.set("unsaved")
-                self._say(item, self.app.t("na_needs_reason"))
-            return
-        await self._rate(item, ItemResult(value))
-
-    async def _rate(self, item, result: ItemResult, reason: str = "") -> None:
-        saved = self.ratings.get(item.code, ItemRating()).result
-        self._say(item, "")
-        if not await self._save(read_models.rate, item.code, result.value, na_reason=reason, item=item):
-            # Refused or failed: the buttons show what is stored, not the tap.
-            self.item_parts[item.code]["choice"].show(saved.value if saved is not ItemResult.UNRATED else None)
-
-    async def _clear(self, item) -> None:
-        parts = self.item_parts[item.code]
-        if await self._save(read_models.clear, item.code, item=item):
-            for key in ("na_reason", "na_phrases"):
-                parts[key].visible = False
-                parts[key].update()
-
-    def _say(self, item, message: str) -> None:
-        refusal = self.item_parts[item.code]["refusal"]
-        if refusal.value != message or refusal.visible != bool(message):
-            refusal.value, refusal.visible = message, bool(message)
-            refusal.update()
-
-    async def _na_reason_done(self, item) -> None:
-        parts = self.item_parts[item.code]
-        reason = (parts["na_reason"].value or "").strip()
-        if reason and parts["choice"].value == ItemResult.NA.value:
-            await self._rate(item, ItemResult.NA, reason)
-
-    async def _na_phrase(self, item, phrase: str) -> None:
-        parts = self.item_parts[item.code]
-        parts["na_reason"].value = phrase
-        parts["na_reason"].update()
-        await self._na_reason_done(item)
-
-    def _typing(self, code: str, e=None) -> None:
-        self.typing.add(code)
+    def _typing(self) -> None:
         if self.save_state.state != "unsaved":
             self.save_state.set("unsaved")
 
-    def _note_control(self, code: str) -> ft.TextField:
-        return self.clause_note if code == "" else self.item_parts[code]["note"]
+    def _settled(self) -> None:
+        typing = self.clause_typing or any(c.row.typing for c in self.active)
+        if self.save_state.state == "unsaved" and not typing:
+            self.save_state.set("saved")
 
-    def _stored_note(self, code: str) -> str:
-        if code == "":
-            return self.state.finding.note if self.state.finding else ""
-        return self.ratings.get(code, ItemRating()).note
-
-    async def _note_done(self, code: str) -> None:
-        text = self._note_control(code).value or ""
-        if text == self._stored_note(code):
-            self.typing.discard(code)
-            if self.save_state.state == "unsaved" and not self.typing:
-                self.save_state.set("saved")
-            return
-        if code == "":
-            ok = await self._save(read_models.clause_note, text)
-        else:
-            ok = await self._save(read_models.item_note, code, text,
-                                  item=next(i for i in self.clause.items if i.code == code))
-        if ok:
-            self.typing.discard(code)
-
-    async def _note_phrase(self, item, phrase: str) -> None:
-        note = self.item_parts[item.code]["note"]
-        note.value = append_phrase(note.value or "", phrase)
-        note.update()
-        await self._note_done(item.code)
-
-    def _photo_added(self, code: str, record) -> None:
+    def _photo_added(self, record) -> None:
+        if record.target.clause_number != self.number:
+            return  # stored and attached to the clause it was taken for, which is no longer shown
         self.evidence.append(record)
-        self._photos_changed(code)
+        self._photos_changed(record.target.item_code)
 
     def _photo_removed(self, record) -> None:
         self.evidence = [r for r in self.evidence if r.id != record.id]
@@ -396,94 +405,88 @@ class ClauseScreen:
 
     def _photos_changed(self, code: str) -> None:
         """Redraw only the thumbnails that changed (an item's, else the clause's) and the gaps."""
-        if code in self.item_parts and "thumbs" in self.item_parts[code]:
-            self._render_thumbs(code)
-            self.item_parts[code]["thumbs"].update()
-        else:
-            self._render_clause_thumbs()
-            self.clause_thumbs.update()
+        card = next((c for c in self.active if c.item.code == code and c.item.derived is None), None)
+        row = card.thumbs if card is not None else self.clause_thumbs
+        self._render_thumbs(row, code if card is not None else "")
+        row.update()
         self.app.page.run_task(self._reload_state)
 
     async def _reload_state(self) -> None:
-        import asyncio
-
-        state = await asyncio.to_thread(read_models.clause_state, self.app.ctx.workspace, self.id, self.number)
-        self._apply(state)
+        number = self.number
+        state = await asyncio.to_thread(read_models.clause_state, self.app.ctx.workspace, self.id, number)
+        if number == self.number:
+            self._apply(state)
 
     # ------------------------------------------------------------ live: a teammate's ratings
     async def on_sync_status(self, status=None) -> None:
         """Polled every 2 s: when the inspection file changed (sync brought a teammate's ratings,
         another tablet on this app rated), show the new state in place; text being typed stays."""
-        import asyncio
-
         view = await asyncio.to_thread(read_models.inspection_view, self.app.ctx.workspace, self.id)
         if view.version == self.data.version:
             return
         self.data = view
-        state = await asyncio.to_thread(read_models.clause_state, self.app.ctx.workspace, self.id, self.number)
+        number = self.number
+        state = await asyncio.to_thread(read_models.clause_state, self.app.ctx.workspace, self.id, number)
+        if number != self.number:
+            return
         if state.status is not self.state.status:
             self.app.show(self.app.page.route)  # submitted/locked elsewhere: controls change
             return
-        self._apply(state)
-        for code, parts in self.item_parts.items():
-            if "note" in parts and code not in self.typing:
-                stored = self.ratings.get(code, ItemRating()).note
-                if parts["note"].value != stored:
-                    parts["note"].value = stored
-                    parts["note"].update()
-        if "" not in self.typing and state.finding and self.clause_note.value != state.finding.note:
+        self._apply(state)  # notes too, unless being typed (RatingRow.show)
+        if not self.clause_typing and state.finding and self.clause_note.value != state.finding.note:
             self.clause_note.value = state.finding.note
             self.clause_note.update()
         ids = {r.id for r in state.evidence}
         if ids != {r.id for r in self.evidence}:
             self.evidence = list(state.evidence)
-            for code, parts in self.item_parts.items():
-                if "thumbs" in parts:
-                    self._render_thumbs(code)
-                    parts["thumbs"].update()
+            for card in self.active:
+                if card.item.derived is None:
+                    self._render_thumbs(card.thumbs, card.item.code)
+                    card.thumbs.update()
             self._render_clause_thumbs()
             self.clause_thumbs.update()
 
     # ------------------------------------------------------------ clause note and photos
     def _clause_note(self) -> ft.Control:
         app, t = self.app, self.app.t
-        self.clause_note = self._note_field(t("clause_note"), self.state.finding.note if self.state.finding else "",
-                                            "", min_lines=2)
-        quick = ft.Row([ft.TextButton(p, height=TARGET, on_click=bind(self._clause_phrase, p))
-                        for p in phrases("checklist" if self.data.checklist else "item", app.lang)],
-                       wrap=True, spacing=0, visible=self.editable)
+        self.clause_note = note_field(app, t("clause_note"), "", editable=self.editable, min_lines=2,
+                                      on_blur=bind(self._clause_note_done), on_change=self._clause_typed)
+        self.clause_phrases = PhraseRow(app, "checklist" if self.checklist else "item", self._clause_phrase,
+                                        visible=self.editable)
         self.clause_thumbs = ft.Row(wrap=True, spacing=6)
-        self._render_clause_thumbs()
-        row = [self.clause_thumbs]
-        if self.editable:
-            row.insert(0, PhotoButton(app, self.pickers[""], self.id, self.number, "",
-                                      lambda rec: self._photo_added("", rec)))
-        return ft.Container(ft.Column([self.clause_note, quick, ft.Row(row, wrap=True)],
+        self.clause_photo = None
+        self.clause_photo_row = ft.Row([self.clause_thumbs], wrap=True)
+        return ft.Container(ft.Column([self.clause_note, self.clause_phrases.control, self.clause_photo_row],
                                       spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
                             padding=12, border_radius=10, bgcolor=ft.Colors.WHITE,
                             border=ft.Border.all(1, ft.Colors.GREY_300))
 
     def _render_clause_thumbs(self) -> None:
-        mine = [r for r in self.evidence if not r.target.item_code]
-        self.clause_thumbs.controls = [thumbnail(self.app, r, self._photo_removed, number=n)
-                                       for n, r in enumerate(mine, start=1)]
+        self._render_thumbs(self.clause_thumbs, "")
+
+    def _clause_typed(self, e=None) -> None:
+        self.clause_typing = True
+        self._typing()
+
+    async def _clause_note_done(self) -> None:
+        text = self.clause_note.value or ""
+        stored = self.state.finding.note if self.state.finding else ""
+        if text == stored:
+            self.clause_typing = False
+            self._settled()
+            return
+        number = self.number
+        state = await self.app.call(read_models.clause_note, self.id, number, text, actor=self.app.me or None)
+        if state is not None and number == self.number:
+            self.clause_typing = False
+            self._apply(state)
 
     async def _clause_phrase(self, phrase: str) -> None:
         self.clause_note.value = append_phrase(self.clause_note.value or "", phrase)
         self.clause_note.update()
-        await self._note_done("")
+        await self._clause_note_done()
 
     # ------------------------------------------------------------ navigation
-    def _nav_bar(self) -> ft.Control:
-        unrated = self.state.next_unrated
-        self.nav_row = clause_nav_bar(
-            self.app,
-            prev_label=self._nav_label("prev", self.prev_no),
-            next_label=self._nav_label("next", self.next_no),
-            unrated_label=self._unrated_label(unrated),
-            on_prev=self._prev, on_next=self._next, on_unrated=self._next_unrated)
-        return self.nav_row
-
     def _nav_label(self, key: str, number: str | None) -> str | None:
         """Tablet: 上一条 1.2.4; phone: the number alone next to its arrow (the words do not fit)."""
         if number is None:
@@ -495,17 +498,21 @@ class ClauseScreen:
             return None
         return self.app.t("next_unrated_short") if self.app.narrow else f"{self.app.t('next_unrated')} {unrated}"
 
-    def _update_nav(self) -> None:
-        """下一未评 follows the ratings (the clause just finished is no longer 'next unrated')."""
+    def _paint_nav(self, update: bool | None) -> None:
+        """上一条 · 下一未评 · 下一条 of this clause; 下一未评 follows the ratings (the clause just
+        finished is no longer 'next unrated')."""
         t = self.app.t
         unrated = self.state.next_unrated
-        button = self.nav_row.controls[1]
-        label = self._unrated_label(unrated) or t("all_rated")
-        if button.content.value != label:
-            button.content.value = label
-            button.disabled = unrated is None
-            button.on_click = self._next_unrated if unrated else None
-            button.update()
+        prev, skip, nxt = self.nav_row.controls
+        changed: list[ft.Control] = [] if update else None
+        for button, label, fallback, handler in (
+                (prev, self._nav_label("prev", self.prev_no), t("prev"), self._prev),
+                (skip, self._unrated_label(unrated), t("all_rated"), self._next_unrated),
+                (nxt, self._nav_label("next", self.next_no), t("next"), self._next)):
+            _put(changed, button.content, value=label or fallback)
+            _put(changed, button, disabled=label is None, on_click=handler if label is not None else None)
+        if changed:
+            self.app.page.update(*changed)
 
     def _prev(self, e=None) -> None:
         if self.prev_no:

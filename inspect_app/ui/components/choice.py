@@ -75,11 +75,12 @@ class ChoiceRow(ft.Row):
             if hasattr(result, "__await__"):
                 await result
 
-    def show(self, value: str | None) -> None:
-        """Show a value that was saved elsewhere (a sync merge, a cleared rating), without a callback."""
+    def show(self, value: str | None, update: bool = True) -> None:
+        """Show a value that was saved elsewhere (a sync merge, a cleared rating), without a callback;
+        update=False when the caller sends the page itself."""
         if value == self.value:
             return
         self.value = value
         self._render()
-        if self.page:
+        if update and self.page:
             self.update()

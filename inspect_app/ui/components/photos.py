@@ -98,16 +98,18 @@ def open_viewer(app, record, on_removed=None, number: int | None = None) -> None
 UPLOAD_TTL = 600  # seconds a signed upload URL stays valid
 
 
-def photo_pickers(app, count: int) -> list[ft.FilePicker]:
+def photo_pickers(app, count: int, exclude=()) -> list[ft.FilePicker]:
     """`count` FilePickers for one screen's photo buttons, reused across the session's screens.
 
     Constructing a FilePicker registers it with the page, and every registration sends a page
     update: five new pickers were about a quarter of opening a clause (bench/ui_profile.py). A
     picker whose button still waits for an upload is not handed out again, so that upload still
-    reaches the button (and the target) it was picked for."""
+    reaches the button (and the target) it was picked for; nor is one in `exclude` (the pickers
+    of buttons still on the asking screen)."""
     pool: list[ft.FilePicker] = app.__dict__.setdefault("_photo_pickers", [])
     owners: dict[int, PhotoButton] = app.__dict__.setdefault("_photo_picker_owners", {})
-    free = [p for p in pool if not (id(p) in owners and owners[id(p)].busy)]
+    taken = {id(p) for p in exclude}
+    free = [p for p in pool if id(p) not in taken and not (id(p) in owners and owners[id(p)].busy)]
     while len(free) < count:
         picker = ft.FilePicker()
         pool.append(picker)
