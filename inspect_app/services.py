@@ -41,7 +41,7 @@ from inspect_app.inspection import (
     TeamRole,
     utc_now,
 )
-from inspect_app.standard.loader import content_hash, load_standard as read_standard
+from inspect_app.standard.loader import load_standard as read_standard, standard_version
 from inspect_app.standard.model import Clause, Standard
 from inspect_app.store import CENTERS, Change, InspectionTx, Store, StoreNotice, new_id
 from inspect_app.store.durable import atomic_write_bytes
@@ -94,11 +94,6 @@ class StandardInfo:
     title: str
     edition: str
     version: str
-
-
-def standard_version(standard: Standard) -> str:
-    """Edition plus content hash: a report names exactly the text that was used."""
-    return f"{standard.edition or '-'}+{content_hash(standard)[:12]}"
 
 
 def list_standards(ws: Workspace) -> list[StandardInfo]:

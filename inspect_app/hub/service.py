@@ -41,7 +41,8 @@ class Hub:
     def __init__(self, data_dir: Path, store: HubStore | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.store = store or open_store(self.data_dir)
-        # Local to this machine: scratch for exports and clinic photo ingest, the trust keys.
+        # Local to this machine: scratch for exports and clinic photo ingest (the trust keys
+        # and editions are in the store's settings: trust_routes, standard_editions).
         self.files = self.store.folder or HubFiles(self.data_dir)
         self.blobs = self.store.blobs
         self.accounts = Accounts(self.store.accounts)
@@ -140,12 +141,13 @@ class Hub:
 
     def referenced_blobs(self) -> set[str]:
         """Every blob an op of any inspection names (grounded or not, quarantined ones aside),
-        and every standard edition the bureau published (standard_editions.catalogue)."""
-        from inspect_app.hub.standard_editions import catalogue
+        and every standard edition the bureau published or keeps as a working copy
+        (standard_editions.edition_blobs)."""
+        from inspect_app.hub.standard_editions import edition_blobs
         from inspect_app.sync.protocol import blob_refs
 
         named = {sha for entry in self.ledger.entries() for op in self.ledger.ops(entry.id) for sha in blob_refs(op)}
-        return named | {str(e.get("sha256", "")) for e in catalogue(self.data_dir).values()}
+        return named | edition_blobs(self)
 
     def clean_up(self, now: float | None = None) -> tuple[int, int]:
         """Disk hygiene (清理): staged uploads abandoned for GRACE_HOURS, and blobs no op names that

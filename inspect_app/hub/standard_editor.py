@@ -34,8 +34,8 @@ class StandardEditorPage:
     def show(self, note: str = "", error: bool = False) -> None:
         self.message.value = note
         self.message.color = ft.Colors.RED_700 if error else ft.Colors.GREEN_800
-        published = catalogue(self.hub.data_dir)
-        cards = [self._card(std, published.get(std.id)) for std in editions(self.hub.data_dir)]
+        published = catalogue(self.hub)
+        cards = [self._card(std, published.get(std.id)) for std in editions(self.hub)]
         self.pages.show(self.pages.header(), ft.Text("评价标准归位与分发", size=24, weight=ft.FontWeight.BOLD),
                         ft.Text("导入时未能归位的条目不参与评审和计分；缺失的小节标题不显示占位。在此归位、补充标题，"
                                 "再分发给平板。每次修改都会重新校验，并记入标准文件的归位记录。", size=13),
@@ -58,7 +58,7 @@ class StandardEditorPage:
             rows.append(ft.Text("· " + placement_text(p), size=12, color=ft.Colors.GREY_700))
         state = (f"已分发：{published['version']}（{published['published_at']}）" if published else "尚未分发")
         rows.append(ft.Row([ft.FilledButton(content=ft.Text(f"分发给平板 {std.id}"), icon=ft.Icons.SEND,
-                                            on_click=lambda _, i=std.id: self._run(publish, self.hub.data_dir,
+                                            on_click=lambda _, i=std.id: self._run(publish, self.hub,
                                                                                   self.hub.blobs, i, by=self._by(),
                                                                                   done=f"已分发 {i}")),
                             ft.Text(state, size=12)], wrap=True))
@@ -69,7 +69,7 @@ class StandardEditorPage:
         to = ft.TextField(label=f"{number}/{code} 移至条款号", width=180, dense=True)
         title = ft.TextField(label="新条款标题（新建时填写）", width=240, dense=True)
         move = ft.OutlinedButton(content=ft.Text(f"归位 {number}/{code}"), on_click=lambda _: self._run(
-            move_item, self.hub.data_dir, standard_id, f"{number}/{code}", (to.value or "").strip(),
+            move_item, self.hub, standard_id, f"{number}/{code}", (to.value or "").strip(),
             title=(title.value or "").strip(), by=self._by(), done=f"已将 {number}/{code} 移至 {to.value}"))
         return ft.Column([ft.Text(f"未归位 {number} 【{code}】 {requirement}", size=13), ft.Row([to, title, move], wrap=True)],
                          spacing=4)
@@ -77,7 +77,7 @@ class StandardEditorPage:
     def _title_row(self, standard_id: str, number: str) -> ft.Control:
         title = ft.TextField(label=f"{number} 标题", width=260, dense=True)
         save = ft.OutlinedButton(content=ft.Text(f"设置标题 {number}"), on_click=lambda _: self._run(
-            set_group_title, self.hub.data_dir, standard_id, number, (title.value or "").strip(), by=self._by(),
+            set_group_title, self.hub, standard_id, number, (title.value or "").strip(), by=self._by(),
             done=f"已设置 {number} 的标题"))
         return ft.Row([ft.Text(f"缺少标题：{number}", size=13), title, save], wrap=True)
 

@@ -5,6 +5,9 @@
         use a real CA's issuing key and certificate; a root this hub made before stays trusted
     python main.py --data hubdata hub ca show                    county, root subject and SHA-256, issued count
     python main.py --data hubdata hub ca export-root FILE.pem    the root, for `report verify --trust`
+
+With `hub --database postgresql://… ca …` (or JICENG_HUB_DATABASE / the config file) these act on
+the CA that every hub process on that database shares.
 """
 
 from __future__ import annotations
@@ -38,10 +41,14 @@ def register(hub_sub) -> None:
 
 
 def _trust(args):
-    from inspect_app.hub.storage import HubFiles
+    """The hub's trust in the store its settings name (`hub --database … ca show` reads the
+    shared one every hub process signs with; without --database, the data folder's)."""
+    from inspect_app.hub.commands import _config
+    from inspect_app.hub.store import open_store
     from inspect_app.hub.trust_routes import HubTrust
 
-    return HubTrust(HubFiles(paths.data_dir(args.data)))
+    cfg = _config(args)
+    return HubTrust(open_store(paths.data_dir(args.data), cfg.database, cfg.blobs).settings)
 
 
 def _print_info(info: dict) -> None:

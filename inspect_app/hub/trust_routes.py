@@ -1,7 +1,10 @@
 """The hub's part of the chain of trust (县级根证书, 平板注册, 时间戳服务).
 
-Storage: `<data>/hub/trust.json`, a hub data file like accounts.json (crash-safe commit, `.prev`
-fallback, the hub's one write lock), mode 0600 because it holds the CA and TSA keys:
+Storage: the hub's settings document "trust" (store/base.py SettingsStore), so that every hub
+process on a shared store signs with the same CA and TSA. On the data folder it is
+`<data>/hub/trust.json` as always (crash-safe commit, `.prev` fallback, the hub's one write
+lock, mode 0600 because it holds the CA and TSA keys); on PostgreSQL it is the row "trust" of
+`hub_settings` (migration 002):
 
     ca:      county, source (generated | imported), root, issuer, chain, key (PEM), created
     tsa:     key and certificate of the county TSA, issued by the CA
@@ -29,37 +32,56 @@ from inspect_app.errors import UserError
 from inspect_app.hub.accounts import Account
 from inspect_app.hub.routes.deps import HubDep, Inspector, error
 from inspect_app.hub.storage import HubFiles
+from inspect_app.hub.store.base import SettingsStore
 from inspect_app.inspection import utc_now
-from inspect_app.store.datafile import DataFile
-from inspect_app.store.durable import SECRET_MODE
-from inspect_app.store.migrations import CURRENT_VERSIONS
 from inspect_app.trust import ca as county_ca
 from inspect_app.trust import tsa
+from inspect_app.trust.roots import SHARED_ROOTS_FILE
 
-CURRENT_VERSIONS.setdefault("hub_trust", 1)
 COUNTY_ENV = "JICENG_COUNTY"
 TSA_PATH = "/api/tsa"
+SETTING = "trust"
+
+
+def _with_authority(doc: dict | None, authority: county_ca.Authority, source: str, retire=()) -> dict:
+    """`doc` with `authority` as the county CA and a new TSA issued by it."""
+    tsa_key, tsa_cert = county_ca.new_tsa(authority)
+    out = dict(doc or {})
+    out.setdefault("issued", {})
+    out["ca"] = {"county": authority.county, "source": source, "root": county_ca.cert_pem(authority.root),
+                 "issuer": county_ca.cert_pem(authority.cert),
+                 "chain": [county_ca.cert_pem(c) for c in authority.chain],
+                 "key": county_ca.key_pem(authority.key), "created": utc_now().isoformat()}
+    out["tsa"] = {"key": county_ca.key_pem(tsa_key), "cert": county_ca.cert_pem(tsa_cert)}
+    out["retired"] = sorted(set(out.get("retired") or []) | set(retire))
+    return out
 
 
 class HubTrust:
-    """The county CA and TSA kept in the hub's data folder; made on first use."""
+    """The county CA and TSA in the hub's settings store; made on first use (by whichever hub
+    process comes first: the others then read the same one)."""
 
-    def __init__(self, files: HubFiles) -> None:
-        self.files = files
-        self.file = DataFile(files.root / "trust.json", "hub_trust", files.lock, mode=SECRET_MODE)
+    def __init__(self, settings: SettingsStore | HubFiles) -> None:
+        if isinstance(settings, HubFiles):  # a data folder given directly (`hub ca`, tests)
+            from inspect_app.hub.store.files import FolderSettings
+
+            settings = FolderSettings(settings)
+        self.settings = settings
         self._authority: county_ca.Authority | None = None
         self._tsa = None
         self._key = None
 
     # -- reading -------------------------------------------------------------------------
-    def exists(self) -> bool:
-        doc = self.file.load() or {}
-        return bool(doc.get("ca"))
+    def _doc(self) -> dict:
+        return self.settings.get(SETTING) or {}
 
-    def _load(self) -> bool:
-        doc = self.file.load() or {}
+    def exists(self) -> bool:
+        return bool(self._doc().get("ca"))
+
+    def _load(self, doc: dict | None = None) -> dict | None:
+        doc = self._doc() if doc is None else doc
         if not doc.get("ca"):
-            return False
+            return None
         key = (doc["ca"]["issuer"], doc["tsa"]["cert"])
         if self._key != key:
             c = doc["ca"]
@@ -68,15 +90,23 @@ class HubTrust:
                 chain=tuple(county_ca.load_cert(p) for p in c.get("chain", [])), county=c["county"])
             self._tsa = (county_ca.load_key(doc["tsa"]["key"]), county_ca.load_cert(doc["tsa"]["cert"]))
             self._key = key
-        return True
+        return doc
+
+    def _ensure_doc(self, county: str = "") -> dict:
+        doc = self._load()
+        if doc is None:
+            def make(current):
+                if current and current.get("ca"):
+                    return None  # another process (or thread) made it first: keep theirs
+                return _with_authority(current, county_ca.new_root(county or os.environ.get(COUNTY_ENV, "")),
+                                       "generated")
+
+            doc = self._load(self.settings.change(SETTING, make))
+        return doc
 
     def ensure(self, county: str = "") -> county_ca.Authority:
         """The county CA, made now if this hub has none (first start)."""
-        if not self._load():
-            with self.files.lock.exclusive():
-                if not self._load():
-                    self._commit(county_ca.new_root(county or os.environ.get(COUNTY_ENV, "")), "generated")
-            self._load()
+        self._ensure_doc(county)
         return self._authority
 
     @property
@@ -91,13 +121,12 @@ class HubTrust:
 
     def roots(self) -> list:
         """Every root this hub vouches for: the current one and any it replaced."""
-        authority = self.ensure()
-        doc = self.file.load() or {}
-        return [authority.root, *[county_ca.load_cert(p) for p in doc.get("retired", [])]]
+        doc = self._ensure_doc()
+        return [self._authority.root, *[county_ca.load_cert(p) for p in doc.get("retired", [])]]
 
     def info(self) -> dict:
-        authority = self.ensure()
-        doc = self.file.load() or {}
+        doc = self._ensure_doc()
+        authority = self._authority
         root = authority.root
         return {"county": authority.county, "source": doc["ca"].get("source", ""),
                 "root_subject": root.subject.rfc4514_string(), "root_sha256": county_ca.fingerprint(root),
@@ -105,28 +134,18 @@ class HubTrust:
                 "not_after": root.not_valid_after_utc.isoformat(), "issued": len(doc.get("issued", {}))}
 
     # -- writing -------------------------------------------------------------------------
-    def _commit(self, authority: county_ca.Authority, source: str, *, retire: list[str] = ()) -> None:
-        tsa_key, tsa_cert = county_ca.new_tsa(authority)
-        doc = self.files.tables(self.file, "issued")
-        doc["ca"] = {"county": authority.county, "source": source, "root": county_ca.cert_pem(authority.root),
-                     "issuer": county_ca.cert_pem(authority.cert),
-                     "chain": [county_ca.cert_pem(c) for c in authority.chain],
-                     "key": county_ca.key_pem(authority.key), "created": utc_now().isoformat()}
-        doc["tsa"] = {"key": county_ca.key_pem(tsa_key), "cert": county_ca.cert_pem(tsa_cert)}
-        doc["retired"] = sorted(set(doc.get("retired") or []) | set(retire))
-        self.file.commit(doc)
-
     def import_pkcs12(self, data: bytes, passphrase: str | None, county: str = "") -> county_ca.Authority:
         """Replace the county CA by a real CA's key and certificate (PKCS#12). A root this hub
         made before is kept as retired: the reports it issued for still verify here."""
         authority = county_ca.from_pkcs12(data, passphrase, county)
-        with self.files.lock.exclusive():
-            doc = self.file.load() or {}
-            retire = [doc["ca"]["root"]] if doc.get("ca") else []
-            new_root = county_ca.cert_pem(authority.root)
-            self._commit(authority, "imported", retire=[r for r in retire if r != new_root])
+        new_root = county_ca.cert_pem(authority.root)
+
+        def replace(current):
+            retire = [current["ca"]["root"]] if current and current.get("ca") else []
+            return _with_authority(current, authority, "imported", retire=[r for r in retire if r != new_root])
+
         self._key = None
-        self._load()
+        self._load(self.settings.change(SETTING, replace))
         return self._authority
 
     def issue(self, csr_pem: str, account: Account, device: str):
@@ -134,12 +153,15 @@ class HubTrust:
         csr = county_ca.check_csr(csr_pem)
         cert = county_ca.issue_device_certificate(authority, csr, inspector=account.name or account.username,
                                                   username=account.username, device=device)
-        with self.files.lock.exclusive():
-            doc = self.files.tables(self.file, "issued")
-            doc["issued"][format(cert.serial_number, "x")] = {
-                "username": account.username, "device": device, "subject": cert.subject.rfc4514_string(),
-                "at": utc_now().isoformat(), "not_after": cert.not_valid_after_utc.isoformat()}
-            self.file.commit(doc)
+        entry = {"username": account.username, "device": device, "subject": cert.subject.rfc4514_string(),
+                 "at": utc_now().isoformat(), "not_after": cert.not_valid_after_utc.isoformat()}
+
+        def record(current):
+            out = dict(current or {})
+            out["issued"] = dict(out.get("issued") or {}) | {format(cert.serial_number, "x"): entry}
+            return out
+
+        self.settings.change(SETTING, record)
         return cert, authority
 
 
@@ -149,13 +171,29 @@ class EnrollRequest(BaseModel):
 
 
 def trust_of(hub) -> HubTrust:
-    """The hub's `HubTrust`, made (with the county CA, if the folder has none) on first use:
+    """The hub's `HubTrust`, made (with the county CA, if the store has none) on first use:
     create_app calls this once at start."""
     trust = hub.__dict__.get("trust")
     if trust is None:
-        trust = hub.__dict__["trust"] = HubTrust(hub.files)
+        settings = getattr(hub.store, "settings", None)
+        trust = hub.__dict__["trust"] = HubTrust(settings if settings is not None else hub.files)
+        if hub.store.folder is None:  # shared store: `report verify --data` here reads a public copy
+            _copy_roots(hub.files.root / SHARED_ROOTS_FILE.name, trust.roots())
     trust.ensure()
     return trust
+
+
+def _copy_roots(path, roots) -> None:
+    """The roots of the shared CA (certificates only, no key) in the local data folder, so that
+    `report verify --data <this folder>` on any machine of a shared hub trusts what it signs."""
+    from inspect_app.store.durable import atomic_write_bytes
+
+    text = "".join(county_ca.cert_pem(r) for r in roots).encode("ascii")
+    try:
+        if not path.is_file() or path.read_bytes() != text:
+            atomic_write_bytes(path, text, keep_prev=False, mode=0o644)
+    except OSError:
+        pass  # a convenience copy; the hub itself reads the shared store
 
 
 router = APIRouter()

@@ -66,6 +66,12 @@ def content_hash(standard: Standard) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def standard_version(standard: Standard) -> str:
+    """Edition plus content hash (`Inspection.standard_version`): a report names exactly the text
+    that was used. The one definition; the app (services) and the hub's catalogue both use it."""
+    return f"{standard.edition or '-'}+{content_hash(standard)[:12]}"
+
+
 def schema_text() -> str:
     return pretty_json(standard_json_schema())
 

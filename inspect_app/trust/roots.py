@@ -1,7 +1,9 @@
 """Which roots a data folder trusts when it verifies a report (`report verify --data DIR`):
 
 - the county root the tablet received when it enrolled (`signing/roots/*.pem`);
-- on a hub's data folder, the hub's own county root and any it replaced (`hub/trust.json`);
+- on a hub's data folder, the hub's own county root and any it replaced (`hub/trust.json`; a
+  hub on a shared PostgreSQL store keeps its CA there and writes the roots, certificates only,
+  to `hub/trust-roots.pem` of each data folder it runs on);
 - certificates put by hand into `signing/trusted/*.pem`, and `--trust CERT.pem`;
 - this device's own self-signed certificate (`signing/local-cert.pem`): a report it signed
   itself before it ever met a hub verifies here, and says that it is 本机自签.
@@ -19,6 +21,7 @@ from inspect_app.trust.ca import fingerprint
 from inspect_app.trust.device import enrolled_roots, folder
 
 HUB_TRUST_FILE = Path("hub") / "trust.json"
+SHARED_ROOTS_FILE = Path("hub") / "trust-roots.pem"
 LOCAL_CERT = "local-cert.pem"
 TRUSTED_DIR = "trusted"
 
@@ -56,6 +59,12 @@ def hub_roots(data_dir: Path) -> list[x509.Certificate]:
             roots.append(x509.load_pem_x509_certificate(pem.encode("ascii")))
         except (ValueError, AttributeError):
             continue
+    shared = Path(data_dir) / SHARED_ROOTS_FILE
+    if shared.is_file():
+        try:
+            roots.extend(load_pem_file(shared))
+        except ValueError:
+            pass
     return roots
 
 
@@ -88,4 +97,4 @@ def known_roots(data_dir: Path | None, extra: list[x509.Certificate] = ()) -> li
     return list(unique.values())
 
 
-__all__ = ["HUB_TRUST_FILE", "TrustRoot", "hub_root", "hub_roots", "known_roots", "load_pem_file"]
+__all__ = ["HUB_TRUST_FILE", "SHARED_ROOTS_FILE", "TrustRoot", "hub_root", "hub_roots", "known_roots", "load_pem_file"]

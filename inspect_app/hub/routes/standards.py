@@ -15,13 +15,13 @@ router = APIRouter()
 @router.get("/api/standards")
 def published_standards(acct: Anyone, hub: HubDep):
     """{id: {sha256, version, title, edition, published_at, by}} of every published edition."""
-    return catalogue(hub.data_dir)
+    return catalogue(hub)
 
 
 @router.get("/api/standards/{sha}")
 def standard_file(sha: str, acct: Anyone, hub: HubDep):
     # Only what the bureau published is served here: knowing another blob's hash reads nothing.
-    if not SHA256_HEX.match(sha) or sha not in {e.get("sha256") for e in catalogue(hub.data_dir).values()} \
+    if not SHA256_HEX.match(sha) or sha not in {e.get("sha256") for e in catalogue(hub).values()} \
             or not hub.blobs.has(sha):
         return Response(status_code=404)
     return Response(hub.blobs.read(sha), media_type="application/json; charset=utf-8")

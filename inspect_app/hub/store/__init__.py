@@ -24,6 +24,7 @@ from inspect_app.hub.store.base import (
     HubStore,
     LedgerStore,
     LedgerTx,
+    SettingsStore,
     StoreUnavailable,
     UploadLeases,
 )
@@ -86,13 +87,14 @@ def open_store(data_dir: Path, database: str = "", blobs: str = "", pool_size: i
             store.blobs = _s3(blobs)
             store.describe += f", blobs in {store.blobs.describe}"
         return store
-    from inspect_app.hub.store.postgres import PgAccounts, PgLeases, PgLedger, Pool, migrate
+    from inspect_app.hub.store.postgres import PgAccounts, PgLeases, PgLedger, PgSettings, Pool, migrate
 
     pool = Pool(database, size=pool_size)
     migrate(pool)
     blob_store = _s3(blobs) if blobs else open_folder_blobs(data_dir)
     where = f"PostgreSQL {_redact(database)}, blobs in {getattr(blob_store, 'describe', 'the data folder')}"
-    return HubStore(PgLedger(pool), PgAccounts(pool), blob_store, PgLeases(pool), where, closers=[pool.close])
+    return HubStore(PgLedger(pool), PgAccounts(pool), blob_store, PgLeases(pool), where, closers=[pool.close],
+                    settings=PgSettings(pool))
 
 
 def _s3(url: str):
@@ -112,5 +114,5 @@ def _redact(dsn: str) -> str:
     return f"{scheme}//{userinfo.split(':', 1)[0]}:***@{tail}"
 
 
-__all__ = ["AccountStore", "BlobStore", "BlobWriter", "HubStore", "LedgerStore", "LedgerTx", "StoreConfig",
-           "StoreUnavailable", "UploadLeases", "open_store", "resolve"]
+__all__ = ["AccountStore", "BlobStore", "BlobWriter", "HubStore", "LedgerStore", "LedgerTx", "SettingsStore",
+           "StoreConfig", "StoreUnavailable", "UploadLeases", "open_store", "resolve"]

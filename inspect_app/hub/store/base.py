@@ -10,6 +10,8 @@ and a shared one (PostgreSQL for records, an S3-compatible object store for blob
     BlobStore      photos, signature images, signed PDFs and standard copies, by SHA-256:
                    streaming writes hashed as they arrive, resumable staged uploads
     UploadLeases   which blob an upload request is writing right now (shared by all processes)
+    SettingsStore  the hub's named documents every process must agree on: the county CA and TSA
+                   (keys included), the bureau's edition catalogue and working copies' index
 
 Values cross these interfaces as plain dicts/bytes in the sync protocol's JSON shapes; no
 caller sees a path, a file descriptor, a table or a connection.
@@ -18,7 +20,7 @@ caller sees a path, a file descriptor, a table or a connection.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 
 
@@ -105,6 +107,18 @@ class LedgerStore(ABC):
     @abstractmethod
     def counts(self) -> dict[str, int]:
         """inspections, ops, centers, blob references (for `hub migrate`)."""
+
+    def inspector_reads(self, username: str, names: Iterable[str]) -> list[tuple[str, int]] | None:
+        """(id, max_seq) of every inspection an inspector may pull, found by the store's own
+        index instead of reading every row: those they created or whose team lists one of
+        `names`, and the sealed self-assessments of the centers they review (the rules of
+        ledger.may_read / may_read_self_assessment). None: this store has no such index and
+        the ledger applies the rules to `rows()` itself."""
+        return None
+
+    def rows_and_centers(self) -> tuple[list[dict], dict[str, dict]]:
+        """`rows()` and `centers()` together (the bureau's table asks for both at once)."""
+        return self.rows(), self.centers()
 
     # -- `hub migrate` only: copy another hub's records with their own numbers ---------------
     def restore(self, row: dict, ops: list[dict], blob_shas: list[str]) -> int:
@@ -247,15 +261,40 @@ class UploadLeases(ABC):
     def release(self, shas: list[str]) -> None: ...
 
 
+# ---------------------------------------------------------------- settings
+
+
+class SettingsStore(ABC):
+    """The hub's named documents (plain JSON dicts) that every hub process must read alike: the
+    county CA and TSA with their keys ("trust"), the bureau's published editions and the index
+    of its working copies. Few, small, rarely written; a write is a read-modify-write under a
+    lock every process honours."""
+
+    @abstractmethod
+    def get(self, name: str) -> dict | None: ...
+
+    @abstractmethod
+    def change(self, name: str, edit: Callable[[dict | None], dict | None]) -> dict | None:
+        """Call `edit` with the current document (None: none yet) while no other process can
+        change it; store what it returns (None: leave it as it was). Returns the document as
+        stored afterwards. `edit` may run again if the store retries, so it must not have
+        side effects of its own."""
+
+    def names(self) -> list[str]:
+        """Every document held (for `hub migrate`)."""
+        return []
+
+
 class HubStore:
-    """The four parts of one hub's storage, as `open_store` assembled them."""
+    """The parts of one hub's storage, as `open_store` assembled them."""
 
     def __init__(self, ledger: LedgerStore, accounts: AccountStore, blobs: BlobStore, leases: UploadLeases,
-                 describe: str, closers: Iterable = ()) -> None:
+                 describe: str, closers: Iterable = (), settings: SettingsStore | None = None) -> None:
         self.ledger = ledger
         self.accounts = accounts
         self.blobs = blobs
         self.leases = leases
+        self.settings = settings
         self.describe = describe
         self.folder = None  # the data folder's files and lock, when the records live there
         self._closers = list(closers)

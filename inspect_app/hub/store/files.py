@@ -7,6 +7,8 @@ fsync + rename + fsync of the folder, a `.prev` copy to fall back on), one write
     <data>/hub/inspections/<id>.json    every op of one inspection (one small file each)
     <data>/hub/blobs/<sha256>           photos, signature images, signed PDFs, standard copies
     <data>/hub/blobs/partial/<sha>.part an upload in progress, resumable from its size
+    <data>/hub/trust.json               the county CA and TSA (mode 0600: it holds their keys)
+    <data>/hub/settings/<name>.json     other named settings documents
 
 One hub process per folder: the upload leases live in that process.
 """
@@ -31,16 +33,17 @@ from inspect_app.hub.store.base import (
     HubStore,
     LedgerStore,
     LedgerTx,
+    SettingsStore,
     UploadLeases,
 )
 from inspect_app.store.datafile import DataFile
-from inspect_app.store.durable import fsync_dir
+from inspect_app.store.durable import SECRET_MODE, fsync_dir
 from inspect_app.store.locks import WorkspaceLock
 from inspect_app.store.migrations import CURRENT_VERSIONS, HEADER
 from inspect_app.sync.protocol import SAFE_ID, SHA256_HEX
 
 # The hub's own file kinds, registered with the store's schema table (additive).
-for _kind in ("hub_accounts", "hub_index", "hub_ops"):
+for _kind in ("hub_accounts", "hub_index", "hub_ops", "hub_trust", "hub_settings"):
     CURRENT_VERSIONS.setdefault(_kind, 1)
 
 
@@ -468,10 +471,60 @@ class ProcessLeases(UploadLeases):
             self._held.difference_update(shas)
 
 
+# ---------------------------------------------------------------- settings
+
+
+class FolderSettings(SettingsStore):
+    """Named documents as data files of the folder, under its one write lock. "trust" keeps the
+    file it always had (hub/trust.json, mode 0600); any other name is hub/settings/<name>.json."""
+
+    def __init__(self, folder: HubFolder) -> None:
+        self.folder = folder
+        self._files: dict[str, DataFile] = {}
+
+    def file(self, name: str) -> DataFile:
+        if not SAFE_ID.match(name):
+            raise ValueError(f"not a settings name: {name!r}")
+        f = self._files.get(name)
+        if f is None:
+            if name == "trust":
+                f = DataFile(self.folder.root / "trust.json", "hub_trust", self.folder.lock, mode=SECRET_MODE)
+            else:
+                (self.folder.root / "settings").mkdir(exist_ok=True)
+                f = DataFile(self.folder.root / "settings" / f"{name}.json", "hub_settings", self.folder.lock,
+                             mode=SECRET_MODE)
+            self._files[name] = f
+        return f
+
+    @staticmethod
+    def _plain(doc: dict | None) -> dict | None:
+        doc = {k: v for k, v in (doc or {}).items() if k != HEADER}
+        return doc or None
+
+    def get(self, name):
+        return self._plain(self.file(name).load())
+
+    def change(self, name, edit):
+        import copy
+
+        f = self.file(name)
+        with self.folder.lock.exclusive():
+            current = self._plain(f.load())
+            new = edit(copy.deepcopy(current))
+            if new is None:
+                return current
+            f.commit({k: v for k, v in new.items() if k != HEADER})
+            return self._plain(new)
+
+    def names(self):
+        found = ["trust"] if (self.folder.root / "trust.json").exists() else []
+        return found + sorted(p.stem for p in (self.folder.root / "settings").glob("*.json"))
+
+
 def open_folder(data_dir: Path) -> HubStore:
     folder = HubFolder(data_dir)
     store = HubStore(FileLedger(folder), FileAccounts(folder), FileBlobs(folder), ProcessLeases(),
-                     f"folder {folder.root}", closers=[folder.lock.close])
+                     f"folder {folder.root}", closers=[folder.lock.close], settings=FolderSettings(folder))
     store.folder = folder
     return store
 

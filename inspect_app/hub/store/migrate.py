@@ -3,7 +3,9 @@
 Everything is copied with its own numbers: ops keep their hub_seq (so every tablet's pull
 cursor stays right when it next syncs with the new hub), accounts and tokens keep their ids
 and hashes (nobody signs in again), blobs keep their names and are re-hashed as they stream
-into the object store. Nothing in the folder changes.
+into the object store. The hub's settings come too: the county CA and TSA (hub/trust.json,
+so tablets enrolled by the county hub verify against the new one) and the bureau's editions
+(working copies as blobs, and the catalogue). Nothing in the folder changes.
 
 Re-runnable: whatever the target already holds identically is skipped; an op the target
 holds under the same id with other content, or another op under the same hub_seq, stops
@@ -56,7 +58,8 @@ def migrate_folder(source: Path, database: str, blobs: str = "", out: Callable[[
     dst = open_store(Path(source), database, blobs)
     try:
         copied = _copy(src, dst, out)
-        return _compare(src, dst, copied, out)
+        copied["settings"] = _copy_settings(Path(source), src, dst, out)
+        return _compare(src, dst, copied, out, _settings_lines(Path(source), src, dst))
     finally:
         src.close()
         dst.close()
@@ -115,7 +118,7 @@ def _device_seq(store) -> int:
                 if op["device"] == "hub"] or [0])
 
 
-def _compare(src, dst, copied, out) -> bool:
+def _compare(src, dst, copied, out, extra=()) -> bool:
     lines = []
     a, b = src.ledger.counts(), dst.ledger.counts()
     for key in ("inspections", "ops", "centers", "blob_refs"):
@@ -135,6 +138,7 @@ def _compare(src, dst, copied, out) -> bool:
             damaged.append(sha)
     lines.append(("blobs", len(src_blobs), len(src_blobs) - len(missing)))
     lines.append(("blobs re-hashed ok", len(src_blobs), len(src_blobs) - len(missing) - len(damaged)))
+    lines.extend(extra)
     ok = True
     out(f"{'':22}{'folder':>18}{'target':>18}")
     for name, left, right in lines:
@@ -144,3 +148,58 @@ def _compare(src, dst, copied, out) -> bool:
     out("迁移完成，全部一致。 Migration complete: everything matches." if ok else
         "迁移后有不一致之处（见上），请检查后再切换。 Something differs (above): check before switching over.")
     return ok
+
+
+# ---------------------------------------------------------------- settings (trust, editions)
+
+
+def _folder_settings(source: Path, src) -> tuple[dict[str, dict], dict[str, bytes]]:
+    """The folder's settings documents as the shared store keeps them, and the blobs they need."""
+    from inspect_app.hub.standard_editions import SETTING as EDITIONS
+    from inspect_app.hub.standard_editions import folder_document
+
+    docs = {name: src.settings.get(name) for name in src.settings.names()}
+    editions, files = folder_document(source)
+    if editions is not None:
+        docs[EDITIONS] = editions
+    return {k: v for k, v in docs.items() if v is not None}, files
+
+
+def _copy_settings(source: Path, src, dst, out) -> int:
+    """Each document is written only where the target has none; one the target holds with
+    other content (a shared hub that made its own CA first) stops the migration."""
+    docs, files = _folder_settings(source, src)
+    for sha, data in files.items():
+        if not dst.blobs.has(sha) and not dst.blobs.put(sha, data):
+            raise UserError(f"标准文件 {sha[:12]}… 未能写入目标文件库，迁移已停止。",
+                            f"Standard copy {sha[:12]}… could not be stored in the target; stopped.")
+    copied = 0
+    for name, doc in sorted(docs.items()):
+        wrote = []
+
+        def fill(current, doc=doc, wrote=wrote):
+            if current is not None:
+                return None  # the target's own stays; compared below
+            wrote[:] = [1]
+            return doc
+
+        after = dst.settings.change(name, fill)
+        if canonical_json(after) != canonical_json(doc):
+            raise UserError(f"目标数据库已有不同的中心设置 {name}（例如另一套县级根证书），迁移已停止；"
+                            "请换一个空的目标，或先确认应保留哪一份。",
+                            f"The target already holds a different hub setting {name!r} (e.g. another county "
+                            "CA); stopped. Use an empty target, or decide which one to keep first.")
+        copied += len(wrote)
+    out(f"已复制 copied: {copied} hub settings ({', '.join(sorted(docs)) or 'none'})")
+    return copied
+
+
+def _settings_digest(docs: dict[str, dict]) -> str:
+    return hashlib.sha256(canonical_json(dict(sorted(docs.items())))).hexdigest()
+
+
+def _settings_lines(source: Path, src, dst) -> list[tuple]:
+    docs, files = _folder_settings(source, src)
+    there = {name: dst.settings.get(name) for name in docs}
+    return [("settings sha256", _settings_digest(docs)[:16], _settings_digest(there)[:16]),
+            ("edition copies", len(files), sum(1 for sha in files if dst.blobs.has(sha)))]

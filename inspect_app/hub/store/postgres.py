@@ -26,7 +26,14 @@ import orjson
 import psycopg
 from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 
-from inspect_app.hub.store.base import AccountStore, LedgerStore, LedgerTx, StoreUnavailable, UploadLeases
+from inspect_app.hub.store.base import (
+    AccountStore,
+    LedgerStore,
+    LedgerTx,
+    SettingsStore,
+    StoreUnavailable,
+    UploadLeases,
+)
 
 # jsonb rows parsed and written with orjson (the bureau's table reads 2,000+ rows at once)
 set_json_loads(orjson.loads)
@@ -298,6 +305,49 @@ class PgLedger(LedgerStore):
             for name, value in at_least.items():
                 conn.execute("UPDATE hub_counters SET value = GREATEST(value, %s) WHERE name = %s", (value, name))
 
+    # -- reads by index (migration 002) -------------------------------------------------------
+    def inspector_reads(self, username, names):
+        # The team / creator indexes find the inspector's own; their centers' sealed
+        # self-assessments come by the partial index. No row's jsonb is read.
+        with self.pool.connection() as conn:
+            return [(r[0], r[1]) for r in conn.execute(
+                "WITH mine AS (SELECT id, max_seq, center_id, stage FROM hub_inspections "
+                "              WHERE creator = %s OR team && %s::text[]) "
+                "SELECT id, max_seq FROM mine "
+                "UNION "
+                "SELECT id, max_seq FROM hub_inspections WHERE stage = 'self' AND sealed_any AND center_id IN "
+                "  (SELECT center_id FROM mine WHERE stage <> 'self' AND center_id <> '')",
+                (username, sorted(set(names))))]
+
+    def rows_and_centers(self):
+        # One round trip: both tables as two jsonb aggregates, parsed by orjson.
+        with self.pool.connection() as conn:
+            rows, centers = conn.execute(
+                "SELECT (SELECT coalesce(jsonb_agg(row), '[]') FROM hub_inspections), "
+                "       (SELECT coalesce(jsonb_object_agg(id, value), '{}') FROM hub_centers)").fetchone()
+        return rows, centers
+
+
+    # -- the upload quota, shared by every hub process (migration 003) -------------------------
+    def record_uploads(self, username: str, sizes: dict[str, int], keep_seconds: float = 7 * 86400) -> None:
+        """`username` uploaded these blobs (sha -> bytes) now; rows older than keep_seconds go."""
+        with self.pool.connection() as conn:
+            conn.cursor().executemany(
+                "INSERT INTO hub_uploads (username, sha, size) VALUES (%s, %s, %s) "
+                "ON CONFLICT (username, sha) DO UPDATE SET size = EXCLUDED.size, at = now()",
+                [(username, sha, int(n)) for sha, n in sizes.items()])
+            conn.execute("DELETE FROM hub_uploads WHERE at < now() - make_interval(secs => %s)", (keep_seconds,))
+
+    def unreferenced_uploads(self, username: str, within_seconds: float) -> dict[str, int]:
+        """sha -> bytes of what `username` uploaded in the last `within_seconds` that no
+        inspection holds yet (a holder "@<user>" is an uploader, not an inspection)."""
+        with self.pool.connection() as conn:
+            return {r[0]: int(r[1]) for r in conn.execute(
+                "SELECT u.sha, u.size FROM hub_uploads u WHERE u.username = %s "
+                "AND u.at > now() - make_interval(secs => %s) AND NOT EXISTS ("
+                "  SELECT 1 FROM hub_blob_holders h WHERE h.sha = u.sha AND left(h.inspection_id, 1) <> '@')",
+                (username, within_seconds))}
+
 
 # ---------------------------------------------------------------- accounts
 
@@ -351,6 +401,73 @@ class PgAccounts(AccountStore):
         with self.pool.connection() as conn:
             conn.execute("INSERT INTO hub_secrets (name, value) VALUES (%s, %s) ON CONFLICT DO NOTHING", (name, make))
             return bytes(conn.execute("SELECT value FROM hub_secrets WHERE name = %s", (name,)).fetchone()[0])
+
+    def shared_throttle(self) -> "PgSignInThrottle":
+        """Per-client and unknown-name sign-in counts every hub worker shares (accounts.Throttle)."""
+        return PgSignInThrottle(self.pool)
+
+
+class PgSignInThrottle:
+    """Wrong passwords per key (a client address, an unknown name) in hub_sign_in_throttle
+    (migration 003), so every hub worker counts the same misses (accounts.Throttle)."""
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+
+    def wait(self, keys: list[str]) -> float:
+        if not keys:
+            return 0.0
+        with self.pool.connection() as conn:
+            left = conn.execute("SELECT max(extract(epoch FROM not_before - now())) FROM hub_sign_in_throttle "
+                                "WHERE key = ANY(%s)", (list(keys),)).fetchone()[0]
+        return max(0.0, float(left or 0.0))
+
+    def failed(self, keys: list[str], wait_for) -> None:
+        """One more miss for each key; the next try waits wait_for(misses in a row) seconds.
+        Keys untouched for a day are forgotten (the table stays small under made-up names)."""
+        with self.pool.connection() as conn:
+            for key in keys:
+                failures = conn.execute(
+                    "INSERT INTO hub_sign_in_throttle (key, failures, not_before) VALUES (%s, 1, now()) "
+                    "ON CONFLICT (key) DO UPDATE SET failures = hub_sign_in_throttle.failures + 1, updated = now() "
+                    "RETURNING failures", (key,)).fetchone()[0]
+                conn.execute("UPDATE hub_sign_in_throttle SET not_before = now() + make_interval(secs => %s) "
+                             "WHERE key = %s", (float(wait_for(int(failures))), key))
+            conn.execute("DELETE FROM hub_sign_in_throttle WHERE updated < now() - interval '1 day' "
+                         "AND not_before < now()")
+
+    def succeeded(self, keys: list[str]) -> None:
+        with self.pool.connection() as conn:
+            conn.execute("DELETE FROM hub_sign_in_throttle WHERE key = ANY(%s)", (list(keys),))
+
+
+class PgSettings(SettingsStore):
+    """Named documents in `hub_settings` (migration 002); a change holds a per-name advisory
+    lock for its transaction, so two processes never interleave their read-modify-write."""
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+
+    def get(self, name):
+        with self.pool.connection() as conn:
+            found = conn.execute("SELECT value FROM hub_settings WHERE name = %s", (name,)).fetchone()
+        return found[0] if found else None
+
+    def change(self, name, edit):
+        with self.pool.connection() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 11))", (name,))
+            found = conn.execute("SELECT value FROM hub_settings WHERE name = %s", (name,)).fetchone()
+            current = found[0] if found else None
+            new = edit(orjson.loads(orjson.dumps(current)) if current is not None else None)
+            if new is None:
+                return current
+            conn.execute("INSERT INTO hub_settings (name, value) VALUES (%s, %s) ON CONFLICT (name) "
+                         "DO UPDATE SET value = EXCLUDED.value, updated = now()", (name, Jsonb(new)))
+            return new
+
+    def names(self):
+        with self.pool.connection() as conn:
+            return [r[0] for r in conn.execute("SELECT name FROM hub_settings ORDER BY name")]
 
 
 class PgLeases(UploadLeases):
