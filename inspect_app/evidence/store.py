@@ -9,6 +9,14 @@ Layout under the root (``<data>/photos``), named by the SHA-256 of the bytes as 
     ab/abcdef….png         a PNG stored as is (signatures); its own original and derivative
     ab/abcdef….json        metadata and the hash of every derived file: written last
 
+What leaves the tablet (shared derivative): unless the inspection keeps GPS, sync sends the
+GPS-free ``.jpg`` (orientation applied, minimal EXIF) instead of the original, named by its
+own SHA-256. ``share(original)`` registers that JPEG as an entry of its own (hard links to the
+original entry's ``.jpg``/``.thumb.jpg``; its ``.orig`` is the JPEG itself) with
+``derived_from`` pointing back, and records ``shared`` in the original's metadata: that is the
+tablet's map original → derivative, and ``original_of`` the map back. An entry received from
+the hub or a bundle travels under its own hash (``shared`` = itself).
+
 An entry exists once its ``.json`` exists. Every file goes through temp file + fsync +
 os.replace + fsync of the folder, and the ``.json`` only after the others are durable, so a
 crash or a rejected photo never leaves a half entry that looks whole.
@@ -78,6 +86,8 @@ class StoredPhoto:
     model: str = ""
     has_gps: bool = False  # the original carries GPS
     files: dict[str, str] = dataclasses.field(default_factory=dict)  # suffix → sha256 of that file
+    shared: str = ""  # the hash this photo travels under when its inspection does not keep GPS
+    derived_from: str = ""  # this entry is the shared derivative of that original (same tablet)
     # Filled by ingest only (not stored: one content can arrive under many names):
     original_name: str = ""  # sanitized for display
     deduplicated: bool = False  # the bytes were already stored
@@ -244,6 +254,97 @@ class PhotoStore:
             raise HashMismatch(sha256, actual)
         return self.put_png(data) if kind == "png" else self.ingest(data, keep_gps=keep_gps)
 
+    def put_received(self, sha256: str, data: bytes, *, kind: Kind = "photo", keep_gps: bool = False) -> StoredPhoto:
+        """A blob that reached this tablet from the hub or a bundle: kept like put_original,
+        and it travels on under its own hash (it already is what was shared)."""
+        meta = self.put_original(sha256, data, kind=kind, keep_gps=keep_gps)
+        if meta.kind != "photo" or meta.shared:
+            return meta
+        with self._lock(sha256):
+            current = self.metadata(sha256)
+            if not current.shared:
+                current = dataclasses.replace(current, shared=sha256)
+                self._write_files(sha256, {"json": _json_bytes(current)})
+        return dataclasses.replace(current, original_name=meta.original_name, deduplicated=meta.deduplicated)
+
+    def share(self, sha256: str) -> str:
+        """The hash under which this photo leaves the tablet when its inspection does not keep
+        GPS: the GPS-free derivative (registered as an entry of its own the first time), or the
+        entry itself for a PNG, a received blob or a derivative. The original stays here."""
+        meta = self.metadata(sha256)
+        if meta.kind != "photo" or meta.derived_from:
+            return sha256
+        if meta.shared and (meta.shared == sha256 or self.has(meta.shared)):
+            return meta.shared
+        derivative = meta.files.get("jpg", "")
+        if not _SHA.fullmatch(derivative) or derivative == sha256:
+            return sha256
+        with self._lock(derivative):
+            if not self.has(derivative):
+                self._write_alias(meta, derivative)
+        with self._lock(sha256):
+            current = self.metadata(sha256)
+            if current.shared != derivative:
+                self._write_files(sha256, {"json": _json_bytes(dataclasses.replace(current, shared=derivative))})
+        return derivative
+
+    def original_of(self, sha256: str) -> str:
+        """The original this tablet holds for a shared derivative it made (else sha256)."""
+        try:
+            source = self.metadata(sha256).derived_from
+        except (EvidenceMissing, ValueError):
+            return sha256
+        return source if source and self.has(source) else sha256
+
+    def _write_alias(self, meta: StoredPhoto, derivative: str) -> None:
+        """The derivative `meta.files['jpg']` as an entry: its bytes are its own original."""
+        source, thumb = self._path(meta.sha256, "jpg"), self._path(meta.sha256, "thumb.jpg")
+        actual = _hash_file(source)
+        if actual != derivative:
+            raise HashMismatch(derivative, actual)
+        alias = StoredPhoto(
+            sha256=derivative, kind="photo", format="JPEG", size=source.stat().st_size,
+            width=meta.width, height=meta.height, original_width=meta.width, original_height=meta.height,
+            thumb_width=meta.thumb_width, thumb_height=meta.thumb_height, captured_at=meta.captured_at,
+            captured_at_exif=meta.captured_at_exif, make=meta.make, model=meta.model, has_gps=False,
+            files={"jpg": derivative, "thumb.jpg": meta.files.get("thumb.jpg", "")},
+            shared=derivative, derived_from=meta.sha256,
+        )
+        self._link_files(derivative, {"orig": source, "jpg": source, "thumb.jpg": thumb})
+        self._write_files(derivative, {"json": _json_bytes(alias)})
+
+    def _link_files(self, sha: str, sources: dict[str, Path]) -> None:
+        """Like _write_files, with the bytes of existing files: hard links where the file
+        system has them, else copies (temp + fsync + os.replace)."""
+        folder = self._path(sha, "json").parent
+        if not folder.is_dir():
+            folder.mkdir(parents=True, exist_ok=True)
+            _fsync_dir(folder.parent)
+        token = secrets.token_hex(6)
+        temps: list[tuple[Path, Path]] = []
+        try:
+            for suffix, source in sources.items():
+                final = self._path(sha, suffix)
+                temp = folder / f".{final.name}.{token}.tmp"
+                temps.append((temp, final))
+                try:
+                    os.link(source, temp)
+                except OSError:
+                    self._write_files_raw_one(temp, source.read_bytes())
+            for temp, final in temps:
+                os.replace(temp, final)
+        finally:
+            for temp, _ in temps:
+                temp.unlink(missing_ok=True)
+            _fsync_dir(folder)
+
+    @staticmethod
+    def _write_files_raw_one(temp: Path, blob: bytes) -> None:
+        with open(temp, "xb") as handle:
+            handle.write(blob)
+            handle.flush()
+            os.fsync(handle.fileno())
+
     def drop_original(self, sha256: str) -> bool:
         """Free an original's space once the hub holds it (photos only). True if one was removed."""
         if self.kind(sha256) != "photo":
@@ -340,6 +441,7 @@ class PhotoStore:
             model=meta.model,
             has_gps=has_gps,
             files={suffix: sha256_hex(blob) for suffix, blob in files.items() if suffix != "orig"},
+            shared=self.metadata(sha).shared if self.has(sha) else "",
         )
         self._write_files(sha, files)
         self._write_files(sha, {"json": _json_bytes(result)})

@@ -20,6 +20,7 @@ import httpx
 from inspect_app.errors import UserError
 from inspect_app.inspection import utc_now
 from inspect_app.sync.engine import SyncEngine
+from inspect_app.sync.merge import fold
 from inspect_app.sync.protocol import PROTOCOL_VERSION, SHA256_HEX, HubOp, Op, PushResult, blob_refs
 
 PUSH_BATCH = 20000  # ops per push request (a 250-clause visit is ~2,000)
@@ -388,8 +389,12 @@ def fetch_standard(engine: SyncEngine, client: HubClient, ref) -> None:
 def fetch_missing_photos(engine: SyncEngine, client: HubClient) -> None:
     """Photos and signatures others took, so this tablet can show them."""
     kinds: dict[str, str] = {}
+    keeps: set[str] = set()  # photos of an inspection that keeps GPS: kept with their location
     for iid in engine.known_inspections():
-        for op in engine.ops(iid):
+        ops = engine.ops(iid)
+        held = fold(ops).get("inspection.keep_gps")
+        keep = held is not None and held.value is True
+        for op in ops:
             if op.device == engine.device:
                 continue
             if op.key.startswith("report/"):
@@ -399,6 +404,8 @@ def fetch_missing_photos(engine: SyncEngine, client: HubClient) -> None:
                 continue
             for sha in blob_refs(op):
                 kinds[sha] = "png" if op.key.startswith("signature/") else "photo"
+                if keep:
+                    keeps.add(sha)
     for sha, kind in sorted(kinds.items()):
         if engine.local.photos.has(sha):
             continue
@@ -406,7 +413,7 @@ def fetch_missing_photos(engine: SyncEngine, client: HubClient) -> None:
         if r.status_code != 200:
             continue  # not on the hub yet: the next sync tries again
         try:
-            engine.local.put_blob(sha, r.content, kind)
+            engine.local.put_blob(sha, r.content, kind, keep_gps=sha in keeps)
         except UserError:
             continue  # damaged in transit: hash refused by the photo store; retried next time
         engine.confirm_photos([sha])

@@ -138,6 +138,7 @@ class SyncEngine:
             return 0  # a center's self-assessment is written on the hub only; tablets read it
         log = self._log(inspection_id)
         shadow = log["shadow"]
+        self._shared_photos(snap, shadow)
         changed = [k for k, v in snap.items() if shadow.get(k, _MISSING) != v]
         # A key that is gone here (signature dropped by reopen, note emptied) is sent as a
         # tombstone, so the removal reaches the hub and the other tablets.
@@ -162,6 +163,41 @@ class SyncEngine:
             shadow[key] = snap[key]
         self._ops_file(inspection_id).commit(log)
         return len(changed)
+
+    def _shared_photos(self, snap: dict[str, Any], shadow: dict[str, Any]) -> None:
+        """What leaves the tablet is the GPS-free derivative, not the original (issue 11):
+        unless the inspection keeps GPS, an evidence value names the derivative's hash
+        (PhotoStore.share; the original stays on this tablet, mapped to it). A photo already
+        sent under its original's hash (before this rule, or while the inspection kept GPS)
+        keeps that hash, so what others hold, and sealed revisions, stay as they were."""
+        if snap.get("inspection.keep_gps") is True:
+            return
+        for key, value in snap.items():
+            if not key.startswith("evidence/") or not isinstance(value, dict):
+                continue
+            sha = value.get("sha256")
+            if not isinstance(sha, str) or not SHA256_HEX.match(sha):
+                continue
+            before = shadow.get(key)
+            if isinstance(before, dict) and before.get("sha256") == sha:
+                continue
+            try:
+                shared = self.local.photos.share(sha)
+            except Exception:  # noqa: BLE001 - not in the photo store (yet): sent as recorded
+                continue
+            if shared != sha:
+                snap[key] = value | {"sha256": shared}
+
+    def _local_photos(self, key: str, value: Any) -> Any:
+        """The way back: an evidence value naming a derivative this tablet made is written
+        into the store with the original it was made from (what the screens and the report use)."""
+        if not key.startswith("evidence/") or not isinstance(value, dict):
+            return value
+        sha = value.get("sha256")
+        if not isinstance(sha, str) or not SHA256_HEX.match(sha):
+            return value
+        original = self.local.photos.original_of(sha)
+        return value if original == sha else value | {"sha256": original}
 
     def _author(self, inspection_id: str) -> str:
         try:
@@ -331,7 +367,7 @@ class SyncEngine:
             own = [op for op in kv.live if op.device == self.device]
             desired = own[0].value if (kv.conflict and own) else kv.value
             if shadow.get(key, _MISSING) != desired:
-                writes[key] = desired
+                writes[key] = self._local_photos(key, desired)
             shadow[key] = desired
         if writes:
             # Header fields must all be present to create an inspection seen here for the first time.
@@ -371,6 +407,7 @@ class SyncEngine:
             # nothing is written or sent.
             self.local.resolve(inspection_id, key, value, author)
             revision, flat = self.local.snapshot(inspection_id)
+            self._shared_photos(flat, log["shadow"])
             value = flat.get(key, value)  # what the store now holds (rated_by/at as the services set them)
             seq = self._reserve(1)
             op = Op(device=self.device, seq=seq, inspection_id=inspection_id, revision=revision, key=key,

@@ -284,6 +284,7 @@ class LocalSide:
     def blob_path(self, sha: str) -> Path:
         return self.photos.original_path(sha)
 
-    def put_blob(self, sha: str, data: bytes, kind: str) -> None:
-        """Keep a blob received from the hub or a bundle (hash checked by the photo store)."""
-        self.photos.put_original(sha, data, kind="png" if kind == "png" else "photo")
+    def put_blob(self, sha: str, data: bytes, kind: str, *, keep_gps: bool = False) -> None:
+        """Keep a blob received from the hub or a bundle (hash checked by the photo store); it
+        travels on under its own hash. keep_gps: an inspection that keeps GPS holds it."""
+        self.photos.put_received(sha, data, kind="png" if kind == "png" else "photo", keep_gps=keep_gps)

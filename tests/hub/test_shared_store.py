@@ -31,6 +31,7 @@ from tests.support.backends import Backend
 from tests.sync.hubproc import Tablet, add_users, start_hub
 from tests.sync.photos import random_jpeg
 from tests.sync.scenario import add_photos, start
+from tests.sync.scenario import shared as travelling
 
 INSPECTOR = Account("w", "王芳", Role.INSPECTOR)
 
@@ -356,7 +357,7 @@ def test_postgresql_restarted_during_a_sync(tmp_path, shared_hub, standards, pg_
     a = Tablet(tmp_path / "a", standards)
     a.sign_in(hub, "wangfang")
     iid = start(a)
-    shas = add_photos(a, iid, 4, 150)
+    shas = travelling(a, add_photos(a, iid, 4, 150))
     services.rate_item(a.ws, iid, "1.1.1", "C-1", "met")
     shared.pg.stop("immediate")  # down as the sync starts
     with pytest.raises(UserError) as down:
@@ -369,7 +370,7 @@ def test_postgresql_restarted_during_a_sync(tmp_path, shared_hub, standards, pg_
     errors = _sync_until_done(a)
     restarter.join()
     # and once more mid-sync: restarted while the photos go up
-    more = add_photos(a, iid, 4, 300)
+    more = travelling(a, add_photos(a, iid, 4, 300))
     t = threading.Thread(target=lambda: (time.sleep(0.1), shared.pg.restart(0.5)))
     t.start()
     errors += _sync_until_done(a)
@@ -384,7 +385,7 @@ def test_object_store_unreachable_during_a_photo_upload(tmp_path, shared_hub, st
         a = Tablet(tmp_path / "a", standards)
         a.sign_in(hub, "wangfang")
         iid = start(a)
-        shas = add_photos(a, iid, 4, 200)
+        shas = travelling(a, add_photos(a, iid, 4, 200))
         shared.s3.stop()  # the object store is gone
         with pytest.raises(UserError) as down:
             a.sync()
@@ -396,7 +397,7 @@ def test_object_store_unreachable_during_a_photo_upload(tmp_path, shared_hub, st
         shared.s3.run()
         _sync_until_done(a)
         # and cut while a batch streams in
-        more = add_photos(a, iid, 8, 300)
+        more = travelling(a, add_photos(a, iid, 8, 300))
         t = threading.Thread(target=lambda: (time.sleep(0.15), shared.s3.stop(), time.sleep(1), shared.s3.run()))
         t.start()
         _sync_until_done(a, tries=40)

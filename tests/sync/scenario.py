@@ -24,6 +24,12 @@ def add_photos(tablet: Tablet, iid: str, count: int, kb: int) -> list[str]:
     return shas
 
 
+def shared(tablet: Tablet, shas: list[str]) -> list[str]:
+    """The hashes these photos travel under (their GPS-free derivatives, issue 11): what the hub
+    and the other tablets hold. The originals stay on `tablet`."""
+    return [tablet.ws.photos.share(s) for s in shas]
+
+
 def auth(hub, user: str) -> dict:
     return {"Authorization": f"Bearer {hub.token(user)}"}
 

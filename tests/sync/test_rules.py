@@ -22,7 +22,7 @@ from inspect_app.sync.bundle import export_bundle, import_bundle
 from inspect_app.sync.client import HubClient
 from tests.store.helpers import rated_items
 from tests.sync.hubproc import Tablet
-from tests.sync.scenario import add_photos, auth, start, two_tablets
+from tests.sync.scenario import add_photos, auth, shared, start, two_tablets
 from tests.sync.photos import png_bytes
 
 
@@ -138,7 +138,8 @@ class CutTransport(httpx.HTTPTransport):
 def test_upload_cut_mid_photo_resumes_without_duplicates_or_loss(tmp_path, hub, standards):
     a = Tablet(tmp_path / "a", standards)
     iid = start(a)
-    shas = add_photos(a, iid, 6, 600)
+    originals = add_photos(a, iid, 6, 600)
+    shas = shared(a, originals)  # what travels: the GPS-free derivatives
     token = hub.token("wangfang")
     a.client = HubClient(hub.url, token, transport=CutTransport(cut_at=1))
     try:
@@ -157,7 +158,7 @@ def test_upload_cut_mid_photo_resumes_without_duplicates_or_loss(tmp_path, hub, 
     before_resume = hub.blob_shas()
     kept = [s for s in shas if s in before_resume]
     assert 0 < len(kept) < 6
-    assert all(a.ws.photos.has_original(s) for s in shas)  # nothing unconfirmed was dropped
+    assert all(a.ws.photos.has_original(s) for s in originals)  # nothing unconfirmed was dropped
     a.close()
     # the tablet restarts from its data folder and syncs again
     a = Tablet(tmp_path / "a", standards)
@@ -195,7 +196,7 @@ sync_once(engine, HubClient(sys.argv[3], sys.argv[4]))
 def test_sync_process_killed_mid_upload_then_resumed(tmp_path, hub, standards):
     a = Tablet(tmp_path / "a", standards)
     iid = start(a)
-    shas = add_photos(a, iid, 40, 400)
+    shas = shared(a, add_photos(a, iid, 40, 400))
     a.close()
     token = hub.token("wangfang")
     proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(tmp_path / "a"), str(standards), hub.url, token],
@@ -223,7 +224,7 @@ def test_bundle_carries_changes_without_network_with_the_same_rules(tmp_path, hu
     b = Tablet(tmp_path / "b", standards)
     iid = start(a)
     services.rate_item(a.ws, iid, "1.1.1", "C-1", "met")
-    shas = add_photos(a, iid, 2, 50)
+    shas = shared(a, add_photos(a, iid, 2, 50))
     bundle = export_bundle(a.engine, tmp_path / "a.zip")
     assert import_bundle(b.engine, bundle) > 0
     assert import_bundle(b.engine, bundle) == 0  # idempotent

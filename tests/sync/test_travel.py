@@ -23,7 +23,7 @@ from inspect_app.sync.keys import signature_key_of as signature_key
 from tests.store.helpers import make_standard, rated_items, write_standard
 from tests.sync.hubproc import PASSWORD, Tablet
 from tests.sync.photos import jpeg_bytes, png_bytes
-from tests.sync.scenario import add_photos, auth, start
+from tests.sync.scenario import add_photos, auth, shared, start
 
 
 def sign_off(tablet: Tablet, iid: str, *, lock: bool = True) -> None:
@@ -191,7 +191,7 @@ def test_signatures_dropped_by_reopen_and_evidence_soft_deletes_reach_hub_and_te
     a.sign_in(hub, "wangfang")
     b.sign_in(hub, "liming")
     iid = start(a)
-    [photo] = add_photos(a, iid, 1, 40)
+    [photo] = shared(a, add_photos(a, iid, 1, 40))
     a.sync()
     b.sync()
     std = services.standard_for(a.ws, services.get_inspection(a.ws, iid))
