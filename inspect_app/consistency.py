@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from inspect_app.inspection import ItemRating, ItemResult, Stage
-from inspect_app.scoring import ClauseLevel, Verdict, score_clauses, score_inspection
+from inspect_app.scoring import ClauseLevel, LevelCounts, Verdict, score_clauses, score_inspection
 from inspect_app.standard.model import Standard
 
 DECIDED = (ClauseLevel.A, ClauseLevel.B, ClauseLevel.C, ClauseLevel.D)
@@ -65,6 +65,8 @@ class Figures:
     clauses_exact: int = 0
     clauses_within_one: int = 0
     kappa: float | None = None
+    first_levels: LevelCounts = LevelCounts()  # each layer's compared clauses per level (κ's margins)
+    second_levels: LevelCounts = LevelCounts()
 
     @property
     def item_agreement(self) -> float | None:
@@ -139,17 +141,23 @@ def _short(level: ClauseLevel) -> str:
     return {"incomplete": "未完成", "na": "不适用"}.get(level.value, level.value)
 
 
-def kappa(pairs: Iterable[tuple[str, str]]) -> float | None:
-    """Cohen's κ of paired categories (see the module docstring; p_e = 1 gives 1)."""
-    pairs = list(pairs)
-    n = len(pairs)
+def kappa(pairs: Iterable[tuple[ClauseLevel | str, ClauseLevel | str]]) -> float | None:
+    """Cohen's κ of paired clause levels (see the module docstring; p_e = 1 gives 1)."""
+    pairs = [(ClauseLevel(a), ClauseLevel(b)) for a, b in pairs]
+    if not pairs:
+        return None
+    return kappa_of_counts(len(pairs), sum(1 for a, b in pairs if a is b),
+                           LevelCounts.of_levels(a for a, _ in pairs), LevelCounts.of_levels(b for _, b in pairs))
+
+
+def kappa_of_counts(n: int, agree: int, first: LevelCounts, second: LevelCounts) -> float | None:
+    """κ from the number of pairs, how many agree, and each layer's clause counts per level
+    (scoring.LevelCounts, the one place levels are counted). In whole counts:
+    κ = (n·agree − Σ n₁(k)·n₂(k)) / (n² − Σ n₁(k)·n₂(k)), exact and symmetric."""
     if n == 0:
         return None
-    # In whole counts: κ = (n·agree − Σ n₁(k)·n₂(k)) / (n² − Σ n₁(k)·n₂(k)), exact and symmetric.
-    agree = sum(1 for a, b in pairs if a == b)
-    chance = sum(sum(1 for a, _ in pairs if a == k) * sum(1 for _, b in pairs if b == k)
-                 for k in sorted({a for a, _ in pairs} | {b for _, b in pairs}))
-    if chance == n * n:  # p_e = 1: one and the same category throughout
+    chance = sum(first.count(k) * second.count(k) for k in ClauseLevel)
+    if chance == n * n:  # p_e = 1: one and the same level throughout
         return 1.0
     value = (n * agree - chance) / (n * n - chance)
     return max(-1.0, min(1.0, value))  # guards rounding only: the bound holds exactly
@@ -192,10 +200,12 @@ def _figures(standard: Standard, numbers: list[str], first: Layer, second: Layer
             items_agreeing += r1 is r2
         l1, l2 = levels1[clause.number], levels2[clause.number]
         if l1.is_decided and l2.is_decided:
-            pairs.append((l1.value, l2.value))
-    exact = sum(1 for a, b in pairs if a == b)
-    within = sum(1 for a, b in pairs if abs(ClauseLevel(a).rank - ClauseLevel(b).rank) <= 1)
-    return Figures(items_compared, items_agreeing, len(pairs), exact, within, kappa(pairs))
+            pairs.append((l1, l2))
+    exact = sum(1 for a, b in pairs if a is b)
+    within = sum(1 for a, b in pairs if abs(a.rank - b.rank) <= 1)
+    first, second = LevelCounts.of_levels(a for a, _ in pairs), LevelCounts.of_levels(b for _, b in pairs)
+    return Figures(items_compared, items_agreeing, len(pairs), exact, within,
+                   kappa_of_counts(len(pairs), exact, first, second), first, second)
 
 
 def _verdict(standard: Standard, layer: Layer) -> Verdict:
@@ -272,5 +282,5 @@ def kappa_text(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
-__all__ = ["ChapterFigures", "Consistency", "Disagreement", "Figures", "Layer", "compare", "kappa",
+__all__ = ["ChapterFigures", "Consistency", "Disagreement", "Figures", "Layer", "compare", "kappa", "kappa_of_counts",
            "kappa_text", "needs_reason", "overrated", "percent", "scope_of"]

@@ -17,7 +17,7 @@ Rules (ARCHITECTURE.md, "The standard"):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -317,16 +317,34 @@ class LevelCounts:
         return {ItemLevel.C: self.A + self.B + self.C, ItemLevel.B: self.A + self.B,
                 ItemLevel.A: self.A}[level]
 
+    @property
+    def decided(self) -> int:
+        """Clauses at a level A, B, C or D (neither incomplete nor not applicable)."""
+        return self.A + self.B + self.C + self.D
+
     def percent_at_least(self, level: ItemLevel) -> float:
         """Share of applicable clauses at `level` or above; incomplete clauses count as not reaching."""
         return 100.0 * self.at_least(level) / self.applicable if self.applicable else 0.0
 
+    def count(self, level: ClauseLevel | str) -> int:
+        """Clauses at `level` (the fields are named after the levels' values)."""
+        return getattr(self, ClauseLevel(level).value)
+
+    def __add__(self, other: "LevelCounts") -> "LevelCounts":
+        return LevelCounts(**{lv.value: self.count(lv) + other.count(lv) for lv in ClauseLevel})
+
     @staticmethod
-    def of(scores: list[ClauseScore]) -> "LevelCounts":
+    def of_levels(levels: Iterable[ClauseLevel | str]) -> "LevelCounts":
+        """The one place clause levels are counted: summaries, tiers, and consistency's κ
+        (each layer's share of clauses at each level) all count here."""
         counts = {lv.value: 0 for lv in ClauseLevel}
-        for s in scores:
-            counts[s.level.value] += 1
+        for level in levels:
+            counts[ClauseLevel(level).value] += 1
         return LevelCounts(**counts)
+
+    @staticmethod
+    def of(scores: Iterable[ClauseScore]) -> "LevelCounts":
+        return LevelCounts.of_levels(s.level for s in scores)
 
 
 @dataclass(frozen=True)
@@ -342,8 +360,7 @@ class GroupSummary:
 
     @property
     def all(self) -> LevelCounts:
-        b, r = self.basic, self.recommended
-        return LevelCounts(b.A + r.A, b.B + r.B, b.C + r.C, b.D + r.D, b.incomplete + r.incomplete, b.na + r.na)
+        return self.basic + self.recommended
 
 
 def _summarise(number: str, title: str, clauses: list[Clause], scores: Mapping[str, ClauseScore]) -> GroupSummary:
