@@ -12,6 +12,7 @@ which works from a 390 px phone up. The door's rule for these ops is `door_rule`
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +28,10 @@ from inspect_app.inspection import (
     EvidenceRecord,
     EvidenceTarget,
     Inspection,
+    InspectionStatus,
     ItemRating,
     ItemResult,
+    Signature,
     Stage,
     TeamMember,
     TeamRole,
@@ -72,12 +75,22 @@ def door_rule(account: Account | None, op: Op, facts, *, from_hub: bool) -> Reje
         return None  # the first op of a new self-assessment; its center comes next
     if center != account.center_id:
         return _refused(op, "不是本机构的自评，已拒收。", "is not this center's self-assessment; refused.")
+    head = op.key.partition("/")[0]
+    if head == "report":  # the hub's signed PDF of the submitted revision, once
+        known = facts.live(op.key)
+        if op.revision not in facts.sealed or (known and known[0].value != op.value):
+            return _refused(op, "机构自评的签章报告只在提交后由中心生成一次，已拒收。",
+                            "the self-assessment's signed report is made once, by the hub, after submission; refused.")
+        return None
     if op.revision in facts.sealed or any(s > op.revision for s in facts.sealed):
         return _refused(op, "机构自评已提交，内容已冻结，不能再修改。", "the self-assessment was submitted and is frozen.")
     if op.key == "inspection.status" and op.value not in ("draft", "signed"):
         return _refused(op, "机构自评只能保存或提交。", "a self-assessment is either a draft or submitted.")
-    head = op.key.partition("/")[0]
-    if not (op.key.startswith("inspection.") or head in ("item", "note", "evidence", "center")):
+    if op.key == "inspection.status" and op.value == "signed" and "director" not in facts.signed_roles(op.revision):
+        return _refused(op, "提交机构自评须有机构负责人签字。", "a self-assessment is submitted with the director's signature.")
+    if head == "signature" and op.key.split("/")[2:3] != ["director"]:
+        return _refused(op, "机构自评只由机构负责人签字。", "a self-assessment is signed by the center's director only.")
+    if not (op.key.startswith("inspection.") or head in ("item", "note", "evidence", "center", "signature")):
         return _refused(op, "不是机构自评可写的内容，已拒收。", "is not part of a self-assessment; refused.")
     return None
 
@@ -248,10 +261,57 @@ def add_photo(hub, account: Account, inspection_id: str, clause_number: str, cod
     return record
 
 
-def submit(hub, account: Account, inspection_id: str) -> None:
-    """提交: every item rated and every prerequisite answered; then frozen (signed)."""
+SIGNATURE_W, SIGNATURE_H = 320, 140  # the signing pad, fits a 390 px phone with the page's margins
+
+
+def typed_signature_png(name: str, width: int = SIGNATURE_W, height: int = SIGNATURE_H) -> bytes:
+    """A typed signature (键入签名) as a PNG: the name in the report's CJK font, dark ink on a
+    transparent ground like a drawn one. Same name, same bytes."""
+    from io import BytesIO
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    name = name.strip()
+    size = 64
+    font = ImageFont.truetype(str(paths.CJK_FONT), size)
+    while size > 16 and font.getlength(name) > width - 24:
+        size -= 4
+        font = ImageFont.truetype(str(paths.CJK_FONT), size)
+    image = Image.new("RGBA", (width, height), (255, 255, 255, 0))
+    ImageDraw.Draw(image).text((width / 2, height / 2), name, font=font, fill=(20, 30, 90, 255), anchor="mm")
+    out = BytesIO()
+    image.save(out, "PNG", optimize=False)
+    return out.getvalue()
+
+
+def signature_png(director: str, strokes=(), typed: str = "", size: tuple[int, int] = (SIGNATURE_W, SIGNATURE_H)) -> bytes:
+    """The director's signature image: drawn (pad strokes) or typed. Nothing drawn and nothing
+    typed is refused: a submission needs a signature."""
+    from inspect_app.evidence.signature import render_strokes_png
+
+    strokes = [list(s) for s in strokes or () if len(s)]
+    if sum(len(s) for s in strokes) >= 3:  # a tap or two is not a signature
+        return render_strokes_png(strokes, *size)
+    if typed.strip():
+        if typed.strip() != director.strip():
+            raise UserError("键入的签名须与机构负责人姓名一致。", "A typed signature must be the director's name.")
+        return typed_signature_png(typed)
+    raise UserError("请机构负责人在签名框内手写签名，或键入姓名作为签名。",
+                    "The director signs in the box, or types their name as the signature.")
+
+
+def submit(hub, account: Account, inspection_id: str, director: str = "", *, strokes=(), typed: str = "",
+           size: tuple[int, int] = (SIGNATURE_W, SIGNATURE_H)) -> str | None:
+    """提交: every item rated, every prerequisite answered and the center's director (机构负责人)
+    signed, drawn or typed; then frozen (signed) and the hub makes the signed report. Returns
+    the signed PDF's SHA-256 (None when signing failed: `ensure_report` tries again)."""
+    from inspect_app.fonts import check_drawable
+    from inspect_app.hub.ledger import Forbidden
+
     _mine(hub, account, inspection_id)
     snap, standard, _ = view(hub, inspection_id)
+    if snap.inspection.status.value in ("signed", "locked"):
+        raise UserError("机构自评已提交，内容已冻结。", "The self-assessment was already submitted.")
     missing = services.missing_ratings(standard, snap.findings)
     if missing:
         shown = "、".join(missing[:5]) + ("…" if len(missing) > 5 else "")
@@ -260,8 +320,143 @@ def submit(hub, account: Account, inspection_id: str) -> None:
     open_ = [p.id for p in standard.prerequisites if snap.inspection.prerequisites.get(p.id) is None]
     if open_:
         raise UserError(f"前置条件未填写：{'、'.join(open_)}。", f"Prerequisites not answered: {', '.join(open_)}.")
+    director = director.strip()
+    if not director:
+        raise UserError("请填写机构负责人姓名（由其签字确认自评结果）。", "Enter the director's name (they sign the self-assessment).")
+    check_drawable(director, "signer")
+    png = signature_png(director, strokes, typed, size)
+    sha = hashlib.sha256(png).hexdigest()
+    if not hub.blobs.has(sha) and not hub.blobs.put(sha, png):
+        raise UserError("签名保存失败，请重试。", "The signature could not be stored; try again.")
+    hub.ledger.possession.record(account.username, [sha], {sha: len(png)})
+    if "center" in hub.ledger.state(inspection_id) and not snap.center.director:  # the cover's 机构负责人
+        _write(hub, account, inspection_id, "center", {**snap.center.model_dump(mode="json"), "director": director})
+    team = [m for m in snap.inspection.team if m.role is not TeamRole.DIRECTOR] + [
+        TeamMember(name=director, role=TeamRole.DIRECTOR)]
+    _write(hub, account, inspection_id, "inspection.team", [m.model_dump(mode="json") for m in team])
+    signature = Signature(inspection_id=inspection_id, signer=director, role=TeamRole.DIRECTOR, image_sha256=sha,
+                          revision=snap.inspection.revision)
+    _write(hub, account, inspection_id, keys.signature_key(signature.revision, "director", director),
+           signature.model_dump(mode="json"))
     _write(hub, account, inspection_id, "inspection.finished_on", utc_now().isoformat())
     _write(hub, account, inspection_id, "inspection.status", "signed")
+    try:
+        return ensure_report(hub, account, inspection_id)
+    except (UserError, Forbidden):
+        raise
+    except Exception:  # noqa: BLE001 - the submission stands; the page offers to make the report again
+        return None
+
+
+# ---------------------------------------------------------------- the signed report
+
+
+def report_sha(hub, inspection_id: str) -> str | None:
+    """The self-assessment's signed PDF (a blob), once the hub made it."""
+    snap = snapshot(inspection_id, hub.ledger.state(inspection_id))
+    return hub.report_pdf(inspection_id, snap.inspection.revision)
+
+
+def report_input(hub, inspection_id: str):
+    """What the report builder needs (report/content.ReportInput) from the hub's merged ops:
+    ratings, notes, photos and the director's signature, images read from the blob store. The
+    submitted self-assessment prints as final (not a draft): it is frozen like a locked revision."""
+    from inspect_app.report.content import ReportInput
+    from inspect_app.report.source import evidence_gaps_for
+
+    snap, standard, _ = view(hub, inspection_id)
+    inspection = snap.inspection.model_copy(update={"status": InspectionStatus.LOCKED})
+
+    def image(sha: str) -> bytes | None:
+        return hub.blobs.read(sha) if hub.blobs.has(sha) else None
+
+    return ReportInput(standard=standard, center=snap.center, inspection=inspection, findings=snap.findings,
+                       evidence=snap.live_evidence, signatures=snap.signatures, images=image,
+                       evidence_gaps=evidence_gaps_for(standard, snap))
+
+
+def _in_process_tsa(key, cert, chain):
+    """The county TSA answering in this process (the hub holds its key), as pyHanko's TimeStamper."""
+    from asn1crypto import tsp
+    from pyhanko.sign.timestamps.api import TimeStamper
+
+    from inspect_app.trust import tsa
+
+    class Stamper(TimeStamper):
+        async def async_request_tsa_response(self, req):
+            return tsp.TimeStampResp.load(tsa.respond(req.dump(), key, cert, chain))
+
+    return Stamper()
+
+
+HUB_SIGNER_UNIT = "基层行县级中心 机构自评"
+
+
+def hub_signer(hub, account: Account, director: str, inspection_id: str):
+    """A signing key for one self-assessment report, issued by the hub's county root: made for
+    this report and not kept (nothing secret to store); the certificate, in the PDF, names the
+    director who signed, the clinic account and the county."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from inspect_app.hub.trust_routes import trust_of
+    from inspect_app.report.signing import ReportSigner, _asn1_signer
+    from inspect_app.trust import ca as county_ca
+
+    trust = trust_of(hub)
+    authority = trust.authority
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([
+        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+        x509.NameAttribute(NameOID.LOCALITY_NAME, authority.county or "—"),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, county_ca.bureau_name(authority.county)),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, HUB_SIGNER_UNIT),
+        x509.NameAttribute(NameOID.USER_ID, account.username[:64]),
+        x509.NameAttribute(NameOID.COMMON_NAME, (director or account.name or account.username)[:64]),
+    ])
+    cert = county_ca._issue(authority, key.public_key(), subject, county_ca.DEVICE_DAYS,
+                            [(county_ca._key_usage(sign=True), True)])
+    chain = authority.path
+    return ReportSigner(signer=_asn1_signer(key, cert, chain), certificate=cert, source="county",
+                        chain=tuple(chain)), _in_process_tsa(*trust.tsa_identity())
+
+
+def ensure_report(hub, account: Account, inspection_id: str) -> str | None:
+    """Build and sign the submitted self-assessment's report (the same builder and PAdES
+    signature as a tablet's report, with a county-issued key and the county TSA's timestamp),
+    keep it as a blob and name it in an op `report/<revision>`, so it syncs and downloads like
+    any signed report. Idempotent: returns the PDF's SHA-256, None for a draft."""
+    from inspect_app.report.builder import build_report
+    from inspect_app.report.signing import sign_report
+
+    _mine(hub, account, inspection_id)
+    have = report_sha(hub, inspection_id)
+    if have is not None:
+        return have
+    data = report_input(hub, inspection_id)
+    if snapshot(inspection_id, hub.ledger.state(inspection_id)).inspection.status.value != "signed":
+        return None
+    built = build_report(data)
+    director = next((s.signer for s in data.signatures if s.role is TeamRole.DIRECTOR), "")
+    signer, stamper = hub_signer(hub, account, director, inspection_id)
+    center = built.content.center
+    signed = sign_report(built.pdf, signer, location=center.county or center.name,
+                         reason=f"优质服务基层行机构自评报告 {built.report_id}", stamp=built.stamp,
+                         zone=data.inspection.time_zone, timestamper=stamper)
+    sha = hashlib.sha256(signed.pdf).hexdigest()
+    if not hub.blobs.has(sha) and not hub.blobs.put(sha, signed.pdf):
+        raise UserError("签章报告保存失败，请重试。", "The signed report could not be stored; try again.")
+    hub.ledger.possession.record(account.username, [sha], {sha: len(signed.pdf)})
+    revision = data.inspection.revision
+    value = {"sha256": sha, "report_id": built.report_id, "content_sha256": built.content_sha256,
+             "bytes": len(signed.pdf), "file": f"{built.report_id}.pdf"}
+    try:
+        _write(hub, account, inspection_id, keys.report_key(revision), value)
+    except UserError:
+        if report_sha(hub, inspection_id) is None:  # another worker made it meanwhile: keep theirs
+            raise
+    return report_sha(hub, inspection_id)
 
 
 # ---------------------------------------------------------------- the bureau's columns
@@ -320,8 +515,19 @@ def bureau_sort_key(row: dict, key: str) -> tuple:
     return (value, row["name"])
 
 
-def bureau_cell(row: dict, key: str) -> ft.Control:
+def bureau_cell(row: dict, key: str, pages=None) -> ft.Control:
+    """One cell of the bureau's table; with `pages` (web.HubPages) the self-assessed verdict
+    links to the self-assessment's signed PDF."""
     from inspect_app.consistency import percent
+
+    if key == "self_verdict" and pages is not None and row.get("self_inspection_id") and row.get("self_verdict"):
+        iid = row["self_inspection_id"]
+        if report_sha(pages.hub, iid) is not None:
+            revision = snapshot(iid, pages.hub.ledger.state(iid)).inspection.revision
+            url = pages.link("pdf", pages.account, iid, str(revision))
+            return ft.TextButton(content=ft.Text(f"{row['self_verdict']} · 自评报告"), icon=ft.Icons.PICTURE_AS_PDF,
+                                 tooltip=f"下载 {row['name']} 签章版机构自评报告",
+                                 on_click=lambda _: pages.page.launch_url(url))
 
     if key == "consistency":
         if row.get("consistency") is None:
@@ -350,6 +556,11 @@ class SelfAssessmentPage:
         self.message = ""
         self.pickers: dict[tuple[str, str], ft.FilePicker] = {}
         self.thumbs: dict[str, bytes | None] = {}
+        # the signing block's state, kept while the clinic moves between clauses
+        self.director: str | None = None
+        self.typed = ""
+        self.sign_mode = "draw"
+        self.strokes: list[list[tuple[float, float]]] = []
 
     @property
     def account(self) -> Account:
@@ -445,8 +656,10 @@ class SelfAssessmentPage:
         ], wrap=True))
         if self.message:
             controls.append(ft.Text(self.message, color=ft.Colors.RED))
-        if not frozen:
-            controls.append(ft.FilledButton(content=ft.Text("提交机构自评"), on_click=lambda _: self._submit(iid)))
+        if frozen:
+            controls.append(self._signed_report(iid, snap))
+        else:
+            controls.append(self._signing(iid, snap, prog))
         controls.append(ft.TextButton(content=ft.Text("← 返回评审报告"), on_click=lambda _: self.pages.show_clinic_home()))
         self.pages.show(*controls)
 
@@ -569,10 +782,93 @@ class SelfAssessmentPage:
         if rerender:
             self.show()
 
+    def _signing(self, iid: str, snap, prog: Progress) -> ft.Control:
+        """提交与签字: the director's name and a signature, drawn on the pad or typed, then submit."""
+        if self.director is None:
+            self.director = snap.center.director or ""
+        name = ft.TextField(label="机构负责人姓名", value=self.director, max_length=20)
+        typed = ft.TextField(label="键入签名（输入负责人姓名）", value=self.typed, visible=self.sign_mode == "type")
+        pad = _SignaturePad("机构负责人在此手写签名")
+        pad.strokes = self.strokes  # kept across re-renders of the page
+        pad.redraw()
+        pad.visible = self.sign_mode == "draw"
+
+        def remember(_=None):
+            self.director = name.value or ""
+            self.typed = typed.value or ""
+
+        name.on_change = remember
+        typed.on_change = remember
+
+        def mode(which: str):
+            def handler(_):
+                remember()
+                self.sign_mode = which
+                self.show()
+            return handler
+
+        def clear(_):
+            self.strokes.clear()
+            pad.clear()
+
+        def go(_):
+            remember()
+            self._submit(iid)
+
+        tabs = ft.Row([
+            self._choice("手写签名", self.sign_mode == "draw", False, mode("draw"), ft.Colors.INDIGO_700),
+            self._choice("键入签名", self.sign_mode == "type", False, mode("type"), ft.Colors.INDIGO_700),
+        ], wrap=True)
+        ready = prog.rated == prog.total
+        rows: list[ft.Control] = [
+            ft.Text("提交与签字", size=18, weight=ft.FontWeight.BOLD),
+            ft.Text("提交须由机构负责人签字确认。提交后内容冻结，中心生成签章版机构自评报告（PDF），"
+                    "随同步发给县级评审组。", size=13),
+            name, tabs, pad, typed,
+        ]
+        if self.sign_mode == "draw":
+            rows.append(ft.TextButton(content=ft.Text("清除签名"), on_click=clear))
+        if not ready:
+            rows.append(ft.Text(f"还有 {prog.total - prog.rated} 项未自评。", color=ft.Colors.ORANGE_900, size=13))
+        rows.append(ft.FilledButton(content=ft.Text("提交机构自评"), on_click=go, height=48))
+        return ft.Container(ft.Column(rows, spacing=8), padding=10, border_radius=8,
+                            border=ft.Border.all(1, ft.Colors.INDIGO_200))
+
+    def _signed_report(self, iid: str, snap) -> ft.Control:
+        """The signed self-assessment report: download it, and what `report verify` says of it."""
+        from inspect_app.hub.web import verdict_text
+
+        sha = report_sha(self.hub, iid)
+        director = next((s.signer for s in snap.signatures if s.role is TeamRole.DIRECTOR), "")
+        rows: list[ft.Control] = [ft.Text(f"机构负责人签字：{director or '—'}", weight=ft.FontWeight.W_600)]
+        if sha is None:
+            async def again(_):
+                try:
+                    await asyncio.to_thread(ensure_report, self.hub, self.account, iid)
+                    self.message = ""
+                except UserError as err:
+                    self.message = err.zh
+                self.show()
+
+            rows += [ft.Text("签章报告尚未生成。", color=ft.Colors.ORANGE_900),
+                     ft.OutlinedButton(content=ft.Text("生成签章报告"), on_click=again)]
+        else:
+            revision = snap.inspection.revision
+            url = self.pages.link("pdf", self.account, iid, str(revision))
+            rows += [ft.FilledButton(content=ft.Text("下载签章版自评报告 PDF"), icon=ft.Icons.PICTURE_AS_PDF,
+                                     on_click=lambda _: self.pages.page.launch_url(url), height=48),
+                     verdict_text(self.hub, iid, revision)]
+        return ft.Container(ft.Column(rows, spacing=8), padding=10, border_radius=8,
+                            border=ft.Border.all(1, ft.Colors.GREEN_200))
+
     def _submit(self, iid: str) -> None:
+        strokes = [list(s) for s in self.strokes] if self.sign_mode == "draw" else []
+        typed = self.typed if self.sign_mode == "type" else ""
+
         async def go():
             try:
-                await asyncio.to_thread(submit, self.hub, self.account, iid)
+                await asyncio.to_thread(submit, self.hub, self.account, iid, self.director or "",
+                                        strokes=strokes, typed=typed)
                 self.message = ""
             except UserError as err:
                 self.message = err.zh
@@ -581,5 +877,55 @@ class SelfAssessmentPage:
         self.pages.page.run_task(go)
 
 
-__all__ = ["SelfAssessmentPage", "add_photo", "current", "door_rule", "hub_standards", "progress", "rate",
-           "self_assessment_id", "set_note", "set_prerequisite", "start", "submit", "view"]
+class _SignaturePad(ft.Container):
+    """签名板 on the hub's page: a canvas in a GestureDetector, strokes in pad pixels (rendered
+    to PNG by evidence.render_strokes_png on submit). The hub's own small copy: the hub imports
+    nothing of the tablet's UI."""
+
+    def __init__(self, label: str, width: int = SIGNATURE_W, height: int = SIGNATURE_H) -> None:
+        import flet.canvas as cv
+
+        self._cv = cv
+        self.strokes: list[list[tuple[float, float]]] = []
+        self.paint = ft.Paint(stroke_width=3, color=ft.Colors.BLACK, stroke_cap=ft.StrokeCap.ROUND,
+                              stroke_join=ft.StrokeJoin.ROUND, style=ft.PaintingStyle.STROKE)
+        self.canvas = cv.Canvas(shapes=[], width=width, height=height)
+        detector = ft.GestureDetector(content=self.canvas, on_pan_start=self._start, on_pan_update=self._move,
+                                      drag_interval=16)
+        super().__init__(content=ft.Stack([
+            ft.Container(ft.Text(label, color=ft.Colors.GREY_500, size=13), alignment=ft.Alignment.BOTTOM_LEFT,
+                         padding=8, width=width, height=height),
+            detector]),
+            width=width, height=height, bgcolor=ft.Colors.WHITE, border=ft.Border.all(1, ft.Colors.GREY_600),
+            border_radius=8)
+
+    def _shape(self, stroke):
+        return self._cv.Points(points=[ft.Offset(x, y) for x, y in stroke], point_mode=self._cv.PointMode.POLYGON,
+                               paint=self.paint)
+
+    def redraw(self) -> None:
+        self.canvas.shapes = [self._shape(s) for s in self.strokes]
+
+    def _start(self, e) -> None:
+        p = e.local_position
+        self.strokes.append([(p.x, p.y)])
+        self.canvas.shapes.append(self._shape(self.strokes[-1]))
+        self.canvas.update()
+
+    def _move(self, e) -> None:
+        if not self.strokes:
+            return
+        p = e.local_position
+        self.strokes[-1].append((p.x, p.y))
+        self.canvas.shapes[-1].points = [ft.Offset(x, y) for x, y in self.strokes[-1]]
+        self.canvas.update()
+
+    def clear(self) -> None:
+        self.strokes.clear()
+        self.canvas.shapes = []
+        self.canvas.update()
+
+
+__all__ = ["SelfAssessmentPage", "add_photo", "current", "door_rule", "ensure_report", "hub_signer", "hub_standards",
+           "progress", "rate", "report_input", "report_sha", "self_assessment_id", "set_note", "set_prerequisite",
+           "signature_png", "start", "submit", "typed_signature_png", "view"]

@@ -362,7 +362,7 @@ class HubPages:
             columns=[ft.DataColumn(ft.Text(label), on_sort=sort_by(key)) for key, label in columns]
             + [ft.DataColumn(ft.Text("报告")), ft.DataColumn(ft.Text("签章核验"))],
             rows=[ft.DataRow(
-                cells=[ft.DataCell(bureau_cell(r, key)) for key, _ in columns]
+                cells=[ft.DataCell(bureau_cell(r, key, self)) for key, _ in columns]
                 + [ft.DataCell(ft.TextButton(f"查看报告 {r['name']}",
                                              on_click=lambda _, r=r: self.show_report(r["inspection_id"], r["revision"]))
                                if r["inspection_id"] else ft.Text("—")),

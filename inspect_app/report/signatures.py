@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from inspect_app.inspection import Signature, TeamRole
+from inspect_app.inspection import EvaluationStage, Signature, TeamRole
 from inspect_app.report.content import ROLE_ZH, ReportContent
 from inspect_app.report.cover import draw_seal_pair
 from inspect_app.report.layout import (
@@ -33,7 +33,8 @@ def draw_signatures(pdf: ReportPDF, content: ReportContent) -> None:
     pdf.page_title("五、签字盖章")
     ins = content.inspection
     current = [s for s in content.signatures if s.revision == ins.revision]
-    pdf.para(f"以下签名于平板电脑上手写采集，对应评审记录第 {ins.revision} 版；时间为签名时间。", 8.5, MUTED, h=4.4)
+    where = "县级中心网页上（机构自评）" if ins.stage is EvaluationStage.SELF else "平板电脑上手写"
+    pdf.para(f"以下签名于{where}采集，对应评审记录第 {ins.revision} 版；时间为签名时间。", 8.5, MUTED, h=4.4)
     if not current:
         pdf.para("尚无手写签名。", 9)
     pdf.ln(2)
@@ -53,10 +54,13 @@ def _seal_block(pdf: ReportPDF, content: ReportContent, sigs: list[Signature]) -
         [content.center.director] if content.center.director else [])
     lines = [(TeamRole.LEADER, leaders or [""]), (TeamRole.EXPERT, experts or ["", ""]),
              (TeamRole.DIRECTOR, directors or [""])]
+    if ins.stage is EvaluationStage.SELF:  # 机构自评: the center signs for itself, no review team
+        lines = [(TeamRole.DIRECTOR, directors or [""])]
     block_h = 14 * sum(len(n) for _, n in lines) + 60
     pdf.keep_space(min(block_h, pdf.page_break_trigger - 30))
     pdf.heading("签字确认", 11, level=1)
-    pdf.para("评审组对以上评审结果负责；被评机构负责人签字确认已知悉评审结果及问题清单。", 8.5, MUTED, h=4.4)
+    pdf.para("被评机构负责人对以上自评结果负责。" if ins.stage is EvaluationStage.SELF else
+             "评审组对以上评审结果负责；被评机构负责人签字确认已知悉评审结果及问题清单。", 8.5, MUTED, h=4.4)
     pdf.ln(3)
     for role, names in lines:
         signed = {s.signer: s for s in by_role.get(role, [])}

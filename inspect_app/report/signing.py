@@ -372,16 +372,18 @@ def _validation_context(signer: ReportSigner) -> ValidationContext:
 
 
 def sign_report(pdf: bytes, signer: ReportSigner, *, reason: str = "", location: str = "", contact: str = "",
-                stamp=None, zone: str | None = None, timestamps: bool = True) -> SignedPdf:
+                stamp=None, zone: str | None = None, timestamps: bool = True, timestamper=None) -> SignedPdf:
     """Certify the finished report (DocMDP: no changes allowed) with a PAdES signature over the
     whole file, as an incremental update. With a county certificate: the chain embedded, a
     signature timestamp and a document timestamp from the hub's TSA when it answers, and a DSS
     with the chain (PAdES B-LT/LTA); offline, no timestamp, and the notes say so. `stamp`
-    (signatures.StampBox) puts the visible appearance on the signatures page."""
+    (signatures.StampBox) puts the visible appearance on the signatures page. `timestamper`: a
+    pyHanko TimeStamper to use instead of the signer's TSA address (the hub stamps in process)."""
     notes: list[tuple[str, str]] = []
     county = signer.source == "county"
-    timestamper = None
-    if county and timestamps and signer.tsa_url:
+    if not timestamps:
+        timestamper = None
+    if timestamper is None and county and timestamps and signer.tsa_url:
         from inspect_app.trust.tsa import HubTimeStamper
 
         timestamper = HubTimeStamper(signer.tsa_url)

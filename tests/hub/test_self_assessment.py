@@ -10,6 +10,7 @@ from inspect_app.errors import UserError
 from inspect_app.hub import self_assessment as sa
 from inspect_app.hub.accounts import Role
 from inspect_app.hub.ledger import Forbidden
+from inspect_app.hub.ledger import may_read_report
 from inspect_app.hub.service import Hub
 from inspect_app.sync.protocol import Op
 from tests.store.helpers import make_standard, rated_items, write_standard
@@ -51,7 +52,7 @@ def test_clinic_fills_in_submits_and_the_submission_is_frozen(hub):
     first = sa.progress(hub, iid)
     assert (first.rated, first.total, first.provisional, first.submitted) == (1, len(items), True, False)
     with pytest.raises(UserError) as err:
-        sa.submit(hub, clinic, iid)
+        sa.submit(hub, clinic, iid, "赵院长", typed="赵院长")
     assert "未自评" in err.value.zh
     for clause, code in items[1:]:
         sa.rate(hub, clinic, iid, clause, code, "met")
@@ -61,7 +62,7 @@ def test_clinic_fills_in_submits_and_the_submission_is_frozen(hub):
     snap, _, score = sa.view(hub, iid)
     assert snap.findings["1.1.1"].items["C-1"].note == "制度未更新" and [e.id for e in snap.evidence] == [photo.id]
     assert score.clauses["1.1.1"].level.value == "D"
-    sa.submit(hub, clinic, iid)
+    sa.submit(hub, clinic, iid, "赵院长", typed="赵院长")
     assert sa.progress(hub, iid).submitted and hub.ledger.entry(iid).sealed == (1,)
     with pytest.raises(UserError) as err:
         sa.rate(hub, clinic, iid, "1.1.1", "C-1", "met")
@@ -96,7 +97,7 @@ def test_an_inspector_reviewing_the_center_reads_the_submitted_self_assessment(h
                  value=[{"name": "王芳", "role": "leader"}])]
     assert not hub.ledger.push(wang, review).rejected
     assert iid not in [e.id for e in hub.ledger.readable_entries(wang)]  # a draft stays the center's own
-    sa.submit(hub, clinic, iid)
+    sa.submit(hub, clinic, iid, "赵院长", strokes=[[(10, 10), (40, 60), (90, 20)]])
     assert iid in [e.id for e in hub.ledger.readable_entries(wang)]
     assert iid not in [e.id for e in hub.ledger.readable_entries(zhao)]  # not on a team for c1
     assert hub.ledger.blob_readable(wang, photo.sha256) and not hub.ledger.blob_readable(zhao, photo.sha256)
@@ -119,3 +120,90 @@ def test_bureau_rows_sort_by_consistency_lowest_first_and_without_one_last():
     rows = [{"name": "甲", "consistency": 0.9}, {"name": "乙", "consistency": None}, {"name": "丙", "consistency": 0.5},
             {"name": "丁", "consistency": 1.0}]
     assert [r["name"] for r in sorted(rows, key=lambda r: sa.bureau_sort_key(r, "consistency"))] == ["丙", "甲", "丁", "乙"]
+
+
+def _filled(hub, clinic):
+    iid = sa.start(hub, clinic, "test-std", 2026)
+    for clause, code in rated_items(make_standard()):
+        sa.rate(hub, clinic, iid, clause, code, "met")
+    sa.add_photo(hub, clinic, iid, "1.1.1", "C-1", jpeg_bytes(30, seed=7), "a.jpg")
+    sa.set_prerequisite(hub, clinic, iid, "P1", True)
+    return iid
+
+
+def test_submit_needs_the_directors_name_and_a_signature(hub):
+    clinic = login(hub, "clinic1")
+    iid = _filled(hub, clinic)
+    for director, kw, says in (("", {"typed": "赵院长"}, "负责人姓名"), ("赵院长", {}, "签名"),
+                               ("赵院长", {"strokes": [[(5, 5)]]}, "签名"),  # a tap is not a signature
+                               ("赵院长", {"typed": "李四"}, "一致")):
+        with pytest.raises(UserError) as err:
+            sa.submit(hub, clinic, iid, director, **kw)
+        assert says in err.value.zh
+    assert not sa.progress(hub, iid).submitted and hub.ledger.entry(iid).sealed == ()
+    # the door itself refuses a submission without the director's signature, whoever writes it
+    with pytest.raises(UserError) as err:
+        hub.ledger.append_hub_op(iid, 1, "inspection.status", "signed", clinic.username, [], account=clinic)
+    assert "负责人签字" in err.value.zh
+    # and a self-assessment is signed by its director only
+    with pytest.raises(UserError):
+        hub.ledger.append_hub_op(iid, 1, "signature/1/leader/x", {"signer": "x"}, clinic.username, [], account=clinic)
+
+
+def test_submitted_self_assessment_has_a_county_signed_report_for_clinic_and_bureau(hub, tmp_path):
+    import subprocess
+    import sys
+
+    from inspect_app.hub.trust_routes import trust_of
+    from inspect_app.report.export import report_content
+    from inspect_app.report.verify import verify_report
+    from inspect_app.trust import ca
+    from inspect_app.trust.roots import TrustRoot
+
+    clinic = login(hub, "clinic1")
+    iid = _filled(hub, clinic)
+    assert sa.ensure_report(hub, clinic, iid) is None  # a draft has no signed report
+    sha = sa.submit(hub, clinic, iid, "赵院长", strokes=[[(10, 10), (40, 60), (90, 20), (150, 80)]])
+    assert sha and sa.report_sha(hub, iid) == sha and hub.report_pdf(iid, 1) == sha
+    assert sa.ensure_report(hub, clinic, iid) == sha  # made once
+    snap, _, _ = sa.view(hub, iid)
+    [sig] = snap.signatures
+    assert (sig.signer, sig.role.value, sig.revision) == ("赵院长", "director", 1) and hub.blobs.has(sig.image_sha256)
+    assert any(m.name == "赵院长" and m.role.value == "director" for m in snap.inspection.team)
+    pdf = hub.blobs.read(sha)
+    doc, _ = report_content(pdf)
+    assert doc["inspection"]["id"] == iid and doc["inspection"]["stage"] == "self"
+    assert [s["signer"] for s in doc["signatures"]] == ["赵院长"]
+    roots = trust_of(hub).roots()
+    check = verify_report(pdf, roots=[TrustRoot(r, "county") for r in roots])
+    assert check.code == 0 and check.timestamp, check.problems  # county-issued, county timestamp
+    assert check.signer_info.subject.startswith("CN=赵院长") and sa.HUB_SIGNER_UNIT in check.signer_info.subject
+    # `python main.py report verify` with the hub's root as --trust: exit 0; without it: untrusted (3)
+    (tmp_path / "self.pdf").write_bytes(pdf)
+    (tmp_path / "root.pem").write_text(ca.cert_pem(roots[0]))
+    main = [sys.executable, "main.py", "report", "verify", str(tmp_path / "self.pdf")]
+    assert subprocess.run(main + ["--trust", str(tmp_path / "root.pem")], capture_output=True, timeout=120).returncode == 0
+    assert subprocess.run(main, capture_output=True, timeout=120).returncode == 3
+    # the clinic and the bureau may download it; another clinic may not
+    hub.accounts.add_user("bureau", PASSWORD, Role.ADMIN, "卫健局", "")
+    entry = hub.ledger.entry(iid)
+    assert may_read_report(clinic, entry, 1) and may_read_report(login(hub, "bureau"), entry, 1)
+    assert not may_read_report(login(hub, "clinic2"), entry, 1)
+    # the signed PDF cannot be replaced, and nothing else is written after submission
+    with pytest.raises(UserError):
+        hub.ledger.append_hub_op(iid, 1, "report/1", {"sha256": sig.image_sha256}, clinic.username,
+                                 hub.ledger.state(iid)["report/1"].head_ids, account=clinic)
+    with pytest.raises(UserError):
+        hub.ledger.append_hub_op(iid, 1, "signature/1/director/李四", sig.model_dump(mode="json"), clinic.username, [],
+                                 account=clinic)
+
+
+def test_typed_signature_is_the_name_drawn_and_the_same_each_time():
+    png = sa.typed_signature_png("赵院长")
+    assert png == sa.typed_signature_png("赵院长") and png != sa.typed_signature_png("钱院长")
+    from io import BytesIO
+
+    from PIL import Image
+
+    with Image.open(BytesIO(png)) as img:
+        assert img.size == (sa.SIGNATURE_W, sa.SIGNATURE_H) and img.getchannel("A").getbbox() is not None
