@@ -12,8 +12,9 @@ Measured, in one run:
      (the app prints how long building and sending the screen took, JICENG_UI_TIMING=1).
   3. tap -> new clause level visible: alternately tap 不符合 and 符合 on the first C item, so the
      level flips between A 优秀 and D 不合格. Playwright's own round trips are included.
-  4. photo -> thumbnail: a 12 MP JPEG (4000x3000) through the photo button (upload, ingest,
-     attach) until its thumbnail shows.
+  4. photo -> thumbnail: a 12 MP JPEG (4000x3000), picked by path, through the photo button
+     (upload, ingest, attach) until its thumbnail shows: the quick one made from a draft decode
+     while the photo is stored, and the stored, numbered one.
   Baselines, server side, on the same data after the server stopped: services.rate_item (one
   durable save), read_models.rate (save + the clause's read model), read_models.clause_state on
   a changed file, read_models.clause_state after only the bookmark was saved (what opening a
@@ -136,6 +137,12 @@ def main() -> int:
     photo = photos[0]
     with tempfile.TemporaryDirectory(prefix="ui-latency-") as tmp:
         root = Path(tmp)
+        # Files on disk, picked by path as a tablet's picker does (a buffer would be sent to the
+        # page as base64 by Playwright and its decoding counted as if it were the app's).
+        photo_files = []
+        for n, blob in enumerate(photos[:3]):
+            photo_files.append(root / f"p{n}.jpg")
+            photo_files[-1].write_bytes(blob)
         t = time.perf_counter()
         data, std_dir, iid, numbers = make_inspection(root, args.clauses)
         number = numbers[0]
@@ -196,18 +203,31 @@ def main() -> int:
                     ui_ms.append((time.perf_counter() - t) * 1000)
                     page.wait_for_timeout(150)  # let the save finish before the next tap
 
-                # 4. photo -> thumbnail (12 MP through the upload, ingest and attach)
+                # 4. photo -> thumbnail (12 MP through the upload, ingest and attach): first the
+                # quick thumbnail shown while the photo is stored (or the stored one, whichever
+                # shows first), then the stored, numbered thumbnail.
                 photo_ms: list[float] = []
+                stored_ms: list[float] = []
+                where = f"^照片 {re.escape(here)} {ITEM} "
                 for n in range(3):
                     with page.expect_file_chooser(timeout=60_000) as chooser:
                         page.get_by_role("button", name="拍照/添加照片").first.click()
                     t = time.perf_counter()
-                    chooser.value.set_files(files=[{"name": f"p{n}.jpg", "mimeType": "image/jpeg", "buffer": photos[n]}])
-                    page.get_by_role("img", name=re.compile(f"^照片 {re.escape(here)} {ITEM} ")).nth(n).wait_for(
-                        timeout=60_000)
+                    chooser.value.set_files(files=[photo_files[n]])
+                    stored = page.get_by_role("img", name=re.compile(where + "(?!正在)")).nth(n)
+                    preview = page.get_by_role("img", name=re.compile(where + "正在保存"))
+                    preview.or_(stored).first.wait_for(timeout=60_000)
                     photo_ms.append((time.perf_counter() - t) * 1000)
+                    stored.wait_for(timeout=60_000)
+                    stored_ms.append((time.perf_counter() - t) * 1000)
+                    if os.environ.get("BENCH_PHOTO_TRACE"):
+                        print(f"  bench: photo {n} files set at {t * 1000:.1f} ms, stored thumbnail visible at "
+                              f"{time.perf_counter() * 1000:.1f} ms")
                 page.wait_for_timeout(500)
                 page.close()
+                for line in tail.lines if os.environ.get("BENCH_PHOTO_TRACE") else ():
+                    if line.startswith("photo "):
+                        print("  app:", line.rstrip())
             finally:
                 if proc is not None and proc.poll() is None:
                     proc.terminate()
@@ -276,8 +296,10 @@ def main() -> int:
     print(f"  baseline services.rate_item: median {svc_med:.1f} ms; read_models.rate (save + read model): "
           f"median {rate_med:.1f} ms; ratio tap/rate_item {ui_med / svc_med:.1f}x, tap/read_models.rate "
           f"{ui_med / rate_med:.1f}x")
-    print(f"photo 12 MP -> thumbnail visible (3 photos): median {photo_med:.0f} ms; baseline services.add_photo "
-          f"median {add_med:.0f} ms; ratio {photo_med / add_med:.1f}x")
+    stored_med, _ = stats(stored_ms)
+    print(f"photo 12 MP -> thumbnail visible (3 photos; the quick one shown while storing): median {photo_med:.0f} ms; "
+          f"-> stored thumbnail visible: median {stored_med:.0f} ms; baseline services.add_photo "
+          f"median {add_med:.0f} ms; ratios {photo_med / add_med:.1f}x, {stored_med / add_med:.1f}x")
     return 0
 
 

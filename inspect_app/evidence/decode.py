@@ -162,6 +162,36 @@ def decode_photo(
         image.close()
 
 
+def preview_thumbnail(data: bytes, *, thumb_edge: int = THUMB_LONG_EDGE) -> bytes | None:
+    """A quick, upright thumbnail JPEG of a JPEG photo, for the screen to show while the photo is
+    being stored (decode_photo and the store then make the real one). Decoded in Pillow's draft
+    mode at 1/8 scale straight from the DCT (a 12 MP photo: a 500×375 decode), so it costs a few
+    milliseconds where the full-size derivative costs hundreds. None for other formats or for
+    anything unreadable: the ingest says why, this only previews."""
+    try:
+        check_size(data)
+        image = open_untrusted(data)
+    except PhotoRejected:
+        return None
+    try:
+        if (image.format or "") not in ("JPEG", "MPO"):
+            return None
+        _, orientation = _read_meta(image)
+        target = fit(*image.size, thumb_edge)
+        image.draft("RGB", target)
+        image.load()
+        picture = _to_rgb(image)
+        picture = picture.resize(fit(*picture.size, thumb_edge), Image.Resampling.BILINEAR, reducing_gap=1.0)
+        method = _TRANSPOSE.get(orientation)
+        if method is not None:
+            picture = picture.transpose(method)
+        return encode_jpeg(picture, quality=70)
+    except Exception:  # noqa: BLE001 - a preview that cannot be made is simply not shown
+        return None
+    finally:
+        image.close()
+
+
 def encode_jpeg(
     picture: Image.Image, *, quality: int, exif: bytes = b"", icc_profile: bytes | None = None
 ) -> bytes:
@@ -320,4 +350,5 @@ __all__ = [
     "open_untrusted",
     "output_exif",
     "parse_exif_time",
+    "preview_thumbnail",
 ]

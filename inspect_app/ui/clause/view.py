@@ -27,7 +27,7 @@ from inspect_app.ui.clause.self_rating import SelfRatings
 from inspect_app.ui.components.common import (LEVEL_COLORS, TARGET, app_bar, bind, level_badge, progress_line,
                                               status_banner)
 from inspect_app.ui.components.nav import clause_nav_bar, inspection_actions, inspection_bottom_bar
-from inspect_app.ui.components.photos import PhotoButton, photo_pickers, thumbnail
+from inspect_app.ui.components.photos import PhotoButton, photo_pickers, preview_tile, thumbnail
 from inspect_app.ui.components.rating_row import RESULT_COLORS, PhraseRow, RatingRow, _put, note_field
 from inspect_app.ui.components.save_state import SaveState
 from inspect_app.ui.data import load
@@ -136,6 +136,7 @@ class ClauseScreen:
         self.cards: list[ItemCard] = []
         self.active: list[ItemCard] = []
         self.clause_typing = False  # the clause note has unsaved text
+        self.previews: dict[str, tuple[str, str, bytes]] = {}  # photos being stored: token -> (clause, item, jpeg)
         self.number = number
         self.clause = data.standard.clause(number)
 
@@ -262,7 +263,8 @@ class ClauseScreen:
             if getattr(self, "clause_photo", None) is not None and self.clause_photo is not button:
                 mine.append(self.clause_photo.picker)
             picker = photo_pickers(self.app, 1, exclude=mine)[0]
-        return PhotoButton(self.app, picker, self.id, self.number, code, self._photo_added)
+        return PhotoButton(self.app, picker, self.id, self.number, code, self._photo_added,
+                           on_preview=self._photo_preview)
 
     async def _bookmark(self) -> None:
         # Resume lands here after a reload or restart (a bookmark, not content: no save state).
@@ -304,7 +306,7 @@ class ClauseScreen:
                     return f"{s.number} {s.title}"
         return ""
 
-    def _show_state(self, update: bool = True) -> None:
+    def _show_state(self, update: bool = True, changed: list | None = None) -> None:
         """Level, reasons, evidence gaps and progress from the read model (no scoring here)."""
         t, lang, state = self.app.t, self.app.lang, self.state
         label, reason = level_text(state.score, lang)
@@ -316,7 +318,8 @@ class ClauseScreen:
             badge_level = "D" if state.score.level is ClauseLevel.D else "A"
         # Only what changed is set and sent, in one page.update (a tap changes the badge, the
         # reason and the progress, rarely more): no control is rebuilt.
-        changed: list[ft.Control] = []
+        sending = changed is None and update
+        changed = [] if changed is None else changed
 
         def put(control: ft.Control, **values) -> None:
             _put(changed, control, **values)
@@ -334,9 +337,9 @@ class ClauseScreen:
         for mine, new in zip(self.progress.controls, fresh.controls):
             put(mine, value=new.value)
         if update:
-            if changed:
+            self._paint_nav(changed)
+            if sending and changed:
                 self.app.page.update(*changed)
-            self._paint_nav(True)
 
     # ------------------------------------------------------------ derived
     def _derived_sources(self, rule) -> ft.Control:
@@ -363,6 +366,25 @@ class ClauseScreen:
     def _render_thumbs(self, row: ft.Row, code: str) -> None:
         mine = [r for r in self.evidence if r.target.item_code == code]
         row.controls = [thumbnail(self.app, r, self._photo_removed, number=n) for n, r in enumerate(mine, start=1)]
+        where = f"{self.number} {code}".strip()
+        row.controls += [preview_tile(self.app, where, data) for clause, item, data in self.previews.values()
+                         if clause == self.number and item == code]
+
+    def _thumbs_row(self, code: str) -> ft.Row:
+        card = next((c for c in self.active if c.item.code == code and c.item.derived is None), None) if code else None
+        return card.thumbs if card is not None else self.clause_thumbs
+
+    def _photo_preview(self, clause: str, code: str, token: str, data: bytes | None) -> None:
+        """A photo being stored shows at once as its quick thumbnail (PhotoButton, evidence
+        .preview_thumbnail); the stored one replaces it."""
+        if data is not None:
+            self.previews[token] = (clause, code, data)
+        elif self.previews.pop(token, None) is None:
+            return
+        if clause == self.number:
+            row = self._thumbs_row(code)
+            self._render_thumbs(row, code)
+            row.update()
 
     # ------------------------------------------------------------ changes
     async def _row_save(self, row: RatingRow, fn, *args, **kwargs):
@@ -376,13 +398,18 @@ class ClauseScreen:
         return state
 
     def _apply(self, state) -> None:
+        """Show a read model: the level header, the nav bar and the item rows that changed, in
+        one page update."""
         self.state = state
         self.ratings = dict(state.finding.items) if state.finding else {}
-        self._show_state()
-        self.beside.refresh(self.ratings)
+        changed: list[ft.Control] = []
+        self._show_state(changed=changed)
         for card in self.active:
             if card.item.derived is None:
-                card.row.show(self.ratings.get(card.item.code, ItemRating()))
+                card.row.show(self.ratings.get(card.item.code, ItemRating()), changed)
+        if changed:
+            self.app.page.update(*changed)
+        self.beside.refresh(self.ratings)
 
     def _typing(self) -> None:
         if self.save_state.state != "unsaved":
@@ -405,9 +432,8 @@ class ClauseScreen:
 
     def _photos_changed(self, code: str) -> None:
         """Redraw only the thumbnails that changed (an item's, else the clause's) and the gaps."""
-        card = next((c for c in self.active if c.item.code == code and c.item.derived is None), None)
-        row = card.thumbs if card is not None else self.clause_thumbs
-        self._render_thumbs(row, code if card is not None else "")
+        row = self._thumbs_row(code)
+        self._render_thumbs(row, code if row is not self.clause_thumbs else "")
         row.update()
         self.app.page.run_task(self._reload_state)
 
@@ -498,21 +524,19 @@ class ClauseScreen:
             return None
         return self.app.t("next_unrated_short") if self.app.narrow else f"{self.app.t('next_unrated')} {unrated}"
 
-    def _paint_nav(self, update: bool | None) -> None:
+    def _paint_nav(self, changed: list | None) -> None:
         """上一条 · 下一未评 · 下一条 of this clause; 下一未评 follows the ratings (the clause just
-        finished is no longer 'next unrated')."""
+        finished is no longer 'next unrated'). What changed goes to `changed` (None: nothing is
+        sent, the page update will)."""
         t = self.app.t
         unrated = self.state.next_unrated
         prev, skip, nxt = self.nav_row.controls
-        changed: list[ft.Control] = [] if update else None
         for button, label, fallback, handler in (
                 (prev, self._nav_label("prev", self.prev_no), t("prev"), self._prev),
                 (skip, self._unrated_label(unrated), t("all_rated"), self._next_unrated),
                 (nxt, self._nav_label("next", self.next_no), t("next"), self._next)):
             _put(changed, button.content, value=label or fallback)
             _put(changed, button, disabled=label is None, on_click=handler if label is not None else None)
-        if changed:
-            self.app.page.update(*changed)
 
     def _prev(self, e=None) -> None:
         if self.prev_no:

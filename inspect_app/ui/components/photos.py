@@ -128,12 +128,15 @@ class PhotoButton(ft.Column):
     """
 
     def __init__(self, app, picker: ft.FilePicker, inspection_id: str, clause_number: str, item_code: str,
-                 on_added, disabled=False):
+                 on_added, disabled=False, on_preview=None):
         self.app = app
         self.inspection_id = inspection_id
         self.clause_number = clause_number
         self.item_code = item_code
         self.on_added = on_added
+        # on_preview(clause, item, token, jpeg | None): a quick thumbnail to show while the photo is
+        # stored (evidence.preview_thumbnail), then None when it is stored or refused.
+        self.on_preview = on_preview
         # The screen creates its pickers before building any control: constructing a service
         # registers it with the page at once, which must not happen mid-way through a control.
         self.picker = picker
@@ -164,6 +167,7 @@ class PhotoButton(ft.Column):
             self.update()
 
     async def _picked(self, e) -> None:
+        _timing("picked")
         app = self.app
         uploads = []
         errors = []
@@ -190,17 +194,37 @@ class PhotoButton(ft.Column):
             await asyncio.to_thread(_remove, temp)
             self._say("", _append(self.error, f"{name}: {app.t('upload_failed')} ({e.error})"))
             return
+        _timing(f"upload {e.progress}")
         if e.progress is None or e.progress < 1.0:
             return  # 0 % and every 10 %: the upload goes on
         name, temp = queue.pop(0)
         # One service call stores and attaches (services.add_photo); the header says 正在保存…
         # meanwhile, and a refusal (PhotoRejected) shows under the button and attaches nothing.
         self._say(app.t("photo_storing"))
-        record = await app.call(add_upload, self.inspection_id, temp, name, clause_number=self.clause_number,
-                                item_code=self.item_code, actor=app.me or None, error_at=self.error)
+        clause, item, token = self.clause_number, self.item_code, secrets.token_hex(6)
+        if self.on_preview is not None:
+            # The thumbnail first, from a draft decode, while the full-size derivative is made.
+            preview = await asyncio.to_thread(_preview, temp)
+            if preview:
+                self.on_preview(clause, item, token, preview)
+                _timing("preview sent")
+        record = await app.call(add_upload, self.inspection_id, temp, name, clause_number=clause,
+                                item_code=item, actor=app.me or None, error_at=self.error)
+        _timing("stored")
+        if self.on_preview is not None:
+            self.on_preview(clause, item, token, None)
         self._say("" if not any(self.pending.values()) else app.t("saving"))
         if record is not None:
             self.on_added(record)
+        _timing("thumbnail sent")
+
+
+def _timing(step: str) -> None:
+    import os
+    import time
+
+    if os.environ.get("JICENG_UI_TIMING"):  # bench/ui_latency.py: where photo -> thumbnail goes
+        print(f"photo {step} at {time.perf_counter() * 1000:.1f} ms", flush=True)
 
 
 def upload_refusal(size: int, name: str):
@@ -225,6 +249,27 @@ def add_upload(ws, inspection_id: str, temp: Path, original_name: str, **target)
         return services.add_photo(ws, inspection_id, temp.read_bytes(), original_name, **target)
     finally:
         _remove(temp)
+
+
+def _preview(temp: Path) -> bytes | None:
+    from inspect_app.evidence.decode import preview_thumbnail
+
+    try:
+        return preview_thumbnail(temp.read_bytes())
+    except OSError:
+        return None
+
+
+def preview_tile(app, where: str, data: bytes, size: int = THUMB) -> ft.Control:
+    """A photo being stored: its quick thumbnail, dimmed, with a spinner; the stored thumbnail
+    (numbered, openable) replaces it, or the refusal under the photo button does."""
+    label = f"{app.t('photos')} {where} {app.t('photo_storing')}".strip()
+    return ft.Stack([
+        ft.Image(src=data, width=size, height=size, fit=ft.BoxFit.COVER, border_radius=6, opacity=0.6,
+                 semantics_label=label),
+        ft.Container(ft.ProgressRing(width=22, height=22, stroke_width=3), alignment=ft.Alignment.CENTER,
+                     width=size, height=size),
+    ], width=size, height=size)
 
 
 def _remove(path: Path) -> None:

@@ -111,21 +111,26 @@ class RatingRow:
         self.phrases.close()
         self._paint(rating, None)
 
-    def show(self, rating: ItemRating) -> None:
+    def show(self, rating: ItemRating, changed: list | None = None) -> None:
         """Paint a stored rating (after a save, a clear, a teammate's merge) in place; the note
-        being typed is left alone."""
-        changed: list[ft.Control] = []
+        being typed is left alone. The controls that changed are sent, or added to `changed`
+        for the caller to send in one page update."""
+        mine: list[ft.Control] = []
         if not self.typing:
-            _put(changed, self.note, value=rating.note)
-        self._paint(rating, changed)
-        for control in changed:
-            if control.page:
-                control.update()
+            _put(mine, self.note, value=rating.note)
+        self._paint(rating, mine)
+        if changed is not None:
+            changed.extend(mine)
+        elif mine:
+            self.app.page.update(*[c for c in mine if c.page])
 
     def _paint(self, rating: ItemRating, changed: list | None) -> None:
         self.rating = rating
         rated = rating.result is not ItemResult.UNRATED
-        self.choice.show(rating.result.value if rated else None, update=changed is not None)
+        value = rating.result.value if rated else None
+        if changed is not None and self.choice.value != value:
+            changed.append(self.choice)
+        self.choice.show(value, update=False)
         _put(changed, self.clear, visible=rated and self.editable)
         if rating.result is ItemResult.NA:
             self._show_na(True, changed)
