@@ -17,7 +17,10 @@ SeaweedFS `weed mini` (tests/support/seaweed.py) and `main.py hub` processes.
 3. Prints p50/p95 push and pull latency, requests per second, errors (target 0); then every
    op each tablet pushed is looked up in the hub's store and every photo re-hashed from the
    object store; then the bureau's 2,000-center table (first call scores and stores, the
-   second reads stored scores: target < 1 s).
+   second reads stored scores: target < 1 s), and the same table asked every second while
+   the tablets sync (p50 and max). Then one inspector's pull over all those inspections in
+   process: through the store's index (what the hub does) and by the rules over every row
+   (what it did), as a ratio.
 4. The same load on the data folder (one process), and the folder at growing tablet counts
    (--file-steps) to find where it falls behind (p95 push > 2 s or any error).
 """
@@ -186,12 +189,28 @@ def pct(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
+def _bureau_headers(url: str) -> dict:
+    token = httpx.post(f"{url}/api/login", json={"username": "bureau", "password": PASSWORD}).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
 def load(url: str, tablets: int, rounds: int, seconds: float) -> dict:
     items = rated_items(make_standard())
     pads = [Tablet(url, n) for n in range(tablets)]
     with ThreadPoolExecutor(16) as pool:  # sign-ins (scrypt) before the clock starts
         list(pool.map(lambda t: t.login(), pads))
-    stats = {"push": [], "pull": [], "upload": [], "errors": [], "requests": 0}
+    stats = {"push": [], "pull": [], "upload": [], "errors": [], "requests": 0, "table": []}
+    bureau_h = _bureau_headers(url)
+    httpx.get(f"{url}/api/bureau/centers", headers=bureau_h, timeout=600)  # scored and stored once, before
+    busy = threading.Event()
+
+    def watch() -> None:  # the bureau opens its table while the tablets sync
+        while not busy.is_set():
+            t0 = time.perf_counter()
+            r = httpx.get(f"{url}/api/bureau/centers", headers=bureau_h, timeout=600)
+            if r.status_code == 200:
+                stats["table"].append(time.perf_counter() - t0)
+            busy.wait(1.0)
     deadline = time.monotonic() + seconds
     lock = threading.Lock()
 
@@ -209,11 +228,15 @@ def load(url: str, tablets: int, rounds: int, seconds: float) -> dict:
 
     t0 = time.perf_counter()
     threads = [threading.Thread(target=run, args=(t,)) for t in pads]
+    watcher = threading.Thread(target=watch)
+    watcher.start()
     for th in threads:
         th.start()
     for th in threads:
         th.join()
     stats["seconds"] = time.perf_counter() - t0
+    busy.set()
+    watcher.join()
     stats["requests"] = len(stats["push"]) + len(stats["pull"]) + len(stats["upload"])
     stats["tablets"] = pads
     return stats
@@ -226,6 +249,9 @@ def report(name: str, stats: dict) -> str:
             f"p95 {pct(stats['pull'], 95) * 1000:.0f} ms; photo p95 {pct(stats['upload'], 95) * 1000:.0f} ms; "
             f"errors {len(stats['errors'])}")
     print(line, flush=True)
+    if stats["table"]:
+        print(f"  bureau table while the tablets sync: p50 {pct(stats['table'], 50):.2f} s, "
+              f"max {max(stats['table']):.2f} s over {len(stats['table'])} requests (target < 1 s)", flush=True)
     if stats["errors"]:
         print("  first errors: " + " | ".join(stats["errors"][:3]))
     return line
@@ -244,6 +270,32 @@ def verify(backend: Backend, data: Path, stats: dict) -> None:
         pushed = sum(len(t.pushed) for t in stats["tablets"])
         print(f"  afterwards: {pushed - missing_ops}/{pushed} ops present (duplicates {dup}), "
               f"{len(photos) - bad}/{len(photos)} photos present and re-hashed equal to their names", flush=True)
+    finally:
+        store.close()
+
+
+def pull_cost(backend: Backend, data: Path, repeat: int = 20) -> tuple[float, float] | None:
+    """One inspector's pull with nothing new (the common case), in process: through the store's
+    index (what the hub does) and by the rules over every row (what it did before)."""
+    from inspect_app.hub.accounts import Account
+
+    store = backend.open(data)
+    try:
+        ledger = Ledger(store.ledger)
+        who = Account("insp5", "insp5", Role.INSPECTOR)
+        top = store.ledger.top()
+
+        def timed() -> float:
+            ledger.pull(who, top)
+            t0 = time.perf_counter()
+            for _ in range(repeat):
+                ledger.pull(who, top)
+            return (time.perf_counter() - t0) / repeat
+
+        indexed = timed()
+        store.ledger.inspector_reads = lambda *a: None  # the ledger's rules over every row
+        every_row = timed()
+        return indexed, every_row
     finally:
         store.close()
 
@@ -275,9 +327,13 @@ def run_backend(name: str, backend: Backend, tmp: Path, args, tablets: int, work
         stats["line"] = report(f"{name} ({workers} worker{'s' if workers > 1 else ''})", stats)
         verify(backend, data, stats)
         cold, warm, n = bureau(hub.url)
-        print(f"  bureau table, {n} centers: first {cold:.2f} s (scores computed and stored), "
+        print(f"  bureau table, {n} centers: first after the load {cold:.2f} s (what the tablets changed is scored), "
               f"then {warm:.2f} s (median of 4, stored scores; target < 1 s)", flush=True)
         stats["bureau"] = (cold, warm)
+        cost = pull_cost(backend, data)
+        print(f"  one inspector's pull (nothing new) over {n} centers' inspections: {cost[0] * 1000:.1f} ms by the "
+              f"store's index, {cost[1] * 1000:.1f} ms by reading every row ({cost[1] / max(cost[0], 1e-9):.1f}x)",
+              flush=True)
         return stats
     finally:
         hub.stop()
@@ -291,6 +347,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=240)
     parser.add_argument("--file-steps", default="25,50,100,200")
+    parser.add_argument("--skip-folder", action="store_true", help="only the shared backend")
     args = parser.parse_args()
     from tests.support.postgres import PgCluster
     from tests.support.seaweed import CREDENTIALS, SeaweedS3
@@ -303,6 +360,8 @@ def main() -> None:
         try:
             shared = Backend("shared", pg.create_database("load"), s3.url("hub-load"), pg, s3)
             big = run_backend("PostgreSQL + S3", shared, tmp, args, args.tablets, args.workers)
+            if args.skip_folder:
+                return
             folder = run_backend("data folder", Backend("folder"), tmp, args, args.tablets, 1)
             rate = lambda s: s["requests"] / s["seconds"]  # noqa: E731
             print(f"ratio shared/folder: {rate(big) / rate(folder):.2f}x req/s, push p95 "

@@ -197,6 +197,16 @@ class Ledger:
         return [e for e in entries if may_read(account, e)
                 or (e.stage == "self" and e.sealed and e.center_id in reviewed)]  # may_read_self_assessment
 
+    def _pullable(self, account: Account) -> list[tuple[str, int]]:
+        """(id, max_seq) of what `account` may pull. An inspector's come from the store's index
+        when it has one (PostgreSQL: the team / creator / self-assessment columns of migration
+        002), so a pull reads neither every inspection's row nor any op before its cursor."""
+        if account.role is Role.INSPECTOR:
+            found = self.store.inspector_reads(account.username, account.names)
+            if found is not None:
+                return found
+        return [(e.id, e.max_seq) for e in self.readable_entries(account)]
+
     # -- push --------------------------------------------------------------------------------
     def push(self, account: Account | None, ops: Iterable[Op], trusted: bool = False) -> PushResult:
         """Accept ops idempotently. Raises Forbidden before writing anything if any op is for
@@ -313,13 +323,13 @@ class Ledger:
         # docs/hub.md "pull cursor"), so handing out ops up to `top` and moving the cursor to
         # `top` never passes an op that becomes visible later.
         top = self.store.top()
-        readable = self.readable_entries(account)
-        ids = [e.id for e in readable]
+        readable = self._pullable(account)
+        ids = [iid for iid, _ in readable]
         if inspection_id:
             if inspection_id not in ids:
                 raise Forbidden()
-            readable = [e for e in readable if e.id == inspection_id]
-        wanted = [e.id for e in readable if e.max_seq > since]
+            readable = [(iid, seq) for iid, seq in readable if iid == inspection_id]
+        wanted = [iid for iid, max_seq in readable if max_seq > since]
         raw = self.store.ops_since(wanted, since, exclude_device, limit + 1, top)
         more = len(raw) > limit
         raw = raw[:limit]

@@ -198,71 +198,137 @@ def _counts(counts) -> dict:
 def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
     """全县概览: one row per center with its latest inspection, verdict and clauses below C.
 
-    Scoring is not redone per request: each inspection's scored columns are stored with its
-    row (LedgerStore.put_score), keyed by the hub_seq they were computed at (and that of the
-    center's latest self-assessment), and recomputed only for an inspection that changed since.
-    A push drops the stored score of what it touched; 2,000 unchanged centers cost one read."""
+    Scoring is not redone per request: each center's scored columns are stored with the row of
+    its latest inspection (LedgerStore.put_score), keyed by the hub_seq they were computed at
+    (and those of the center's latest self-assessment and previous round). A push scores the
+    centers it touched right after it answered (`store_scores`, hub/routes/sync.py), so the
+    table of 2,000 centers is one read (rows and centers together) and one pass over the rows
+    grouped by center; only a center whose stored score is missing or stale is scored here."""
+    stored_rows, centers = ledger.store.rows_and_centers()  # one round trip on PostgreSQL
+    by_id = {r["id"]: r for r in stored_rows}
+    of_center: dict[str, list[InspectionEntry]] = {}
+    for row in stored_rows:
+        entry = InspectionEntry.of(row)
+        if entry.center_id:
+            of_center.setdefault(entry.center_id, []).append(entry)
+    shared: dict = {}  # what every center without a self-assessment shows (asked once per table)
+    return [_center_row(ledger, center_id, centers.get(center_id), of_center.get(center_id, []), by_id, data_dir,
+                        shared)
+            for center_id in sorted(set(centers) | set(of_center))]
+
+
+def store_scores(ledger: Ledger, inspection_ids, data_dir: Path | None = None) -> int:
+    """Score and keep the table rows of the centers these inspections belong to, reading only
+    those centers' inspections (after a push, so that the bureau's table needs no scoring).
+    Returns how many centers were scored anew."""
+    centers: set[str] = set()
+    for iid in set(inspection_ids):
+        entry = ledger.entry(iid)
+        if entry is not None and entry.center_id:
+            centers.add(entry.center_id)
+    scored = 0
+    for center_id in sorted(centers):
+        rows = ledger.store.rows_of_center(center_id)
+        by_id = {r["id"]: r for r in rows}
+        counted: list = []
+        _center_row(ledger, center_id, None, [InspectionEntry.of(r) for r in rows], by_id, data_dir, {},
+                    counted)
+        scored += len(counted)
+    return scored
+
+
+class ScoreQueue:
+    """Centers to score after pushes, by one daemon thread of the hub process: a push only adds
+    its inspections (no wait for its answer or its connection), and a burst of pushes to one
+    center is scored once. Only a hint of work to do: if the process ends first, the table
+    scores whatever is still stale itself."""
+
+    def __init__(self, ledger: Ledger, data_dir: Path | None) -> None:
+        import threading
+
+        self.ledger, self.data_dir = ledger, data_dir
+        self._wake = threading.Condition()
+        self._pending: set[str] = set()
+        self._thread: threading.Thread | None = None
+
+    def add(self, inspection_ids) -> None:
+        import threading
+
+        with self._wake:
+            self._pending.update(inspection_ids)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="hub-scores", daemon=True)
+                self._thread.start()
+            self._wake.notify()
+
+    def drain(self) -> int:
+        """Score what is queued now (the thread's step; tests call it directly)."""
+        with self._wake:
+            batch, self._pending = self._pending, set()
+        return store_scores(self.ledger, batch, self.data_dir) if batch else 0
+
+    def _run(self) -> None:
+        import time
+
+        while True:
+            with self._wake:
+                while not self._pending:
+                    self._wake.wait()
+            try:
+                self.drain()
+            except Exception:  # noqa: BLE001 - ahead-of-time only: the table scores what is stale
+                time.sleep(1.0)
+
+
+def _center_row(ledger: Ledger, center_id: str, center: dict | None, entries: list[InspectionEntry],
+                by_id: dict[str, dict], data_dir: Path | None, shared: dict, counted: list | None = None) -> dict:
+    """One center's row of the table, from its own inspections: the stored score when its key
+    still holds, else scored now and stored."""
     from inspect_app.hub.rounds import change_since, previous_round  # 较上轮变化
     from inspect_app.hub.self_assessment import bureau_columns  # the review chain's columns
 
-    stored_rows = ledger.rows()
-    by_id = {r["id"]: r for r in stored_rows}
-    entries = [InspectionEntry.of(r) for r in stored_rows]
-    centers = ledger.centers()
-    latest: dict[str, InspectionEntry] = {}
-    latest_self: dict[str, InspectionEntry] = {}
-    for entry in entries:
-        if not entry.center_id:
-            continue
-        if entry.stage == "self":  # 机构自评 is shown beside the review
-            if entry.sealed:
-                best = latest_self.get(entry.center_id)
-                if best is None or (entry.round_id, entry.max_seq) > (best.round_id, best.max_seq):
-                    latest_self[entry.center_id] = entry
-            continue
-        best = latest.get(entry.center_id)
-        if best is None or entry.max_seq > best.max_seq:
-            latest[entry.center_id] = entry
-    rows = []
-    none_columns = None
-    for center_id in sorted(set(centers) | set(latest)):
-        center = centers.get(center_id, {"id": center_id, "name": center_id})
-        entry = latest.get(center_id)
-        row = {"center_id": center_id, "name": center.get("name", center_id), "county": center.get("county", ""),
-               "type": center.get("type", ""), "inspection_id": entry.id if entry else "",
-               "revision": entry.revision if entry else 0, "status": entry.status if entry else "",
-               "last_inspection": "", "verdict": "", "below_c": 0}
-        own = latest_self.get(center_id)
-        prev = previous_round(entries, entry)  # the round before, for the change since (hub/rounds.py)
-        key = [entry.max_seq if entry else 0, own.id if own else "", own.max_seq if own else 0,
-               prev.id if prev else "", prev.max_seq if prev else 0]
-        cached = (by_id.get(entry.id) or {}).get("score") if entry else None
-        if cached and cached.get("key") == key:
-            row.update(cached["columns"])
-            rows.append(row)
-            continue
-        columns = {"last_inspection": "", "verdict": "", "below_c": 0}
-        snap = standard = None
-        if entry:
-            snap = snapshot(entry.id, ledger.state(entry.id))
-            columns["last_inspection"] = inspection_date_text(snap.inspection)  # its zone (clock.py)
-            standard = standard_of(ledger, snap, data_dir)
-            if standard is not None:
-                score = score_snapshot(standard, snap)
-                columns["verdict"] = score.verdict.label("zh")  # says 暂定 and 依据节选 (an excerpt) when so
-                columns["below_c"] = sum(1 for s in score.clauses.values() if s.level is ClauseLevel.D)
-                columns["change"] = change_since(ledger, prev, standard, score, data_dir)
-        if own is None:  # no self-assessment: its columns are empty (asked once per table)
-            if none_columns is None:
-                none_columns = bureau_columns(ledger, "", None, None, data_dir)
-            columns.update(none_columns)
-        else:
-            columns.update(bureau_columns(ledger, center_id, snap, standard, data_dir))
-        if entry:
-            ledger.store.put_score(entry.id, entry.max_seq, {"key": key, "columns": columns})
-        row.update(columns)
-        rows.append(row)
-    return rows
+    entry = own = None
+    for e in entries:
+        if e.stage == "self":  # 机构自评 is shown beside the review
+            if e.sealed and (own is None or (e.round_id, e.max_seq) > (own.round_id, own.max_seq)):
+                own = e
+        elif entry is None or e.max_seq > entry.max_seq:
+            entry = e
+    center = center or {"id": center_id, "name": center_id}
+    row = {"center_id": center_id, "name": center.get("name", center_id), "county": center.get("county", ""),
+           "type": center.get("type", ""), "inspection_id": entry.id if entry else "",
+           "revision": entry.revision if entry else 0, "status": entry.status if entry else "",
+           "last_inspection": "", "verdict": "", "below_c": 0}
+    prev = previous_round(entries, entry)  # the round before, for the change since (hub/rounds.py)
+    key = [entry.max_seq if entry else 0, own.id if own else "", own.max_seq if own else 0,
+           prev.id if prev else "", prev.max_seq if prev else 0]
+    cached = (by_id.get(entry.id) or {}).get("score") if entry else None
+    if cached and cached.get("key") == key:
+        row.update(cached["columns"])
+        return row
+    if counted is not None:
+        counted.append(center_id)
+    columns = {"last_inspection": "", "verdict": "", "below_c": 0}
+    snap = standard = None
+    if entry:
+        snap = snapshot(entry.id, ledger.state(entry.id))
+        columns["last_inspection"] = inspection_date_text(snap.inspection)  # its zone (clock.py)
+        standard = standard_of(ledger, snap, data_dir)
+        if standard is not None:
+            score = score_snapshot(standard, snap)
+            columns["verdict"] = score.verdict.label("zh")  # says 暂定 and 依据节选 (an excerpt) when so
+            columns["below_c"] = sum(1 for s in score.clauses.values() if s.level is ClauseLevel.D)
+            columns["change"] = change_since(ledger, prev, standard, score, data_dir)
+    if own is None:
+        if "none" not in shared:
+            shared["none"] = bureau_columns(ledger, "", None, None, data_dir)
+        columns.update(shared["none"])
+    else:
+        columns.update(bureau_columns(ledger, center_id, snap, standard, data_dir))
+    if entry:
+        ledger.store.put_score(entry.id, entry.max_seq, {"key": key, "columns": columns})
+    row.update(columns)
+    return row
 
 
 def state_view(state: dict[str, KeyValue]) -> dict:
@@ -275,4 +341,4 @@ def state_view(state: dict[str, KeyValue]) -> dict:
     }
 
 
-__all__ = ["Snapshot", "centers_table", "find_standard", "standard_from_bytes", "standard_of", "report_view", "revisions", "snapshot", "state_view", "fold"]
+__all__ = ["ScoreQueue", "Snapshot", "centers_table", "store_scores", "find_standard", "standard_from_bytes", "standard_of", "report_view", "revisions", "snapshot", "state_view", "fold"]

@@ -87,7 +87,18 @@ async def push(request: Request, acct: Inspector, hub: HubDep):
         return refused(status, f"中心拒收了 {len(result.rejected)} 条变更，本次同步未保存任何内容：{first.zh}",
                        f"The hub refused {len(result.rejected)} change(s); nothing of this push was stored: {first.en}",
                        **result.model_dump(mode="json"))
+    if result.accepted:  # the touched centers are scored by the process's scorer, so the bureau's table only reads
+        score_queue(hub).add({o.inspection_id for o in ops})
     return result
+
+
+def score_queue(hub):
+    from inspect_app.hub.reports import ScoreQueue
+
+    queue = hub.__dict__.get("score_queue")
+    if queue is None:
+        queue = hub.__dict__.setdefault("score_queue", ScoreQueue(hub.ledger, hub.data_dir))
+    return queue
 
 
 @router.get("/api/sync/pull")

@@ -116,6 +116,10 @@ class LedgerStore(ABC):
         the ledger applies the rules to `rows()` itself."""
         return None
 
+    def rows_of_center(self, center_id: str) -> list[dict]:
+        """The rows of one center's inspections (a push re-scores only the centers it touched)."""
+        return [r for r in self.rows() if r.get("center_id", "") == center_id]
+
     def rows_and_centers(self) -> tuple[list[dict], dict[str, dict]]:
         """`rows()` and `centers()` together (the bureau's table asks for both at once)."""
         return self.rows(), self.centers()

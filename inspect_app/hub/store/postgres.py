@@ -308,7 +308,7 @@ class PgLedger(LedgerStore):
     # -- reads by index (migration 002) -------------------------------------------------------
     def inspector_reads(self, username, names):
         # The team / creator indexes find the inspector's own; their centers' sealed
-        # self-assessments come by the partial index. No row's jsonb is read.
+        # self-assessments come by the center index. No row's jsonb is read.
         with self.pool.connection() as conn:
             return [(r[0], r[1]) for r in conn.execute(
                 "WITH mine AS (SELECT id, max_seq, center_id, stage FROM hub_inspections "
@@ -318,6 +318,10 @@ class PgLedger(LedgerStore):
                 "SELECT id, max_seq FROM hub_inspections WHERE stage = 'self' AND sealed_any AND center_id IN "
                 "  (SELECT center_id FROM mine WHERE stage <> 'self' AND center_id <> '')",
                 (username, sorted(set(names))))]
+
+    def rows_of_center(self, center_id):
+        with self.pool.connection() as conn:
+            return [r[0] for r in conn.execute("SELECT row FROM hub_inspections WHERE center_id = %s", (center_id,))]
 
     def rows_and_centers(self):
         # One round trip: both tables as two jsonb aggregates, parsed by orjson.

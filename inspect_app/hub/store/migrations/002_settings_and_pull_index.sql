@@ -15,8 +15,8 @@ CREATE FUNCTION hub_text_array(value jsonb) RETURNS text[]
     AS $$ SELECT coalesce(array_agg(x), '{}')
           FROM jsonb_array_elements_text(CASE WHEN jsonb_typeof(value) = 'array' THEN value ELSE '[]' END) AS x $$;
 
--- Who may pull an inspection (hub/ledger.py may_read, may_read_self_assessment), kept by
--- PostgreSQL itself from the row every push writes.
+-- Who may pull an inspection (hub/ledger.py may_read, may_read_self_assessment) and which
+-- center it scores for, kept by PostgreSQL itself from the row every push writes.
 ALTER TABLE hub_inspections
     ADD COLUMN creator    text    GENERATED ALWAYS AS (coalesce(row->>'creator', '')) STORED,
     ADD COLUMN team       text[]  GENERATED ALWAYS AS (hub_text_array(row->'team')) STORED,
@@ -27,4 +27,5 @@ ALTER TABLE hub_inspections
 
 CREATE INDEX hub_inspections_by_creator ON hub_inspections (creator);
 CREATE INDEX hub_inspections_by_team ON hub_inspections USING gin (team);
-CREATE INDEX hub_inspections_self_by_center ON hub_inspections (center_id) WHERE stage = 'self' AND sealed_any;
+-- a center's inspections: the self-assessments a pull adds, the centers a push re-scores
+CREATE INDEX hub_inspections_by_center ON hub_inspections (center_id);

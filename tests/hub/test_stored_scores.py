@@ -1,0 +1,67 @@
+"""The bureau's table reads stored scores (issue 14): after a push the hub scores the centers it
+touched (reports.store_scores, run by each process's ScoreQueue), and the table then scores
+nothing; a push to one center re-scores that center only. Both backends."""
+
+from __future__ import annotations
+
+import pytest
+
+from inspect_app.hub import reports
+from inspect_app.hub.service import Hub
+from inspect_app.sync.protocol import Op
+from tests.hub.ops import inspection_ops, op
+from tests.store.helpers import write_standard
+
+
+@pytest.fixture
+def scored_hub(tmp_path, hub_backend):
+    data = tmp_path / "hub"
+    write_standard(data / "standards")
+    store = hub_backend.open(data)
+    hub = Hub(data, store)
+    for n in (1, 2, 3):
+        ops = inspection_ops(f"dev{n}", f"insp{n}", f"c{n}", [f"专家{n}"], "ab" * 32)[:7]  # not signed yet
+        result = hub.ledger.push(None, [Op.model_validate(o) for o in ops], trusted=True)
+        assert not result.rejected, result.rejected
+    yield hub
+    store.close()
+
+
+def _no_scoring(monkeypatch):
+    def refuse(*_a, **_k):
+        raise AssertionError("the table scored an inspection")
+
+    monkeypatch.setattr(reports, "score_snapshot", refuse)
+
+
+def test_the_table_only_reads_what_pushes_scored(scored_hub, monkeypatch):
+    hub = scored_hub
+    fresh = reports.centers_table(hub.ledger, hub.data_dir)  # scores all three (nothing stored yet)
+    assert [r["center_id"] for r in fresh] == ["c1", "c2", "c3"] and all(r["verdict"] for r in fresh)
+    assert reports.store_scores(hub.ledger, ["insp1", "insp2", "insp3"], hub.data_dir) == 0  # all current
+
+    # a push to c1 makes its stored score stale; scoring after the push does c1 only
+    more = [op("dev1", 8, "insp1", "item/1.1.2/C-1", {"result": "not_met"})]
+    assert not hub.ledger.push(None, [Op.model_validate(o) for o in more], trusted=True).rejected
+    with monkeypatch.context() as m:
+        _no_scoring(m)
+        with pytest.raises(AssertionError, match="scored"):
+            reports.centers_table(hub.ledger, hub.data_dir)  # stale: the table would have to score it
+    queue = reports.ScoreQueue(hub.ledger, hub.data_dir)
+    with queue._wake:
+        queue._pending.update({"insp1"})  # what the push route adds (its daemon thread drains)
+    assert queue.drain() == 1
+
+    _no_scoring(monkeypatch)
+    after = reports.centers_table(hub.ledger, hub.data_dir)  # reads only
+    before = {r["center_id"]: r for r in fresh}
+    now = {r["center_id"]: r for r in after}
+    assert now["c2"] == before["c2"] and now["c3"] == before["c3"]
+    assert now["c1"]["below_c"] >= before["c1"]["below_c"] and now["c1"] != before["c1"]
+
+
+def test_a_center_is_scored_from_its_own_inspections_only(scored_hub):
+    hub = scored_hub
+    rows = hub.ledger.store.rows_of_center("c2")
+    assert [r["id"] for r in rows] == ["insp2"]
+    assert hub.ledger.store.rows_of_center("nowhere") == []
