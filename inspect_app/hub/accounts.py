@@ -20,6 +20,7 @@ import time
 from datetime import datetime, timedelta
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Callable, Protocol
 
 from inspect_app.errors import UserError
 from inspect_app.hub.store.base import AccountStore
@@ -54,23 +55,46 @@ def backoff(failures: int, free: int = FREE_ATTEMPTS) -> float:
     return 0.0 if failures < free else min(MAX_WAIT, FIRST_WAIT * 2 ** (failures - free))
 
 
-class Throttle:
-    """Failed sign-ins per key (a username, a client address) with exponential backoff, in this
-    process. For a known user the count is also kept in the user's row in the shared account
-    store (`Accounts.login`), so a restart or another hub worker does not reset it."""
+class SharedCounts(Protocol):
+    """Sign-in misses kept where every hub worker sees them (an AccountStore that has them
+    offers `shared_throttle()`: the PostgreSQL store, migration 003)."""
 
-    def __init__(self, free: int = FREE_ATTEMPTS, clock=time.monotonic) -> None:
+    def wait(self, keys: list[str]) -> float: ...
+
+    def failed(self, keys: list[str], wait_for: Callable[[int], float]) -> None: ...
+
+    def succeeded(self, keys: list[str]) -> None: ...
+
+
+class Throttle:
+    """Failed sign-ins per key (a username, a client address) with exponential backoff: in the
+    shared store when it keeps them (`shared`: every hub worker counts the same misses, and a
+    restart does not reset them), else in this process. For a known user the count is also
+    kept in the user's row in the account store (`Accounts.login`)."""
+
+    def __init__(self, free: int = FREE_ATTEMPTS, clock=time.monotonic, shared: SharedCounts | None = None,
+                 prefix: str = "") -> None:
         self.free = free
         self.clock = clock
+        self.shared = shared
+        self.prefix = prefix  # keeps this throttle's keys apart from another's in the shared table
         self._fails: dict[str, tuple[int, float]] = {}  # key -> (failures, not before)
         self._lock = threading.Lock()
 
+    def _keys(self, keys: tuple[str, ...]) -> list[str]:
+        return [self.prefix + k[:200] for k in keys]
+
     def wait(self, *keys: str) -> float:
+        if self.shared is not None:
+            return self.shared.wait(self._keys(keys))
         now = self.clock()
         with self._lock:
             return max([0.0] + [self._fails[k][1] - now for k in keys if k in self._fails])
 
     def failed(self, *keys: str) -> None:
+        if self.shared is not None:
+            self.shared.failed(self._keys(keys), lambda failures: backoff(failures, self.free))
+            return
         now = self.clock()
         with self._lock:
             if len(self._fails) > 100_000:  # bounded memory under a flood of made-up names
@@ -80,6 +104,9 @@ class Throttle:
                 self._fails[k] = (count, now + backoff(count, self.free))
 
     def succeeded(self, *keys: str) -> None:
+        if self.shared is not None:
+            self.shared.succeeded(self._keys(keys))
+            return
         with self._lock:
             for k in keys:
                 self._fails.pop(k, None)
@@ -137,8 +164,10 @@ class Accounts:
         self._cache_key = secrets.token_bytes(32)
         # An unknown username is checked against this, so it costs one scrypt like a known one.
         self._dummy_row: dict | None = None
-        self.throttle = Throttle(FREE_ATTEMPTS)  # per username
-        self.client_throttle = Throttle(FREE_CLIENT)  # per client address
+        offered = getattr(store, "shared_throttle", None)
+        shared = offered() if callable(offered) else None  # every hub worker counts the same misses
+        self.throttle = Throttle(FREE_ATTEMPTS, shared=shared, prefix="user:")  # per username
+        self.client_throttle = Throttle(FREE_CLIENT, shared=shared, prefix="client:")  # per client address
         self._verified: dict[bytes, tuple[str, float]] = {}
 
     # -- users -------------------------------------------------------------------------------

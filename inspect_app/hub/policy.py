@@ -21,6 +21,7 @@ every storage (the data folder, PostgreSQL) applies the same door.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -610,6 +611,9 @@ def sort_stored(raw_ops: Iterable[dict]) -> tuple[list, list[dict]]:
 
 
 UPLOADER = "@"  # a blob holder "@<username>": that account showed the blob's bytes (not an inspection id)
+# The upload quota counts what an account uploaded within the clean-up's grace period (an
+# unreferenced upload older than that is removed by the clean-up: hub/service.py GRACE_HOURS).
+QUOTA_WINDOW_SECONDS = float(os.environ.get("JICENG_HUB_GRACE_HOURS", "48")) * 3600
 
 
 class Possession:
@@ -617,7 +621,9 @@ class Possession:
     makes a blob readable through that inspection only if the sender could already read the
     blob, showed its bytes, or the hub did not have it yet. Kept in the ledger's store as a
     blob holder "@<username>" (so every hub process on a shared store agrees), remembered in
-    this process for `seconds`; the sizes feed the upload quota (this process)."""
+    this process for `seconds`. The sizes feed the upload quota: in the shared store when it
+    keeps them (PostgreSQL, hub_uploads: every worker counts the same bytes), else in this
+    process."""
 
     def __init__(self, store=None, seconds: float = 3600.0, clock=None) -> None:
         import threading
@@ -646,9 +652,17 @@ class Possession:
             with self.store.transaction([]) as tx:
                 for sha in fresh:
                     tx.add_blob_holder(sha, UPLOADER + username)
+        shared = getattr(self.store, "record_uploads", None)
+        if sizes and callable(shared):
+            named = set(shas)
+            shared(username, {sha: n for sha, n in sizes.items() if sha in named})
 
     def sizes(self, username: str) -> dict[str, int]:
-        """Bytes of each blob `username` uploaded (for the upload quota)."""
+        """Bytes of each blob `username` uploaded (for the upload quota). From a shared store:
+        those of the grace period that no inspection holds yet."""
+        shared = getattr(self.store, "unreferenced_uploads", None)
+        if callable(shared):
+            return shared(username, QUOTA_WINDOW_SECONDS)
         with self._lock:
             return {sha: n for (user, sha), n in self._sizes.items() if user == username}
 

@@ -13,6 +13,10 @@ An upload is hashed as it streams in and spooled locally (memory, then a tempora
 only a matching blob is sent to the store, and the answer "verified" is given after the
 store confirmed it holds the object. A cut upload stages what arrived as one object; a
 resume reads it back (hashing it again) and continues from its size.
+
+Clean-up (`sweep`, issue 11): staged objects and unfinished multipart uploads older than the
+grace period are deleted / aborted, and so are blobs no op names whose object is that old (the
+object's LastModified is when it arrived: blobs are written once).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import threading
+import time
+from datetime import datetime, timezone
 from collections.abc import Iterator
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -32,6 +38,7 @@ from inspect_app.hub.store.base import BlobStore, BlobWriter, StoreUnavailable
 from inspect_app.sync.protocol import SHA256_HEX
 
 SPOOL_BYTES = 8 * 1024 * 1024
+PRESENT_SECONDS = 3600.0  # how long this process trusts that a blob it saw is still there
 TRANSFER = TransferConfig(multipart_threshold=16 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024,
                           max_concurrency=4)
 
@@ -138,7 +145,9 @@ class S3Blobs(BlobStore):
             aws_access_key_id=cfg["key"], aws_secret_access_key=cfg["secret"],
             config=Config(s3={"addressing_style": "path"}, connect_timeout=3, read_timeout=30,
                           retries={"max_attempts": 2, "mode": "standard"}, max_pool_connections=32))
-        self._present: set[str] = set()  # blobs never change or go: a cache of what is there
+        # Blobs never change; they go only by the clean-up after the grace period (another
+        # process may run it): a cache of what was there, trusted for PRESENT_SECONDS.
+        self._present: dict[str, float] = {}
         self._mutex = threading.Lock()
         self.describe = f"s3://{self.bucket}/{self.prefix} at {cfg['endpoint'] or 'AWS'}"
 
@@ -161,7 +170,7 @@ class S3Blobs(BlobStore):
         with self._mutex:
             if len(self._present) > 200_000:
                 self._present.clear()
-            self._present.add(sha)
+            self._present[sha] = time.monotonic()
 
     def _delete(self, key: str) -> None:
         with _Guard():
@@ -179,7 +188,8 @@ class S3Blobs(BlobStore):
     def has(self, sha):
         if not SHA256_HEX.match(sha):
             return False
-        if sha in self._present:
+        seen = self._present.get(sha)
+        if seen is not None and time.monotonic() - seen < PRESENT_SECONDS:
             return True
         if self._head(self.key(sha)) is None:
             return False
@@ -208,6 +218,56 @@ class S3Blobs(BlobStore):
 
     def writer(self, sha, offset=0):
         return _S3Writer(self, sha, offset)
+
+    # -- clean-up (issue 11) ------------------------------------------------------------------
+    def _objects(self, folder: str) -> Iterator[tuple[str, str, datetime]]:
+        """(key, name, LastModified) of every object under <prefix><folder>/."""
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
+                                                                      Prefix=f"{self.prefix}{folder}/")
+        for page in pages:
+            for obj in page.get("Contents", []):
+                yield obj["Key"], obj["Key"].rsplit("/", 1)[-1], obj["LastModified"]
+
+    def _delete_keys(self, keys: list[str]) -> int:
+        """Delete objects, up to 1,000 per request; returns how many the store deleted."""
+        done = 0
+        for start in range(0, len(keys), 1000):
+            answer = self.client.delete_objects(
+                Bucket=self.bucket, Delete={"Objects": [{"Key": k} for k in keys[start:start + 1000]], "Quiet": False})
+            done += len(answer.get("Deleted", []))
+        return done
+
+    def abort_stale_multipart(self, cutoff: datetime, busy: set[str] = frozenset()) -> int:
+        """Abort multipart uploads under this prefix started before `cutoff` (a hub process
+        killed mid-upload leaves its parts in the store, invisible to listings and counted in
+        its disk). Returns how many were aborted."""
+        aborted = 0
+        pages = self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=self.prefix)
+        for page in pages:
+            for upload in page.get("Uploads", []) or []:
+                if upload["Key"].rsplit("/", 1)[-1] in busy or upload["Initiated"] >= cutoff:
+                    continue
+                try:
+                    self.client.abort_multipart_upload(Bucket=self.bucket, Key=upload["Key"],
+                                                       UploadId=upload["UploadId"])
+                    aborted += 1
+                except ClientError as err:
+                    if err.response.get("Error", {}).get("Code") != "NoSuchUpload":
+                        raise
+        return aborted
+
+    def sweep(self, referenced, busy, older_than):
+        cutoff = datetime.fromtimestamp(older_than, timezone.utc)
+        with _Guard():
+            stale = [key for key, name, at in self._objects("staging") if name not in busy and at < cutoff]
+            partials = self._delete_keys(stale) + self.abort_stale_multipart(cutoff, set(busy))
+            orphans = [(key, name) for key, name, at in self._objects("blobs")
+                       if SHA256_HEX.match(name) and name not in referenced and name not in busy and at < cutoff]
+            with self._mutex:
+                for _, name in orphans:
+                    self._present.pop(name, None)
+            blobs = self._delete_keys([key for key, _ in orphans])
+        return blobs, partials
 
     def shas(self) -> Iterator[str]:
         with _Guard():
