@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from inspect_app.inspection import ItemRating, ItemResult, Stage
-from inspect_app.scoring import ClauseLevel, LevelCounts, Verdict, score_clauses, score_inspection
+from inspect_app.scoring import ClauseLevel, LevelCounts, Verdict, score_clauses, score_inspection, within_sample
 from inspect_app.standard.model import Standard
 
 DECIDED = (ClauseLevel.A, ClauseLevel.B, ClauseLevel.C, ClauseLevel.D)
@@ -209,8 +209,10 @@ def _figures(standard: Standard, numbers: list[str], first: Layer, second: Layer
 
 
 def _verdict(standard: Standard, layer: Layer) -> Verdict:
-    return score_inspection(standard, layer.ratings, layer.prerequisites,
-                            small_institution=layer.small_institution).verdict
+    """The layer's verdict as its own screens and report give it (a sample's: on its clauses)."""
+    score = score_inspection(standard, layer.ratings, layer.prerequisites, small_institution=layer.small_institution)
+    return within_sample(standard, score, layer.sample, layer.prerequisites,
+                         small_institution=layer.small_institution).verdict
 
 
 def compare(standard: Standard, first: Layer, second: Layer) -> Consistency:

@@ -35,6 +35,7 @@ from inspect_app.scoring import (
     post_compliance,
     rescore,
     score_inspection,
+    within_sample,
 )
 from inspect_app.standard.model import Standard, StandardKind
 from inspect_app.store.datafile import dumps
@@ -50,6 +51,9 @@ class InspectionView:
     score: InspectionScore
     version: tuple = ()
     content: bytes | None = None  # digest of the stored content it was read from (_content)
+    # Every clause of the standard scored: what `rescore` builds on. `score` is the same for a
+    # full review; for a re-check on a sample it counts only the sampled clauses (within_sample).
+    full: InspectionScore | None = None
     _gaps: dict | None = field(default=None, repr=False)
 
     @property
@@ -79,7 +83,7 @@ class InspectionView:
         return self._gaps
 
     def posts(self) -> list[PostCompliance]:
-        return post_compliance(self.standard, self.score.clauses)
+        return post_compliance(self.standard, self.score.clauses, self.snap.inspection.sample)
 
     def next_unrated(self, after: str = "") -> str | None:
         return next_unrated(self.standard, self.score, after, self.snap.inspection.sample)
@@ -177,13 +181,16 @@ def inspection_view(ws, inspection_id: str) -> InspectionView:
         before = old.snap.findings
         changed = {n for n in set(before) | set(snap.findings)
                    if (before[n].items if n in before else {}) != (snap.findings[n].items if n in snap.findings else {})}
-        score = rescore(standard, old.score, ratings, changed, snap.inspection.prerequisites,
-                        small_institution=small)
+        full = rescore(standard, old.full or old.score, ratings, changed, snap.inspection.prerequisites,
+                       small_institution=small)
     else:
         # 合格标准 (a tier marked small_institutions_only) counts only for a small institution.
-        score = score_inspection(standard, ratings, snap.inspection.prerequisites, small_institution=small)
+        full = score_inspection(standard, ratings, snap.inspection.prerequisites, small_institution=small)
+    # a re-check on a sample: counts, chapters, progress and shares of its sampled clauses only
+    score = within_sample(standard, full, snap.inspection.sample, snap.inspection.prerequisites,
+                          small_institution=small)
     view = InspectionView(snap=snap, standard=standard, center=center, score=score, version=key,
-                         content=content)
+                         content=content, full=full)
     with cache.lock:
         cache.views[inspection_id] = view
     return view

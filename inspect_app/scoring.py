@@ -18,7 +18,7 @@ Rules (ARCHITECTURE.md, "The standard"):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from inspect_app.inspection import ItemRating, ItemResult
@@ -645,6 +645,44 @@ def assemble_score(
     )
 
 
+def within_sample(
+    standard: Standard,
+    score: InspectionScore,
+    sample: Iterable[str] | None,
+    prerequisites: Mapping[str, bool | None] | None = None,
+    *,
+    small_institution: bool = False,
+) -> InspectionScore:
+    """A re-check on a sample (抽样复核) as every screen and the report count it: the counts,
+    chapter and section summaries, progress and shares over its recorded clauses only (groups
+    without a sampled clause left out). `clauses` keeps every clause's score (the clause
+    screens, derived sources). The verdict is judged on the sample's shares and is always
+    provisional (暂定): a sample is not the whole standard. No sample: `score` as it is."""
+    chosen = set(sample or ())
+    if not chosen:
+        return score
+    standard = standard.assessable()
+    mine = {n: s for n, s in score.clauses.items() if n in chosen}
+    totals = {
+        ClauseKind.BASIC: LevelCounts.of(s for s in mine.values() if s.kind is ClauseKind.BASIC),
+        ClauseKind.RECOMMENDED: LevelCounts.of(s for s in mine.values() if s.kind is ClauseKind.RECOMMENDED),
+    }
+    judged = verdict(standard, totals, prerequisites, small_institution=small_institution,
+                     failed_items=_not_met_items(standard, mine))
+    note = Reason(f"抽样复核：依据抽取的 {len(mine)} 个条款评定，结论为暂定",
+                  f"re-check on a sample: judged on the {len(mine)} sampled clauses, the verdict is provisional")
+    return InspectionScore(
+        clauses=score.clauses,
+        chapters=[g for g in chapter_summaries(standard, mine) if g.all.total],
+        sections=[g for g in section_summaries(standard, mine) if g.all.total],
+        basic=totals[ClauseKind.BASIC],
+        recommended=totals[ClauseKind.RECOMMENDED],
+        verdict=replace(judged, provisional=True, reasons=(*judged.reasons, note)),
+        rated_items=sum(s.rated for s in mine.values()),
+        total_items=sum(s.total for s in mine.values()),
+    )
+
+
 def dependents(standard: Standard, changed: set[str]) -> set[str]:
     """These clauses and every clause whose level follows from them (derived rules, transitively)."""
     users: dict[str, set[str]] = {}
@@ -719,14 +757,19 @@ class PostCompliance:
         return 100.0 * self.met / decided if decided else 0.0
 
 
-def post_compliance(standard: Standard, scores: Mapping[str, ClauseScore]) -> list[PostCompliance]:
-    """For a checklist-kind standard each section is a post and each clause one norm."""
+def post_compliance(standard: Standard, scores: Mapping[str, ClauseScore],
+                    sample: Iterable[str] | None = None) -> list[PostCompliance]:
+    """For a checklist-kind standard each section is a post and each clause one norm. With a
+    re-check's `sample`, only its norms count and posts without one are left out."""
     if standard.kind is not StandardKind.CHECKLIST:
         return []
+    chosen = set(sample or ())
     result = []
     for chapter in standard.chapters:
         for section in chapter.sections:
-            levels = [scores[c.number].level for c in section.clauses]
+            levels = [scores[c.number].level for c in section.clauses if not chosen or c.number in chosen]
+            if chosen and not levels:
+                continue
             result.append(PostCompliance(
                 number=section.number, title=section.title,
                 met=sum(1 for lv in levels if lv.is_decided and lv is not ClauseLevel.D),
@@ -787,6 +830,6 @@ def _number_key(number: str) -> tuple:
 __all__ = [
     "ClauseLevel", "ClauseScore", "Deficiency", "GroupSummary", "InspectionScore", "LevelCounts",
     "PostCompliance", "Reason", "TierCheck", "Verdict", "chapter_summaries", "check_tier", "clause_level", "format_percent_below", "percent_text",
-    "deficiencies", "derived_met", "derivation_order", "item_results", "level_name", "post_compliance",
+    "deficiencies", "derived_met", "derivation_order", "item_results", "level_name", "post_compliance", "within_sample",
     "assemble_score", "dependents", "rescore", "score_clauses", "score_inspection", "section_summaries", "verdict",
 ]

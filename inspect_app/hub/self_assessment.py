@@ -2,8 +2,11 @@
 
 The self-assessment is an ordinary inspection (stage `self`) held as ops in the hub's ledger,
 written by the hub (device `hub`) on the clinic's behalf, so it syncs to the tablets like any
-inspection. Its id is named after the round (`self-<round id>`). Submitting sets its status
-to signed, which seals the revision: later changes are refused, as for a signed revision.
+inspection. Its id is named after the round (`self-<round id>`). Submitting needs the
+center's director to sign (drawn or typed), sets its status to signed, which seals the
+revision (later changes are refused, as for a signed revision), and the hub then builds the
+self-assessment's report and certifies it with a key its county root issues for it
+(`ensure_report`): a signed PDF like a tablet's, kept as `report/<revision>`.
 
 Use cases first (plain functions the pages call), then the page (`SelfAssessmentPage`),
 which works from a 390 px phone up. The door's rule for these ops is `door_rule`.

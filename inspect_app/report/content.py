@@ -66,6 +66,7 @@ from inspect_app.scoring import (
     deficiencies,
     item_results,
     score_inspection,
+    within_sample,
 )
 from inspect_app.standard.model import Clause, ItemLevel, Standard
 
@@ -189,6 +190,9 @@ class ReportContent:
         ratings = {n: f.items for n, f in data.findings.items()}
         score = score_inspection(standard, ratings, inspection.prerequisites,
                                  small_institution=data.center.small_institution)
+        # a re-check on a sample reports what the screens count: its sampled clauses only
+        score = within_sample(standard, score, inspection.sample, inspection.prerequisites,
+                              small_institution=data.center.small_institution)
         levels = {n: s.level for n, s in score.clauses.items()}
         results = {c.number: item_results(c, ratings.get(c.number, {}), levels) for c in standard.clauses()}
         photos, by_clause = _number_photos(standard, data.evidence, inspection)

@@ -8,7 +8,7 @@ import pytest
 
 from inspect_app import review_chain, services
 from inspect_app.errors import UserError
-from inspect_app.inspection import Stage, TeamMember, TeamRole
+from inspect_app.inspection import ItemResult, Stage, TeamMember, TeamRole
 from inspect_app.rounds import SampleRule, draw_sample, round_id
 from inspect_app.scoring import ClauseLevel
 from inspect_app.sync.local import LocalSide
@@ -102,3 +102,65 @@ def test_consistency_with_the_self_assessment_counts_only_the_sample(ws):
     assert c.overall.items_compared == hand_rated and c.overall.items_agreeing == hand_rated - 1
     assert [d.text() for d in c.disagreements] == [f"{sample[0]} 自评 A / 市复核 B"]
     assert c.unexplained()
+
+
+def test_a_sampled_recheck_counts_only_its_clauses_on_every_screen_and_in_the_report(ws):
+    """Overview counts, chapter tiles, progress, the clause screen and the report of a re-check
+    on a sample count its recorded clauses only; rating every sampled item reaches 100 %."""
+    from inspect_app import read_models
+    from inspect_app.report.content import ReportContent
+    from inspect_app.report.source import report_input
+
+    center = services.add_center(ws, "青山镇卫生院", actor="王芳")
+    city = review_chain.start_stage(ws, center.id, "test-std", TEAM, "王芳", stage="city", year=2026,
+                                    sample=SampleRule(seed=7, share=0.3))
+    sample = services.get_inspection(ws, city.id).sample
+    chosen = [c for c in STD.clauses() if c.number in sample]
+    assert 0 < len(chosen) < len(STD.clauses())
+    items = sum(len(c.items) for c in chosen)
+    view = read_models.inspection_view(ws, city.id)
+    assert (view.score.rated_items, view.score.total_items) == (0, items)
+    assert view.score.basic.total + view.score.recommended.total == len(sample)
+    assert [ch.number for ch in view.score.chapters] == sorted({c.number.split(".")[0] for c in chosen})
+    assert sum(ch.all.total for ch in view.score.chapters) == len(sample)
+    assert sum(s.all.total for s in view.score.sections) == len(sample)
+    assert len(view.full.clauses) == len(view.score.clauses) == len(STD.clauses())  # clause screens keep all
+    for clause, code in rated_items(STD):
+        if clause in sample:
+            state = read_models.rate(ws, city.id, clause, code, "met")
+            assert state.total_items == items
+    assert state.rated_items == state.total_items == items and state.next_unrated is None
+    services.set_prerequisite(ws, city.id, "P1", True)
+    view = read_models.inspection_view(ws, city.id)
+    assert view.score.progress == 1.0 and view.next_unrated() is None
+    assert view.score.basic.incomplete + view.score.recommended.incomplete == 0
+    assert view.score.basic.decided + view.score.recommended.decided == len(sample)
+    # judged on the sample's shares (the whole standard has most clauses unrated), always 暂定
+    assert view.score.verdict.tier is not None and view.score.verdict.tier.id == "basic"
+    assert view.score.verdict.provisional and view.full.verdict.tier is None
+    # the report counts the same
+    report = ReportContent.of(report_input(ws, city.id)).score
+    assert (report.rated_items, report.total_items, report.basic, report.recommended) == (
+        view.score.rated_items, view.score.total_items, view.score.basic, view.score.recommended)
+    assert [(c.number, c.all) for c in report.chapters] == [(c.number, c.all) for c in view.score.chapters]
+    assert report.verdict.tier == view.score.verdict.tier
+
+
+def test_within_sample_of_every_clause_counts_as_the_full_score_and_checklist_posts_follow_the_sample():
+    from inspect_app.scoring import post_compliance, score_inspection, within_sample
+    from inspect_app.standard.model import StandardKind
+
+    ratings: dict = {}
+    for clause, code in rated_items(STD):
+        ratings.setdefault(clause, {})[code] = "met" if code != "A-1" else "not_met"
+    ratings = {n: {c: ItemResult(r) for c, r in items.items()} for n, items in ratings.items()}
+    full = score_inspection(STD, ratings, {"P1": True})
+    every = within_sample(STD, full, [c.number for c in STD.clauses()], {"P1": True})
+    assert (every.basic, every.recommended, every.rated_items, every.total_items) == (
+        full.basic, full.recommended, full.rated_items, full.total_items)
+    assert [(c.number, c.all) for c in every.chapters] == [(c.number, c.all) for c in full.chapters]
+    assert within_sample(STD, full, []) is full
+    checklist = STD.model_copy(update={"kind": StandardKind.CHECKLIST})
+    posts = post_compliance(checklist, full.clauses, ["1.1.2", "2.2.1", "2.2.3"])
+    assert [(p.number, p.met + p.not_met + p.not_applicable + p.unrated) for p in posts] == [("1.1", 1), ("2.2", 2)]
+    assert len(post_compliance(checklist, full.clauses)) == sum(len(ch.sections) for ch in STD.chapters)
