@@ -177,10 +177,37 @@ def trust_of(hub) -> HubTrust:
     if trust is None:
         settings = getattr(hub.store, "settings", None)
         trust = hub.__dict__["trust"] = HubTrust(settings if settings is not None else hub.files)
-        if hub.store.folder is None:  # shared store: `report verify --data` here reads a public copy
+        if hub.store.folder is None:
+            _adopt_local(hub.files, trust.settings)
+            # `report verify --data` on this machine's folder reads a public copy of the roots
             _copy_roots(hub.files.root / SHARED_ROOTS_FILE.name, trust.roots())
     trust.ensure()
     return trust
+
+
+def _adopt_local(files: HubFiles, shared: SettingsStore) -> None:
+    """A hub that ran on a shared database before the CA moved there kept a CA in its own
+    folder (hub/trust.json), and its tablets were enrolled under it. The first such folder to
+    start becomes the shared CA; another folder's root is kept as retired, so that the reports
+    its tablets signed still verify on every hub process."""
+    from inspect_app.hub.store.files import FolderSettings
+
+    if not (files.root / "trust.json").is_file():
+        return
+    local = FolderSettings(files).get(SETTING) or {}
+    if not local.get("ca"):
+        return
+
+    def adopt(current):
+        if not current or not current.get("ca"):
+            return local
+        roots = {local["ca"]["root"], *(local.get("retired") or [])}
+        known = {current["ca"]["root"], *(current.get("retired") or [])}
+        if roots <= known:
+            return None
+        return current | {"retired": sorted(set(current.get("retired") or []) | (roots - {current["ca"]["root"]}))}
+
+    shared.change(SETTING, adopt)
 
 
 def _copy_roots(path, roots) -> None:

@@ -223,3 +223,29 @@ def test_the_pull_index_finds_what_the_rules_allow(tmp_path, shared_engines):
         assert folder.ledger.inspector_reads("wangfang", {"王芳"}) is None  # the folder applies the rules itself
     finally:
         folder.close()
+
+
+def test_a_ca_kept_in_a_folder_before_is_adopted_or_retired(tmp_path, shared_engines):
+    """Hubs that ran shared before the CA moved to the database each made one in their folder:
+    the first to start again becomes the shared CA, the others' roots stay trusted (retired)."""
+    from inspect_app.hub.storage import HubFiles
+    from inspect_app.hub.trust_routes import trust_of
+    from inspect_app.trust.roots import hub_roots
+
+    first = HubTrust(HubFiles(tmp_path / "m1")).ensure("青山县").root
+    second = HubTrust(HubFiles(tmp_path / "m2")).ensure("青山县").root
+    backend = _backend(shared_engines)
+    hubs = [_hub(backend, tmp_path / m) for m in ("m1", "m2", "m3")]
+    try:
+        trusts = [trust_of(hub) for hub, _ in hubs]
+        assert all(t.authority.root == first for t in trusts)
+        assert all(set(t.roots()) == {first, second} for t in trusts)
+        assert set(hub_roots(tmp_path / "m3")) == {first, second}  # the public copy for report verify --data
+        again, store = _hub(backend, tmp_path / "m2")  # starting again adds nothing
+        try:
+            assert trust_of(again).roots() == trusts[0].roots()
+        finally:
+            store.close()
+    finally:
+        for _, store in hubs:
+            store.close()
