@@ -16,12 +16,14 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 from PIL import Image
 
-from inspect_app import review_chain, services
+from inspect_app import paths, review_chain, services
 from inspect_app.hub.accounts import Role
 from inspect_app.inspection import TeamMember, TeamRole
 from inspect_app.report.export import signed_report_path
@@ -134,9 +136,29 @@ def _clinic_fills_in(browser, hub, artifacts):
         page.get_by_role("button", name="✓ 是 P1").wait_for(timeout=LONG)
         wait_text(page, "已自评 48 / 48 项")
         wait_text(page, "自评结论：基本标准")
+        # 提交与签字: without a signature the hub refuses; the director signs on the pad
+        type_into(page, "机构负责人姓名", "赵院长")
+        button(page, "提交机构自评").click()
+        wait_text(page, "请机构负责人在签名框内手写签名", timeout=LONG)
+        hint = page.get_by_text("机构负责人在此手写签名").first
+        hint.scroll_into_view_if_needed()
+        box = hint.bounding_box()
+        assert box["x"] + 320 <= PHONE["width"]  # the pad fits the phone
+        x, y = box["x"] + 20, box["y"] - 70
+        page.mouse.move(x, y)
+        page.mouse.down()
+        for step in range(1, 12):
+            page.mouse.move(x + step * 22, y + (30 if step % 2 else -20), steps=3)
+        page.mouse.up()
+        page.wait_for_timeout(300)
+        shot(page, artifacts, "self-assessment-sign-phone", "提交与签字")
         button(page, "提交机构自评").click()
         wait_text(page, re.compile("已提交（.*），内容已冻结"), timeout=LONG)
         assert page.get_by_role("button", name="提交机构自评").count() == 0
+        wait_text(page, "机构负责人签字：赵院长", timeout=LONG)
+        wait_text(page, "下载签章版自评报告 PDF", timeout=LONG)
+        wait_text(page, re.compile("签章核验：有效"), timeout=LONG)
+        shot(page, artifacts, "self-assessment-signed-phone", "下载签章版自评报告 PDF")
         assert foreign == []
     except Exception:
         page.screenshot(path=str(artifacts / "FAILED-self-assessment.png"))
@@ -150,6 +172,33 @@ def test_self_assessment_to_tablet_to_report_and_bureau(browser, chain, artifact
     # 1. the clinic, on a phone
     _clinic_fills_in(browser, hub, artifacts)
     self_id = self_assessment_id(round_id(center.id, "test-std", YEAR))
+
+    # 1b. its signed report: the clinic and the bureau download it; `report verify` with the
+    # hub's county root as --trust says valid (exit 0)
+    root = tmp_path / "county-root.pem"
+    root.write_bytes(httpx.get(f"{hub.url}/api/trust/root").content)
+    pdfs = []
+    for user in ("qingshan", "bureau"):
+        r = httpx.get(f"{hub.url}/api/reports/{self_id}/pdf", params={"revision": 1},
+                      headers={"Authorization": f"Bearer {hub.token(user)}"}, timeout=60)
+        assert r.status_code == 200 and r.content.startswith(b"%PDF"), (user, r.status_code)
+        pdfs.append(r.content)
+    assert pdfs[0] == pdfs[1]
+    self_pdf = artifacts / "self-assessment-report.pdf"
+    self_pdf.write_bytes(pdfs[0])
+    verify = subprocess.run([sys.executable, "main.py", "report", "verify", str(self_pdf), "--trust", str(root)],
+                            capture_output=True, text=True, timeout=120, cwd=paths.PROJECT_ROOT)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert "签章人：赵院长（qingshan）" in verify.stdout
+    text = subprocess.run(["pdftotext", "-layout", str(self_pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "机构自评评价报告" in text and "被评机构负责人：" in text and "赵院长" in text
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(self_pdf)], capture_output=True, text=True,
+                                                          check=True).stdout).group(1))
+    sign_page = next(n for n in range(1, pages + 1) if "电子签章（数字签名）" in subprocess.run(
+        ["pdftotext", "-f", str(n), "-l", str(n), str(self_pdf), "-"], capture_output=True, text=True).stdout)
+    for n, name in ((1, "self-assessment-report-p1"), (sign_page, "self-assessment-report-sign")):
+        subprocess.run(["pdftoppm", "-r", "70", "-png", "-singlefile", "-f", str(n), "-l", str(n), str(self_pdf),
+                        str(artifacts / name)], check=True)
 
     # 2. the tablet pulls it before the visit: ratings, note and the photo itself, offline after
     tablet.sync()
