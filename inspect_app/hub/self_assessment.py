@@ -528,9 +528,11 @@ def bureau_cell(row: dict, key: str, pages=None) -> ft.Control:
         if report_sha(pages.hub, iid) is not None:
             revision = snapshot(iid, pages.hub.ledger.state(iid)).inspection.revision
             url = pages.link("pdf", pages.account, iid, str(revision))
-            return ft.TextButton(content=ft.Text(f"{row['self_verdict']} · 自评报告"), icon=ft.Icons.PICTURE_AS_PDF,
-                                 tooltip=f"下载 {row['name']} 签章版机构自评报告",
-                                 on_click=lambda _: pages.page.launch_url(url))
+            return ft.Row([ft.Text(row["self_verdict"]),
+                           ft.IconButton(icon=ft.Icons.PICTURE_AS_PDF, icon_color=ft.Colors.INDIGO_700,
+                                         tooltip=f"下载 {row['name']} 签章版机构自评报告",
+                                         on_click=lambda _: pages.page.launch_url(url))],
+                          spacing=0, tight=True)
 
     if key == "consistency":
         if row.get("consistency") is None:
