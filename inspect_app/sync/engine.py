@@ -67,6 +67,7 @@ class SyncEngine:
         self.lock = WorkspaceLock(self.root / ".lock")
         self.state_file = DataFile(self.root / "state.json", "sync_state", self.lock)
         self._ops_files: dict[str, DataFile] = {}
+        self._shares: dict[str, str] = {}  # original -> the derivative it travels as (stable once made)
 
     @property
     def device(self) -> str:
@@ -181,10 +182,15 @@ class SyncEngine:
             before = shadow.get(key)
             if isinstance(before, dict) and before.get("sha256") == sha:
                 continue
-            try:
-                shared = self.local.photos.share(sha)
-            except Exception:  # noqa: BLE001 - not in the photo store (yet): sent as recorded
-                continue
+            shared = self._shares.get(sha)
+            if shared is None:
+                try:
+                    shared = self.local.photos.share(sha)
+                except Exception:  # noqa: BLE001 - not in the photo store (yet): sent as recorded
+                    continue
+                if len(self._shares) > 100_000:
+                    self._shares.clear()
+                self._shares[sha] = shared
             if shared != sha:
                 snap[key] = value | {"sha256": shared}
 
