@@ -278,7 +278,8 @@ class Ledger:
         hub_seq = tx.append(iid, fresh)[-1]
         all_ops = policy.sort_stored(tx.ops(iid).values())[0]
         state = fold(all_ops)
-        row.pop("score", None)  # the stored score was of the ops before these: computed again when read
+        # The stored score (row["score"]) was of the ops before these: its key (this row's old
+        # max_seq) marks it stale; the bureau's table shows it as pending until it is scored again.
         row.update(self._summary(state, all_ops, hub_seq, sealed))
         tx.put_row(iid, row)
         center = state.get("center")

@@ -24,7 +24,7 @@ from inspect_app.inspection import (
     ItemRating,
     Signature,
 )
-from inspect_app.scoring import ClauseLevel, InspectionScore, deficiencies, level_name, score_inspection
+from inspect_app.scoring import ClauseLevel, InspectionScore, deficiencies, level_name, score_inspection, within_sample
 from inspect_app.standard.loader import list_standards, load_standard, loads_standard
 from inspect_app.standard.model import Standard
 from inspect_app.sync import keys
@@ -37,10 +37,13 @@ Snapshot = services.InspectionSnapshot
 
 
 def score_snapshot(standard: Standard, snap: Snapshot) -> InspectionScore:
-    """Score an inspection as the hub holds it, with the center's small-institution flag."""
-    return score_inspection(standard, {n: f.items for n, f in snap.findings.items()},
-                            snap.inspection.prerequisites or None,
-                            small_institution=snap.center.small_institution)
+    """Score an inspection as the hub holds it, with the center's small-institution flag (a
+    re-check on a sample counted on its sampled clauses, as on the tablet and in its report)."""
+    prerequisites = snap.inspection.prerequisites or None
+    small = snap.center.small_institution
+    score = score_inspection(standard, {n: f.items for n, f in snap.findings.items()}, prerequisites,
+                             small_institution=small)
+    return within_sample(standard, score, snap.inspection.sample, prerequisites, small_institution=small)
 
 
 def snapshot(inspection_id: str, state: dict[str, KeyValue]) -> Snapshot:
@@ -195,15 +198,20 @@ def _counts(counts) -> dict:
             "incomplete": counts.incomplete, "na": counts.na}
 
 
+INLINE_SCORING = 25  # stale centers a table request scores itself; beyond, the scorer thread does
+
+
 def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
     """全县概览: one row per center with its latest inspection, verdict and clauses below C.
 
     Scoring is not redone per request: each center's scored columns are stored with the row of
     its latest inspection (LedgerStore.put_score), keyed by the hub_seq they were computed at
-    (and those of the center's latest self-assessment and previous round). A push scores the
-    centers it touched right after it answered (`store_scores`, hub/routes/sync.py), so the
-    table of 2,000 centers is one read (rows and centers together) and one pass over the rows
-    grouped by center; only a center whose stored score is missing or stale is scored here."""
+    (and those of the center's latest self-assessment and previous round). A push queues the
+    centers it touched for the process's scorer thread (ScoreQueue), so the table of 2,000
+    centers is one read (rows and centers together) and one pass over the rows grouped by
+    center. A few stale centers (up to INLINE_SCORING: a county hub after a sync) are scored
+    here, so the answer is exact; more than that (a province while hundreds of tablets sync)
+    are not: their rows show the last stored columns with "pending": true, and are queued."""
     stored_rows, centers = ledger.store.rows_and_centers()  # one round trip on PostgreSQL
     by_id = {r["id"]: r for r in stored_rows}
     of_center: dict[str, list[InspectionEntry]] = {}
@@ -211,10 +219,15 @@ def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
         entry = InspectionEntry.of(row)
         if entry.center_id:
             of_center.setdefault(entry.center_id, []).append(entry)
+    ids = sorted(set(centers) | set(of_center))
+    stale = [c for c in ids if of_center.get(c) and _stored(of_center[c], by_id)[0] is None]
+    inline = len(stale) <= INLINE_SCORING
+    if not inline:
+        ScoreQueue.of(ledger, data_dir).add(e.id for c in stale for e in of_center.get(c, [])[:1])
     shared: dict = {}  # what every center without a self-assessment shows (asked once per table)
     return [_center_row(ledger, center_id, centers.get(center_id), of_center.get(center_id, []), by_id, data_dir,
-                        shared)
-            for center_id in sorted(set(centers) | set(of_center))]
+                        shared, may_score=inline)
+            for center_id in ids]
 
 
 def store_scores(ledger: Ledger, inspection_ids, data_dir: Path | None = None) -> int:
@@ -251,6 +264,14 @@ class ScoreQueue:
         self._pending: set[str] = set()
         self._thread: threading.Thread | None = None
 
+    @staticmethod
+    def of(ledger: Ledger, data_dir: Path | None) -> "ScoreQueue":
+        """The queue of this ledger (one per hub process)."""
+        queue = ledger.__dict__.get("score_queue")
+        if queue is None:
+            queue = ledger.__dict__.setdefault("score_queue", ScoreQueue(ledger, data_dir))
+        return queue
+
     def add(self, inspection_ids) -> None:
         import threading
 
@@ -280,13 +301,8 @@ class ScoreQueue:
                 time.sleep(1.0)
 
 
-def _center_row(ledger: Ledger, center_id: str, center: dict | None, entries: list[InspectionEntry],
-                by_id: dict[str, dict], data_dir: Path | None, shared: dict, counted: list | None = None) -> dict:
-    """One center's row of the table, from its own inspections: the stored score when its key
-    still holds, else scored now and stored."""
-    from inspect_app.hub.rounds import change_since, previous_round  # 较上轮变化
-    from inspect_app.hub.self_assessment import bureau_columns  # the review chain's columns
-
+def _latest(entries: list[InspectionEntry]) -> tuple[InspectionEntry | None, InspectionEntry | None]:
+    """(latest review, latest sealed self-assessment) of one center's inspections."""
     entry = own = None
     for e in entries:
         if e.stage == "self":  # 机构自评 is shown beside the review
@@ -294,18 +310,46 @@ def _center_row(ledger: Ledger, center_id: str, center: dict | None, entries: li
                 own = e
         elif entry is None or e.max_seq > entry.max_seq:
             entry = e
+    return entry, own
+
+
+def _stored(entries: list[InspectionEntry], by_id: dict[str, dict]) -> tuple[dict | None, list, dict | None]:
+    """(the center's stored columns if still current else None, the key they must have, the
+    stored score as it is, current or not)."""
+    from inspect_app.hub.rounds import previous_round  # 较上轮变化
+
+    entry, own = _latest(entries)
+    prev = previous_round(entries, entry)  # the round before, for the change since (hub/rounds.py)
+    key = [entry.max_seq if entry else 0, own.id if own else "", own.max_seq if own else 0,
+           prev.id if prev else "", prev.max_seq if prev else 0]
+    cached = (by_id.get(entry.id) or {}).get("score") if entry else None
+    return (cached["columns"] if cached and cached.get("key") == key else None), key, cached
+
+
+def _center_row(ledger: Ledger, center_id: str, center: dict | None, entries: list[InspectionEntry],
+                by_id: dict[str, dict], data_dir: Path | None, shared: dict, counted: list | None = None,
+                may_score: bool = True) -> dict:
+    """One center's row of the table, from its own inspections: the stored score when its key
+    still holds, else scored now and stored (`may_score`), or the last stored columns marked
+    pending."""
+    from inspect_app.hub.rounds import change_since, previous_round  # 较上轮变化
+    from inspect_app.hub.self_assessment import bureau_columns  # the review chain's columns
+
+    entry, own = _latest(entries)
     center = center or {"id": center_id, "name": center_id}
     row = {"center_id": center_id, "name": center.get("name", center_id), "county": center.get("county", ""),
            "type": center.get("type", ""), "inspection_id": entry.id if entry else "",
            "revision": entry.revision if entry else 0, "status": entry.status if entry else "",
            "last_inspection": "", "verdict": "", "below_c": 0}
-    prev = previous_round(entries, entry)  # the round before, for the change since (hub/rounds.py)
-    key = [entry.max_seq if entry else 0, own.id if own else "", own.max_seq if own else 0,
-           prev.id if prev else "", prev.max_seq if prev else 0]
-    cached = (by_id.get(entry.id) or {}).get("score") if entry else None
-    if cached and cached.get("key") == key:
-        row.update(cached["columns"])
+    current, key, cached = _stored(entries, by_id)
+    if current is not None:
+        row.update(current)
         return row
+    if not may_score and entry is not None:
+        row.update((cached or {}).get("columns") or {})
+        row["pending"] = True  # 计分中: the scorer thread is on it
+        return row
+    prev = previous_round(entries, entry)
     if counted is not None:
         counted.append(center_id)
     columns = {"last_inspection": "", "verdict": "", "below_c": 0}

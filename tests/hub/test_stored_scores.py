@@ -65,3 +65,20 @@ def test_a_center_is_scored_from_its_own_inspections_only(scored_hub):
     rows = hub.ledger.store.rows_of_center("c2")
     assert [r["id"] for r in rows] == ["insp2"]
     assert hub.ledger.store.rows_of_center("nowhere") == []
+
+
+def test_many_stale_centers_are_shown_pending_and_queued_not_scored_in_the_request(scored_hub, monkeypatch):
+    hub = scored_hub
+    before = {r["center_id"]: r for r in reports.centers_table(hub.ledger, hub.data_dir)}
+    more = [op("dev1", 8, "insp1", "item/1.1.2/C-1", {"result": "not_met"})]
+    assert not hub.ledger.push(None, [Op.model_validate(o) for o in more], trusted=True).rejected
+    monkeypatch.setattr(reports, "INLINE_SCORING", 0)  # as if hundreds of centers were stale at once
+    with monkeypatch.context() as m:
+        _no_scoring(m)
+        rows = {r["center_id"]: r for r in reports.centers_table(hub.ledger, hub.data_dir)}
+    assert rows["c1"]["pending"] is True and rows["c1"]["verdict"] == before["c1"]["verdict"]  # last stored
+    assert "pending" not in rows["c2"] and rows["c2"] == before["c2"]
+    reports.store_scores(hub.ledger, ["insp1"], hub.data_dir)  # what the scorer thread does
+    _no_scoring(monkeypatch)
+    now = {r["center_id"]: r for r in reports.centers_table(hub.ledger, hub.data_dir)}
+    assert "pending" not in now["c1"] and now["c1"] != before["c1"]

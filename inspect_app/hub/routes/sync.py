@@ -88,17 +88,10 @@ async def push(request: Request, acct: Inspector, hub: HubDep):
                        f"The hub refused {len(result.rejected)} change(s); nothing of this push was stored: {first.en}",
                        **result.model_dump(mode="json"))
     if result.accepted:  # the touched centers are scored by the process's scorer, so the bureau's table only reads
-        score_queue(hub).add({o.inspection_id for o in ops})
+        from inspect_app.hub.reports import ScoreQueue
+
+        ScoreQueue.of(hub.ledger, hub.data_dir).add({o.inspection_id for o in ops})
     return result
-
-
-def score_queue(hub):
-    from inspect_app.hub.reports import ScoreQueue
-
-    queue = hub.__dict__.get("score_queue")
-    if queue is None:
-        queue = hub.__dict__.setdefault("score_queue", ScoreQueue(hub.ledger, hub.data_dir))
-    return queue
 
 
 @router.get("/api/sync/pull")
