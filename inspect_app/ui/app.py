@@ -67,6 +67,9 @@ class InspectApp:
         from inspect_app.webshell import apply_fonts
 
         apply_fonts(page, seed_color=ft.Colors.TEAL)  # GB2312 face first, full + extensions after
+        # Flutter picks a compact density on a desktop browser (icon buttons, switches and
+        # outlined buttons 40 px high); an inspector's finger needs the tablet's 48 px everywhere.
+        page.theme.visual_density = ft.VisualDensity.STANDARD
         page.theme_mode = ft.ThemeMode.LIGHT
         page.padding = 0
         try:

@@ -75,5 +75,5 @@ def results_xlsx_button(app, inspection_id: str) -> ft.Control:
                 message.update()
 
     button = ft.OutlinedButton(content=ft.Text(label), icon=ft.Icons.TABLE_VIEW, on_click=export,
-                               key="export-results-xlsx")
+                               key="export-results-xlsx", height=48)  # a finger target (issue 12)
     return ft.Column([button, message], spacing=4)

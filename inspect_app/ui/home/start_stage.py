@@ -19,6 +19,7 @@ from inspect_app.clock import local
 from inspect_app.inspection import Inspection, Stage, utc_now
 from inspect_app.rounds import SampleRule, round_year
 from inspect_app.ui.components.choice import ChoiceRow
+from inspect_app.ui.components.common import TARGET
 from inspect_app.ui.i18n import join_list
 
 STAGES = (Stage.COUNTY, Stage.CITY, Stage.PROVINCE)
@@ -79,9 +80,9 @@ class StageChoices:
         self.seed = ft.TextField(label=t("seed"), value=str(100000 + secrets.randbelow(900000)), width=200,
                                  keyboard_type=ft.KeyboardType.NUMBER, on_change=lambda e: self._changed())
         self.share = ChoiceRow([(str(p), f"{p}%") for p in SHARES], "30", self._changed)
-        self.star = ft.Switch(value=True, on_change=lambda e: self._changed())
+        self.star = ft.Switch(value=True, height=TARGET, on_change=lambda e: self._changed())
         self.rule = ft.Text("", size=13, color=ft.Colors.GREY_800)
-        self.show_self = ft.Switch(value=False, on_change=lambda e: None)
+        self.show_self = ft.Switch(value=False, height=TARGET, on_change=lambda e: None)
         # The rule in words (and how many clauses it draws) first, so it shows without scrolling.
         self.sample_box = ft.Column([self.rule, ft.Row([self.seed, ft.Column([ft.Text(t("share"), size=13), self.share],
                                                                                spacing=4, tight=True)],

@@ -177,7 +177,7 @@ class HomeScreen:
         team = ft.TextField(label=t("team"), multiline=True, min_lines=1, max_lines=3, on_change=refresh_leader)
         refresh_leader()
         # GPS policy of this inspection's photos (Inspection.keep_gps): off unless the team asks.
-        keep_gps = ft.Switch(label=t("keep_gps"), value=False, on_change=lambda ev: None)
+        keep_gps = ft.Switch(label=t("keep_gps"), value=False, height=TARGET, on_change=lambda ev: None)
 
         def toggle_gps(ev):
             keep_gps.value = not keep_gps.value
@@ -238,7 +238,7 @@ class HomeScreen:
         boxes = []
         for insp in locked:
             center = self.center_names.get(insp.center_id, insp.center_id)
-            boxes.append(ft.Checkbox(label=inspection_label(center, insp, app.lang), value=True, data=insp.id,
+            boxes.append(ft.Checkbox(label=inspection_label(center, insp, app.lang), value=True, data=insp.id, height=TARGET,
                                      on_change=lambda ev: None))
         message = ft.Text("", size=13, visible=False, expand=True)
         progress = ft.ProgressRing(width=24, height=24, visible=False)
