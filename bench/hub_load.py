@@ -315,8 +315,10 @@ def bureau(url: str) -> tuple[float, float, int]:
     rows = httpx.get(f"{url}/api/bureau/centers", headers=h, timeout=600).json()
     cold = time.perf_counter() - t0
     print(f"  right after the load: {sum(1 for r in rows if r.get('pending'))} rows pending", flush=True)
+    for _ in range(4):  # each worker checks the new token once (scrypt), then keeps it for a minute
+        rows = httpx.get(f"{url}/api/bureau/centers", headers=h, timeout=600).json()
     warm = []
-    for _ in range(4):  # with several workers each may answer once cold (imports, token check)
+    for _ in range(6):
         t0 = time.perf_counter()
         rows = httpx.get(f"{url}/api/bureau/centers", headers=h, timeout=600).json()
         warm.append(time.perf_counter() - t0)
@@ -337,7 +339,7 @@ def run_backend(name: str, backend: Backend, tmp: Path, args, tablets: int, work
         verify(backend, data, stats)
         cold, warm, n = bureau(hub.url)
         print(f"  bureau table, {n} centers: first after the load {cold:.2f} s, "
-              f"then {warm:.2f} s (median of 4, stored scores; target < 1 s)", flush=True)
+              f"then {warm:.2f} s (median of 6 after the token check, stored scores; target < 1 s)", flush=True)
         stats["bureau"] = (cold, warm)
         cost = pull_cost(backend, data)
         print(f"  one inspector's pull (nothing new) over {n} centers' inspections: {cost[0] * 1000:.1f} ms by the "

@@ -220,13 +220,14 @@ def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
         if entry.center_id:
             of_center.setdefault(entry.center_id, []).append(entry)
     ids = sorted(set(centers) | set(of_center))
-    stale = [c for c in ids if of_center.get(c) and _stored(of_center[c], by_id)[0] is None]
+    stored = {c: _stored(of_center[c], by_id) for c in of_center}  # each center's check, once
+    stale = [c for c, found in stored.items() if found[0] is None]
     inline = len(stale) <= INLINE_SCORING
     if not inline:
-        ScoreQueue.of(ledger, data_dir).add(e.id for c in stale for e in of_center.get(c, [])[:1])
+        ScoreQueue.of(ledger, data_dir).add(of_center[c][0].id for c in stale)
     shared: dict = {}  # what every center without a self-assessment shows (asked once per table)
     return [_center_row(ledger, center_id, centers.get(center_id), of_center.get(center_id, []), by_id, data_dir,
-                        shared, may_score=inline)
+                        shared, may_score=inline, found=stored.get(center_id))
             for center_id in ids]
 
 
@@ -328,7 +329,7 @@ def _stored(entries: list[InspectionEntry], by_id: dict[str, dict]) -> tuple[dic
 
 def _center_row(ledger: Ledger, center_id: str, center: dict | None, entries: list[InspectionEntry],
                 by_id: dict[str, dict], data_dir: Path | None, shared: dict, counted: list | None = None,
-                may_score: bool = True) -> dict:
+                may_score: bool = True, found: tuple | None = None) -> dict:
     """One center's row of the table, from its own inspections: the stored score when its key
     still holds, else scored now and stored (`may_score`), or the last stored columns marked
     pending."""
@@ -341,7 +342,7 @@ def _center_row(ledger: Ledger, center_id: str, center: dict | None, entries: li
            "type": center.get("type", ""), "inspection_id": entry.id if entry else "",
            "revision": entry.revision if entry else 0, "status": entry.status if entry else "",
            "last_inspection": "", "verdict": "", "below_c": 0}
-    current, key, cached = _stored(entries, by_id)
+    current, key, cached = found or _stored(entries, by_id)
     if current is not None:
         row.update(current)
         return row
