@@ -58,9 +58,11 @@ class SyncBadge(ft.Container):
         self.icon.icon, self.icon.color = icon, color
         self.label.value, self.label.color = b.text, color
         self.bgcolor = bg
-        self.tooltip = b.detail or b.text
         if self.app.narrow and b.kind in ("synced", "none"):
             self.label.value = b.text if b.kind == "synced" else ""
+        # A screen reader reads the label and the tooltip: "已同步 12-02 04:15 已同步 04:15". The
+        # tooltip (the long form) is for the eye; it is heard only when there is no label.
+        self.tooltip = ft.Tooltip(message=b.detail or b.text, exclude_from_semantics=bool(self.label.value))
         if update and self.page:
             self.update()
 

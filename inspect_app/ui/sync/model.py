@@ -42,8 +42,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "errors": ("问题", "Problems"),
     "no_errors": ("无", "None"),
     "by_file": ("无网络时用文件同步", "Sync by file (no network)"),
-    "by_file_note": ("导出同步包，用U盘等方式带到中心（hub import）或另一台平板导入。",
-                     "Export a bundle and carry it to the hub (hub import) or to another tablet."),
+    "by_file_note": ("导出同步包，用U盘等方式带到县级中心或另一台平板，在那里导入。",
+                     "Export a bundle and carry it (a USB stick…) to the county hub or to another tablet, "
+                     "and import it there."),
     "export": ("导出同步包", "Export sync bundle"),
     "download": ("下载同步包", "Download bundle"),
     "import": ("导入同步包", "Import sync bundle"),
