@@ -59,7 +59,9 @@ class SyncBadge(ft.Container):
         self.label.value, self.label.color = b.text, color
         self.bgcolor = bg
         if self.app.narrow and b.kind in ("synced", "none"):
-            self.label.value = b.text if b.kind == "synced" else ""
+            # Phone: the icon says it (its words are the tooltip); with "已同步 04:56" beside the
+            # save state the app bar's title was squeezed to one character.
+            self.label.value = ""
         # A screen reader reads the label and the tooltip: "已同步 12-02 04:15 已同步 04:15". The
         # tooltip (the long form) is for the eye; it is heard only when there is no label.
         self.tooltip = ft.Tooltip(message=b.detail or b.text, exclude_from_semantics=bool(self.label.value))

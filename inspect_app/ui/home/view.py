@@ -14,7 +14,7 @@ from inspect_app.ui.components.common import TARGET, app_bar, big_button, card, 
 from inspect_app.ui.components.standard_coverage import standard_coverage_lines
 from inspect_app.ui.home.start_stage import StageChoices, stage_text
 from inspect_app.ui.reports import NOTHING_LOCKED, export_for_bureau
-from inspect_app.ui.i18n import join_list
+from inspect_app.ui.i18n import colon, join_list
 from inspect_app.ui_state import (by_status, clause_route, inspection_label, post_route, resume_clause, split_team,
                                   team_members)
 
@@ -351,7 +351,7 @@ class HomeScreen:
         for info in self.app.ctx.standards():
             cards.append(card(
                 ft.Text(info.title, size=16, weight=ft.FontWeight.W_600),
-                ft.Text(f"{t('edition')}: {info.edition or '—'}", size=13),
+                ft.Text(f"{t('edition')}{colon(self.app.lang)}{info.edition or '—'}", size=13),
                 ft.Row([ft.Text(t("clauses_n", n=info.clause_count), size=13),
                         ft.Text(t("items_n", n=info.item_count), size=13)], spacing=16),
                 *standard_coverage_lines(info, self.app.lang),  # 节选 or complete, and how to load a complete one

@@ -16,6 +16,7 @@ from inspect_app.ui.components.common import TARGET, big_button, card, heading, 
 from inspect_app.ui.components.inspection_screen import InspectionScreen
 from inspect_app.ui.home.start_stage import sample_words, stage_text
 from inspect_app.ui.sync.conflicts import conflict_banner
+from inspect_app.ui.i18n import colon
 from inspect_app.ui_state import Filter, clause_route, clause_rows, filter_rows, page_of, post_route
 
 FILTERS = (Filter.ALL, Filter.UNRATED, Filter.BELOW_C, Filter.RECOMMENDED, Filter.NOTES, Filter.MINE, Filter.MISSING)
@@ -125,7 +126,7 @@ class OverviewScreen(InspectionScreen):
                     ft.Text(f"{ch.number} {ch.title}", size=15, weight=ft.FontWeight.W_600, max_lines=2),
                     progress_line(self.app, ch.rated_items, ch.total_items),
                     ft.Row([ft.Text(f"A {ch.all.A} · B {ch.all.B} · C {ch.all.C} · D {ch.all.D}", size=12),
-                            ft.TextButton(f"{t('assigned_to')}: {member or t('unassigned')}", icon=ft.Icons.GROUP,
+                            ft.TextButton(f"{t('assigned_to')}{colon(self.app.lang)}{member or t('unassigned')}", icon=ft.Icons.GROUP,
                                           height=TARGET, disabled=not self.data.editable,
                                           on_click=lambda e, n=ch.number: self._assign_dialog(n))],
                            wrap=True, alignment=ft.MainAxisAlignment.SPACE_BETWEEN),

@@ -19,7 +19,8 @@ class PhotosScreen(InspectionScreen):
         self.grid = ft.Column(spacing=12)
         self._render()
         center = self.data.center.name if self.data.center else ""
-        title = (t("photos_of", center=center) if center else t("photos")) + f" ({len(self.records)})"
+        count = f" ({len(self.records)})" if app.lang == "en" else f"（{len(self.records)}）"
+        title = (t("photos_of", center=center) if center else t("photos")) + count
         self.view = self.frame(f"/i/{inspection_id}/photos", title, f"/i/{inspection_id}", [self.grid])
 
     def _render(self) -> None:
