@@ -117,25 +117,13 @@ class ItemCard:
 class ClauseScreen:
     def __new__(cls, app, inspection_id: str, number: str):
         current = getattr(app, "screen", None)
-        echoes: set = app.__dict__.setdefault("_clause_echoes", set())
-        route = clause_route(inspection_id, number)
-        if type(current) is cls:
-            if route in echoes and current._same_shape(inspection_id):
-                # The route-change echo of a clause _open has shown already (or passed by).
-                echoes.discard(route)
-                current._skip = True
-                return current
-            if not app.__dict__.get("_clause_opening"):
-                echoes.clear()  # the user went somewhere else: no echo is still on its way
-            if current._can_move(inspection_id, number):
-                return current  # __init__ below moves it to `number`
+        if type(current) is cls and current._can_move(inspection_id, number):
+            return current  # __init__ below moves it to `number`
         return super().__new__(cls)
 
     def __init__(self, app, inspection_id: str, number: str) -> None:
         if self.__dict__.get("view") is not None:
-            self.appbar.actions = list(self.bar_actions)  # app.show adds the sync badge again
-            if not self.__dict__.pop("_skip", False):
-                self._move(number)
+            self._move(number)
             return
         self.app = app
         self.id = inspection_id
@@ -192,7 +180,8 @@ class ClauseScreen:
 
     # ------------------------------------------------------------ moving in place
     def _can_move(self, inspection_id: str, number: str) -> bool:
-        if number == self.number or not self._same_shape(inspection_id):
+        if inspection_id != self.id or number == self.number or self.app.lang != self.lang \
+                or self.app.narrow != self.narrow:
             return False  # the same route again (a language switch, a resize, a status change): anew
         try:
             data = load(self.app, inspection_id)
@@ -202,32 +191,11 @@ class ClauseScreen:
         return (data.editable == self.editable and data.inspection.status is self.status
                 and _plain(clause) and _plain(self.clause))
 
-    def _same_shape(self, inspection_id: str) -> bool:
-        """Same inspection, language, width class and status as when this screen was built."""
-        if inspection_id != self.id or self.app.lang != self.lang or self.app.narrow != self.narrow:
-            return False
-        try:
-            data = load(self.app, self.id)
-        except Exception:  # noqa: BLE001 - the constructor says what is wrong
-            return False
-        return data.editable == self.editable and data.inspection.status is self.status
-
-    def _open(self, number: str) -> None:
-        """Another clause, shown at once: the screen moves in place (or is built), then the URL
-        follows (a reload lands there) and its route-change echo is recognised, not rebuilt. One
-        round trip less than navigating first and showing on the echo."""
-        route = clause_route(self.id, number)
-        self.app.__dict__["_clause_opening"] = True
-        try:
-            self.app.show(route)
-        finally:
-            self.app.__dict__["_clause_opening"] = False
-        self.app.__dict__.setdefault("_clause_echoes", set()).add(route)
-        self.app.page.navigate(route)
     def _move(self, number: str) -> None:
         data = load(self.app, self.id)
         self.clause = data.standard.clause(number)
         self.view.route = clause_route(self.id, number)
+        self.appbar.actions = list(self.bar_actions)
         self._fill(number, data)
 
     def _fill(self, number: str, data) -> None:
@@ -384,7 +352,7 @@ class ClauseScreen:
                 ft.Row([ft.Text(n, width=80, weight=ft.FontWeight.BOLD),
                         ft.Text(self._title(n), expand=True, max_lines=2),
                         level_badge(lv.value, level_name(lv, lang), size=13)]),
-                on_click=lambda e, n=n: self._open(n), ink=True, height=TARGET,
+                on_click=lambda e, n=n: self.app.go(clause_route(self.id, n)), ink=True, height=TARGET,
                 padding=ft.Padding.symmetric(horizontal=8)))
         return ft.Container(ft.Column(rows, spacing=4), bgcolor=ft.Colors.BLUE_GREY_50, border_radius=8,
                             padding=10)
@@ -572,15 +540,15 @@ class ClauseScreen:
 
     def _prev(self, e=None) -> None:
         if self.prev_no:
-            self._open(self.prev_no)
+            self.app.go(clause_route(self.id, self.prev_no))
 
     def _next(self, e=None) -> None:
         if self.next_no:
-            self._open(self.next_no)
+            self.app.go(clause_route(self.id, self.next_no))
 
     def _next_unrated(self, e=None) -> None:
-        if self.state.next_unrated and self.state.next_unrated != self.number:
-            self._open(self.state.next_unrated)
+        if self.state.next_unrated:
+            self.app.go(clause_route(self.id, self.state.next_unrated))
 
     def _swiped(self, e) -> None:
         v = e.primary_velocity if e.primary_velocity is not None else (e.velocity.x if e.velocity else 0)
