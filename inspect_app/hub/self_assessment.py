@@ -832,7 +832,7 @@ class SelfAssessmentPage:
             name, tabs, pad, typed,
         ]
         if self.sign_mode == "draw":
-            rows.append(ft.TextButton(content=ft.Text("清除签名"), on_click=clear))
+            rows.append(ft.TextButton(content=ft.Text("清除签名"), on_click=clear, height=48))
         if not ready:
             rows.append(ft.Text(f"还有 {prog.total - prog.rated} 项未自评。", color=ft.Colors.ORANGE_900, size=13))
         rows.append(ft.FilledButton(content=ft.Text("提交机构自评"), on_click=go, height=48))
