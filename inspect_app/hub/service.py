@@ -60,21 +60,23 @@ class Hub:
         return self._photos
 
     def check_op(self, op: Op) -> Rejection | None:
-        """On arrival, an op's blob must be what the op says: the signed PDF is a signed PDF that
-        verifies (inspect_app.report.verify) and is this inspection's revision; the standard file
-        is the named edition with that content hash. (The blob's bytes were already re-hashed
-        against its name when it was uploaded.) The tablet uploads blobs before it pushes, so a
-        report op whose PDF is not here is refused (the tablet sends both again); a standard
-        not here yet is not judged: scoring falls back to the folders."""
+        """On arrival, an op's blob must be here and be what the op says: the photo of an
+        evidence op, the signed PDF and the standard file are held (else MISSING_BLOB: the
+        tablet uploads it again and pushes again, see missing_blob); the signed PDF is a signed
+        PDF that verifies (inspect_app.report.verify) and is this inspection's revision; the
+        standard file is the named edition with that content hash. (The blob's bytes were
+        already re-hashed against its name when it was uploaded.)"""
         value = op.value if isinstance(op.value, dict) else {}
         sha = str(value.get("sha256", ""))
-        if not (op.key == "standard" or op.key.startswith("report/")):
+        if not (op.key.startswith("evidence/") or op.key == "standard" or op.key.startswith("report/")):
             return None
-        if not self.blobs.has(sha):
+        if (missing := self.missing_blob(op)) is not None or op.key.startswith("evidence/"):
+            return missing
+        if not SHA256_HEX.match(sha):  # names no file (the door's schema refuses most such values)
             if op.key == "standard":
                 return None
-            return Rejection(id=op.id, code="bad_report", zh=f"变更 {op.id}：签署报告文件尚未上传到中心，已拒收，下次同步会重发。",
-                             en=f"Change {op.id}: the signed PDF has not reached the hub; refused, the next sync sends it again.")
+            return Rejection(id=op.id, code="bad_report", zh=f"变更 {op.id}：签署报告未指明文件，已拒收。",
+                             en=f"Change {op.id}: the signed report names no file; refused.")
         data = self.blobs.read(sha)
         if op.key == "standard":
             if standard_from_bytes(data, str(value.get("id", "")), str(value.get("version", ""))):
@@ -101,6 +103,27 @@ class Hub:
             return Rejection(id=op.id, code="bad_report", zh=f"变更 {op.id}：签署报告未通过验证（{why_zh}），已拒收。",
                              en=f"Change {op.id}: the signed report does not verify ({why_en}); refused.")
         return None
+
+    def missing_blob(self, op: Op) -> Rejection | None:
+        """An evidence, standard or signed-report op whose file the hub does not hold is refused
+        (nothing of the push is stored), naming the op and the file: the tablet marked the file
+        sent when the hub verified it, but the clean-up removes an upload no op names after
+        GRACE_HOURS (a push that failed, a tablet back days later). Stored, the op would be a
+        record whose photo is gone; refused, the tablet uploads it again and pushes again
+        (sync/client.py push)."""
+        from inspect_app.sync.protocol import MISSING_BLOB, blob_refs
+
+        # Asked of the store itself, not of this process's memory of what it saw (S3's cache):
+        # another hub process on the same bucket may have run the clean-up a moment ago.
+        missing = [sha for sha in blob_refs(op) if self.blobs.size(sha) is None]
+        if not missing:
+            return None
+        return Rejection(id=op.id, code=MISSING_BLOB, blobs=missing,
+                         zh=f"变更 {op.id}（{op.key}）的照片 {missing[0]} 不在中心（未上传或已被清理），已拒收；"
+                            "平板会重新上传照片后再同步。",
+                         en=f"Change {op.id} ({op.key}) names photo {missing[0]}, which the hub does not hold "
+                            "(never uploaded, or removed by the clean-up); refused: the tablet uploads the photo "
+                            "again and syncs again.")
 
     def report_pdf(self, inspection_id: str, revision: int) -> str | None:
         """The blob (SHA-256) of a revision's signed PDF: the one the tablet signed and sent, if

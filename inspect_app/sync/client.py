@@ -21,7 +21,16 @@ from inspect_app.errors import UserError
 from inspect_app.inspection import utc_now
 from inspect_app.sync.engine import SyncEngine
 from inspect_app.sync.merge import fold
-from inspect_app.sync.protocol import PROTOCOL_VERSION, SHA256_HEX, HubOp, Op, PushResult, blob_refs
+from inspect_app.sync.protocol import (
+    MISSING_BLOB,
+    PROTOCOL_VERSION,
+    SHA256_HEX,
+    HubOp,
+    Op,
+    PushResult,
+    Rejection,
+    blob_refs,
+)
 
 PUSH_BATCH = 20000  # ops per push request (a 250-clause visit is ~2,000)
 UPLOAD_PIECE = 1024 * 1024
@@ -207,17 +216,31 @@ def sign_reports(engine: SyncEngine, client: HubClient) -> None:
 
 
 def upload_photos(engine: SyncEngine, client: HubClient) -> None:
-    """Photos, signature images, the standard file and signed PDFs the hub has not confirmed."""
-    pending = engine.pending_photos()
+    """Photos, signature images, the standard file and signed PDFs the hub has not confirmed,
+    and, in the same question, those the hub confirmed that ops still to be pushed name: the
+    hub removes an upload no op names 48 h after it arrived, so a tablet whose push failed
+    and that comes back later sends such a blob again before the ops that name it."""
+    unconfirmed = engine.pending_photos()
+    files = engine._file_blobs()
+    recheck = sorted(s for s in engine.pending_op_blobs() - set(unconfirmed) if engine.has_blob(s, files))
+    send_blobs(engine, client, unconfirmed + recheck, recheck=set(recheck), files=files)
+
+
+def send_blobs(engine: SyncEngine, client: HubClient, pending: list[str], *, recheck: set[str] = frozenset(),
+               files: dict[str, Path] | None = None) -> None:
+    """Ask the hub which of `pending` (held here) it lacks and upload those (resuming partial
+    uploads). `recheck`: blobs already confirmed, asked about again: one the hub lacks is
+    unconfirmed and sent; one it holds is not counted as skipped."""
     if not pending:
         return
     answer = client.request("POST", "/api/blobs/missing", json={"shas": pending}).json()
     missing = set(answer["missing"])
+    engine.unconfirm_photos(missing & set(recheck))  # the hub lost them (its clean-up): pending again
     # The hub has these already (it checked their hash when it took them).
-    already = [s for s in pending if s not in missing]
+    already = [s for s in pending if s not in missing and s not in recheck]
     engine.confirm_photos(already)
     client.report.photos_skipped += len(already)
-    files = engine._file_blobs()
+    files = engine._file_blobs() if files is None else files
     path = lambda sha: files.get(sha) or engine.local.blob_path(sha)  # noqa: E731
     resume = [s for s in pending if s in missing and answer["partial"].get(s)]
     for sha in resume:
@@ -301,20 +324,74 @@ def upload_one(engine: SyncEngine, client: HubClient, sha: str, offset: int, pat
     raise UserError(f"照片 {sha[:12]}… 未能上传，下次同步会继续。", f"Photo {sha[:12]}… did not upload; the next sync continues.")
 
 
+PUSH_MENDS = 2  # pushes again after uploading blobs the hub refused a push for lacking
+
+
 def push(engine: SyncEngine, client: HubClient) -> None:
-    """Every op the hub has not acknowledged, in one gzip-compressed request per PUSH_BATCH."""
+    """Every op the hub has not acknowledged, in one gzip-compressed request per PUSH_BATCH.
+    The hub refuses a push naming a photo it does not hold (MISSING_BLOB: it lost it to its
+    clean-up between our upload and this push, or never got it): nothing of it is stored, so
+    the photos are uploaded again and the rest pushed again. An op whose photo this tablet does
+    not hold either is held back (kept, not marked refused: sent once the photo is here)."""
     pending = engine.pending_op_values()
+    held: set[str] = set()
     for start in range(0, len(pending), PUSH_BATCH):
         batch = pending[start:start + PUSH_BATCH]
-        body = {"protocol": PROTOCOL_VERSION, "device": engine.device, "ops": batch}
-        raw = gzip.compress(_dumps(body), compresslevel=5, mtime=0)
-        r = client.request("POST", "/api/sync/push", content=raw,
-                           headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
-        result = PushResult.model_validate_json(r.content)
-        engine.mark_pushed([*result.accepted, *result.duplicates], result.rejected)
-        client.report.pushed += len(result.accepted)
-        client.report.duplicates += len(result.duplicates)
-        client.report.rejected += len(result.rejected)
+        for attempt in range(PUSH_MENDS + 1):
+            batch = [o for o in batch if _op_id(o) not in held]
+            if not batch:
+                break
+            result = _push_batch(engine, client, batch)
+            lacking = [r for r in result.rejected if r.code == MISSING_BLOB]
+            refused = [r for r in result.rejected if r.code != MISSING_BLOB]
+            engine.mark_pushed([*result.accepted, *result.duplicates], refused)
+            client.report.pushed += len(result.accepted)
+            client.report.duplicates += len(result.duplicates)
+            client.report.rejected += len(refused)
+            if not result.rejected or attempt == PUSH_MENDS:
+                break  # stored; or refused again: what is left is pending for the next sync
+            done = {r.id for r in refused}
+            batch = [o for o in batch if _op_id(o) not in done]
+            if lacking:
+                held |= _mend_blobs(engine, client, lacking, batch)
+
+
+def _op_id(value: dict) -> str:
+    return f"{value['device']}:{value['seq']}"
+
+
+def _push_batch(engine: SyncEngine, client: HubClient, batch: list[dict]) -> PushResult:
+    body = {"protocol": PROTOCOL_VERSION, "device": engine.device, "ops": batch}
+    raw = gzip.compress(_dumps(body), compresslevel=5, mtime=0)
+    r = client.request("POST", "/api/sync/push", content=raw,
+                       headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+    return PushResult.model_validate_json(r.content)
+
+
+def _mend_blobs(engine: SyncEngine, client: HubClient, lacking: list[Rejection], batch: list[dict]) -> set[str]:
+    """Upload again the blobs the hub refused ops for lacking; returns the ids of the ops whose
+    blobs this tablet does not hold (held back from the push, with a message)."""
+    by_id = {_op_id(o): o for o in batch}
+    files = engine._file_blobs()
+    shas: set[str] = set()
+    held: set[str] = set()
+    for r in lacking:
+        named = set(r.blobs) or (set(blob_refs(Op.model_validate(by_id[r.id]))) if r.id in by_id else set())
+        named = {s for s in named if SHA256_HEX.match(s)}
+        if all(engine.has_blob(s, files) for s in named):
+            shas |= named
+            continue
+        held.add(r.id)
+        lost = next((s for s in named if not engine.has_blob(s, files)), "")
+        client.report.messages.append(f"变更 {r.id} 的照片 {lost[:12]}… 中心和本机都没有，该变更暂不发送（已保留）。")
+    engine.unconfirm_photos(shas)
+    # Sent whole without asking first: the hub just said it lacks them (a hub process's memory
+    # of a blob another process's clean-up removed may still answer "held" to a question).
+    path = lambda sha: files.get(sha) or engine.local.blob_path(sha)  # noqa: E731
+    todo = [(sha, path(sha), path(sha).stat().st_size) for sha in sorted(shas)]
+    for start in range(0, len(todo), BATCH_COUNT):
+        upload_batch(engine, client, todo[start:start + BATCH_COUNT])
+    return held
 
 
 def _dumps(value) -> bytes:

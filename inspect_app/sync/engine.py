@@ -11,7 +11,9 @@ Files under <data>/sync/ (written through the store's crash-safe DataFile):
 the ops that were live for that key: what the author saw. `merge` adds others' ops and
 writes the merged values back, so an edit made here and not yet captured is captured first
 and never overwritten. Photos are never deleted here; `confirmed` says which ones the hub
-has verified, for anyone who wants to free space.
+holds for good (verified, and named by an op it acknowledged), for anyone who wants to free
+space: the hub removes a blob no op names 48 h after it arrived, so "verified" alone is not
+enough (state.json's list is what the hub verified; a blob the hub lost is taken off it).
 """
 
 from __future__ import annotations
@@ -328,12 +330,45 @@ class SyncEngine:
         return [s for s in self.photo_refs() if s not in confirmed and self.has_blob(s, files)]
 
     def confirm_photos(self, shas: Iterable[str]) -> None:
+        """The hub answered that it holds these (re-hashed): not uploaded again, unless an op
+        naming one is still to be pushed and the hub no longer has it (client.upload_photos)."""
         with self.lock.exclusive():
             confirmed = set(self.state().get("confirmed", [])) | set(shas)
             self.update_state(confirmed=sorted(confirmed))
 
+    def unconfirm_photos(self, shas: Iterable[str]) -> None:
+        """The hub says it does not hold these after all (its clean-up removed an upload no op
+        named for 48 h, e.g. after a push that failed): they are pending again."""
+        drop = set(shas)
+        if not drop:
+            return
+        with self.lock.exclusive():
+            confirmed = set(self.state().get("confirmed", []))
+            if confirmed & drop:
+                self.update_state(confirmed=sorted(confirmed - drop))
+
+    def pushed_blobs(self) -> set[str]:
+        """Blobs an op the hub acknowledged names: the hub keeps those for good (its clean-up
+        removes only blobs no op names)."""
+        out: set[str] = set()
+        for iid in self.known_inspections():
+            for v in self._log(iid)["ops"].values():
+                if v.get("acked") and v["key"].startswith(BLOB_KEYS):
+                    out.update(blob_refs(Op.model_validate(_op_fields(v))))
+        return out
+
+    def pending_op_blobs(self) -> set[str]:
+        """Blobs named by ops not yet acknowledged (what the hub must hold when they arrive)."""
+        out: set[str] = set()
+        for v in self.pending_op_values():
+            if v["key"].startswith(BLOB_KEYS):
+                out.update(blob_refs(Op.model_validate(v)))
+        return out
+
     def confirmed(self, sha: str) -> bool:
-        return sha in set(self.state().get("confirmed", []))
+        """Sent for good: the hub verified the bytes and acknowledged an op naming them. A blob
+        the hub holds while no op names it there is not, as the hub removes it after its grace."""
+        return sha in set(self.state().get("confirmed", [])) and sha in self.pushed_blobs()
 
     # -- incoming ------------------------------------------------------------------------------
     def merge(self, ops: Iterable[Op], acked: bool = True) -> int:

@@ -122,11 +122,15 @@ class PushRequest(BaseModel):
     ops: list[Op]
 
 
+MISSING_BLOB = "missing_blob"  # a refusal the tablet mends itself: upload the blobs named, push again
+
+
 class Rejection(BaseModel):
     id: str
-    code: str  # "sealed", "forged_replay", "bad_key", "forbidden"
+    code: str  # "sealed", "forged_replay", "bad_key", "forbidden", MISSING_BLOB
     zh: str
     en: str
+    blobs: list[str] = Field(default_factory=list)  # MISSING_BLOB: the hashes the hub does not hold
 
 
 class PushResult(BaseModel):
