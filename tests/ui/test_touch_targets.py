@@ -105,7 +105,7 @@ def measure_all(page, steps: int = 14) -> list[dict]:
     control that is small is small everywhere)."""
     size = page.viewport_size
     best: dict[tuple, dict] = {}
-    previous = None
+    previous, still = None, 0
     for _ in range(steps):
         nodes = page.evaluate(COLLECT)
         for n in nodes:
@@ -114,12 +114,13 @@ def measure_all(page, steps: int = 14) -> list[dict]:
             if held is None or n["w"] * n["h"] > held["w"] * held["h"]:
                 best[key] = n
         where = [(n["name"], n["y"]) for n in nodes]
-        if where == previous:  # the end of the page: scrolling moved nothing
+        still = still + 1 if where == previous else 0
+        if still >= 2:  # the end of the page: scrolling twice moved nothing (the tree may lag once)
             break
         previous = where
         page.mouse.move(size["width"] // 2, size["height"] // 2)
         page.mouse.wheel(0, size["height"] // 2)
-        page.wait_for_timeout(400)
+        page.wait_for_timeout(600)
     return list(best.values())
 
 

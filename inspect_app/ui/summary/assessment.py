@@ -37,7 +37,9 @@ def assessment_card(screen) -> ft.Control:
                              max_lines=None, max_length=services.ASSESSMENT_LIMIT, disabled=not editable,
                              on_change=lambda e: _typing(screen), on_blur=bind(_save, screen, key, [current], error))
         rows.extend([field, error])
-    return card(*rows)
+    box = card(*rows)
+    box.content.horizontal_alignment = ft.CrossAxisAlignment.STRETCH  # the fields take the card's width
+    return box
 
 
 def _typing(screen) -> None:
