@@ -59,18 +59,26 @@ class Hub:
             self._photos = PhotoStore(self.files.root / "photos")
         return self._photos
 
-    def check_op(self, op: Op) -> Rejection | None:
+    def check_op(self, op: Op, trusted: bool = False) -> Rejection | None:
         """On arrival, an op's blob must be here and be what the op says: the photo of an
         evidence op, the signed PDF and the standard file are held (else MISSING_BLOB: the
         tablet uploads it again and pushes again, see missing_blob); the signed PDF is a signed
         PDF that verifies (inspect_app.report.verify) and is this inspection's revision; the
         standard file is the named edition with that content hash. (The blob's bytes were
-        already re-hashed against its name when it was uploaded.)"""
+        already re-hashed against its name when it was uploaded.) `trusted`: a bundle the
+        operator imports on the hub machine (its files were put just before; one it lacks may
+        come later from the tablet): a missing photo or standard is let in, a missing PDF not."""
         value = op.value if isinstance(op.value, dict) else {}
         sha = str(value.get("sha256", ""))
         if not (op.key.startswith("evidence/") or op.key == "standard" or op.key.startswith("report/")):
             return None
-        if (missing := self.missing_blob(op)) is not None or op.key.startswith("evidence/"):
+        missing = self.missing_blob(op)
+        if missing is not None and trusted:
+            if not op.key.startswith("report/"):
+                return None
+            return Rejection(id=op.id, code="bad_report", zh=f"变更 {op.id}：签署报告文件尚未上传到中心，已拒收，下次同步会重发。",
+                             en=f"Change {op.id}: the signed PDF has not reached the hub; refused, the next sync sends it again.")
+        if missing is not None or op.key.startswith("evidence/"):
             return missing
         if not SHA256_HEX.match(sha):  # names no file (the door's schema refuses most such values)
             if op.key == "standard":
@@ -118,11 +126,13 @@ class Hub:
         missing = [sha for sha in blob_refs(op) if self.blobs.size(sha) is None]
         if not missing:
             return None
+        zh, en = (("签署报告文件", "signed PDF") if op.key.startswith("report/") else
+                  ("评价标准文件", "standard file") if op.key == "standard" else ("照片", "photo"))
         return Rejection(id=op.id, code=MISSING_BLOB, blobs=missing,
-                         zh=f"变更 {op.id}（{op.key}）的照片 {missing[0]} 不在中心（未上传或已被清理），已拒收；"
-                            "平板会重新上传照片后再同步。",
-                         en=f"Change {op.id} ({op.key}) names photo {missing[0]}, which the hub does not hold "
-                            "(never uploaded, or removed by the clean-up); refused: the tablet uploads the photo "
+                         zh=f"变更 {op.id}（{op.key}）的{zh} {missing[0]} 尚未上传到中心或已被清理，已拒收；"
+                            "平板会重新上传后再同步。",
+                         en=f"Change {op.id} ({op.key}) names {en} {missing[0]}, which the hub does not hold "
+                            f"(never uploaded, or removed by the clean-up); refused: the tablet uploads the {en} "
                             "again and syncs again.")
 
     def report_pdf(self, inspection_id: str, revision: int) -> str | None:
