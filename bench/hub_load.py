@@ -317,6 +317,11 @@ def bureau(url: str) -> tuple[float, float, int]:
     print(f"  right after the load: {sum(1 for r in rows if r.get('pending'))} rows pending", flush=True)
     for _ in range(4):  # each worker checks the new token once (scrypt), then keeps it for a minute
         rows = httpx.get(f"{url}/api/bureau/centers", headers=h, timeout=600).json()
+    t0 = time.perf_counter()
+    while any(r.get("pending") for r in rows) and time.perf_counter() - t0 < 900:  # quiet: the scorers done
+        time.sleep(2)
+        rows = httpx.get(f"{url}/api/bureau/centers", headers=h, timeout=600).json()
+    print(f"  the scorer threads caught up {time.perf_counter() - t0:.1f} s after the load", flush=True)
     warm = []
     for _ in range(6):
         t0 = time.perf_counter()
@@ -339,7 +344,7 @@ def run_backend(name: str, backend: Backend, tmp: Path, args, tablets: int, work
         verify(backend, data, stats)
         cold, warm, n = bureau(hub.url)
         print(f"  bureau table, {n} centers: first after the load {cold:.2f} s, "
-              f"then {warm:.2f} s (median of 6 after the token check, stored scores; target < 1 s)", flush=True)
+              f"then quiet {warm:.2f} s (median of 6, stored scores; target < 1 s)", flush=True)
         stats["bureau"] = (cold, warm)
         cost = pull_cost(backend, data)
         print(f"  one inspector's pull (nothing new) over {n} centers' inspections: {cost[0] * 1000:.1f} ms by the "
