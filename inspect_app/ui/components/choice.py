@@ -22,6 +22,7 @@ class ChoiceRow(ft.Row):
         self.expand_buttons = expand_buttons
         self.locked = locked
         self._clicks: dict[str, object] = {}
+        self._built_for: list[str] | None = None
         # Expanded buttons share one line (a wrapping row cannot expand its children).
         super().__init__(wrap=not expand_buttons, spacing=8, run_spacing=8)
         self._render()
@@ -33,8 +34,11 @@ class ChoiceRow(ft.Row):
     def _render(self) -> None:
         """Restyle the buttons in place once they exist: a tap then sends a few changed properties,
         not three new buttons for Flet to configure, diff and mount (bench/ui_profile.py)."""
-        if len(self.controls) != len(self.options):
+        values = [v for v, _ in self.options]
+        if values != self._built_for:  # other choices (the start dialog's leader names): new buttons
+            self._clicks = {}
             self.controls = [self._button(v, label) for v, label in self.options]
+            self._built_for = values
             return
         for button, (value, label) in zip(self.controls, self.options):
             self._paint(button, value, label)
