@@ -187,7 +187,8 @@ class Hub:
         arrived more than GRACE_HOURS ago (a clinic's photo never used in an answer, uploads
         whose push never came), are removed. Returns (blobs, staged uploads) removed."""
         now = time.time() if now is None else now
-        return self.blobs.sweep(self.referenced_blobs(), set(), now - GRACE_HOURS * 3600)
+        named = _StillNamed(self.referenced_blobs(), self.ledger.store.blob_holders)
+        return self.blobs.sweep(named, set(), now - GRACE_HOURS * 3600)
 
     def keep_clean(self, every: float = 3600.0) -> None:
         """Run clean_up now and then every `every` seconds (a daemon thread of the hub process)."""
@@ -212,6 +213,21 @@ class Hub:
         if size is not None:
             headers["Content-Length"] = str(size)
         return StreamingResponse(self.blobs.iter(sha), media_type=media_type, headers=headers)
+
+
+class _StillNamed:
+    """What the clean-up keeps: the blobs ops named when it began, and any an inspection holds
+    by now (a push that committed while it scanned the ops), asked of the store again just
+    before each removal."""
+
+    def __init__(self, named: set[str], holders) -> None:
+        self.named = named
+        self.holders = holders
+
+    def __contains__(self, sha: object) -> bool:
+        if sha in self.named:
+            return True
+        return any(not h.startswith(UPLOADER) for h in self.holders(sha))
 
 
 class ResponseRequest(BaseModel):

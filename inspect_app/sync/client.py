@@ -348,12 +348,11 @@ def push(engine: SyncEngine, client: HubClient) -> None:
             client.report.pushed += len(result.accepted)
             client.report.duplicates += len(result.duplicates)
             client.report.rejected += len(refused)
-            if not result.rejected or attempt == PUSH_MENDS:
-                break  # stored; or refused again: what is left is pending for the next sync
+            if not lacking or attempt == PUSH_MENDS:
+                break  # stored, or refused by the rules (the rest goes next sync, as ever), or still lacking
             done = {r.id for r in refused}
             batch = [o for o in batch if _op_id(o) not in done]
-            if lacking:
-                held |= _mend_blobs(engine, client, lacking, batch)
+            held |= _mend_blobs(engine, client, lacking, batch)
 
 
 def _op_id(value: dict) -> str:

@@ -178,3 +178,33 @@ def test_the_hub_refuses_an_evidence_op_whose_photo_it_does_not_hold(hub):
     r = _push(hub, "wangfang", [_evidence(3, sha_late)])
     assert r.status_code == 409 and r.json()["rejected"][0]["code"] == "missing_blob", r.text
     assert len(hub.ops_of("grace1")) == 3
+
+
+def test_an_op_whose_photo_neither_side_holds_is_held_back_not_refused(tmp_path, hub, standards):
+    """The hub lost the photo and this tablet lost its file too: the op stays pending (kept,
+    with a message), everything else is stored; once the file is back it goes as well."""
+    a = Tablet(tmp_path / "a", standards)
+    token = hub.token("wangfang", device=a.engine.device)
+    iid = start(a)
+    lost, kept = shared(a, add_photos(a, iid, 2, 80))
+    a.client = HubClient(hub.url, token, transport=DropPush())
+    with pytest.raises(UserError):
+        a.sync()
+    sweep_after_grace(hub)
+    path = a.engine.blob_path(lost)
+    data = path.read_bytes()
+    path.unlink()
+    assert not a.engine.has_blob(lost)
+    a.client = HubClient(hub.url, token)
+    report = a.sync()
+    waiting = a.engine.pending_op_values()
+    assert [o["value"]["sha256"] for o in waiting] == [lost] and not a.engine.rejections()
+    assert any(lost[:12] in m for m in report.messages)
+    stored = hub.ops_of(iid)
+    assert len(stored) == len(a.engine.ops(iid)) - 1
+    assert kept in hub.blob_shas() and lost not in hub.blob_shas()
+    assert not any(v["value"].get("sha256") == lost for v in stored.values() if isinstance(v["value"], dict))
+    path.write_bytes(data)  # the file is back (e.g. restored from the tablet's backup)
+    a.sync()
+    assert_hub_holds_everything(hub, a, iid)
+    a.close()
