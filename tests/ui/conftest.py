@@ -16,6 +16,22 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+# A browser tab closed while the server was still sending: uvicorn logs it, nothing is wrong.
+_CLOSED_SOCKET = ("starlette.websockets.WebSocketDisconnect", "uvicorn.protocols.utils.ClientDisconnected",
+                  "websockets.exceptions.InvalidState", "websockets.exceptions.ConnectionClosed")
+
+
+def unhandled_errors(log: str) -> list[str]:
+    """Each traceback in an app's log (first line to exception line), but a closed socket's."""
+    found, lines = [], log.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("Traceback (most recent call last)"):
+            end = next((j for j in range(i + 1, len(lines)) if lines[j] and not lines[j].startswith(" ")), i)
+            if not lines[end].startswith(_CLOSED_SOCKET):
+                found.append("\n".join(lines[max(0, i - 1):end + 1]))
+    return found
+
+
 class AppServer:
     def __init__(self, data_dir: Path, port: int) -> None:
         self.data_dir = data_dir
@@ -34,11 +50,14 @@ class AppServer:
         try:
             wait_for_http(self.url, timeout=90, proc=self.proc)
         except Exception:
-            self.stop()
+            self.stop(check=False)
             raise RuntimeError(f"app did not start:\n{self.log.read_text(errors='replace')[-4000:]}")
         return self
 
-    def stop(self) -> None:
+    def stop(self, check: bool = True) -> None:
+        """Stop the app; with check, fail if it logged an unhandled error. Flet shows such an
+        error as an overlay over a page whose semantics still answer, so a test that only reads
+        the page would pass over a screen the inspector sees broken."""
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -48,6 +67,9 @@ class AppServer:
                 self.proc.wait(timeout=15)
         if getattr(self, "_log", None):
             self._log.close()
+        if check:
+            errors = unhandled_errors(self.output())
+            assert not errors, "the app logged unhandled errors:\n" + "\n\n".join(errors[:3])
 
     def restart(self) -> "AppServer":
         self.stop()

@@ -312,6 +312,7 @@ def test_confirmations_refusals_and_inline_errors(browser, site, size):
         button(page, "取消", exact=True).click()
         # Start: the standard is a choice: 请选择.
         button(page, "开始评审").click()
+        wait_text(page, "评价阶段")  # the dialog is open: .last is its button, not the home one
         page.get_by_role("button", name="开始评审", exact=True).last.click()
         wait_text(page, "请选择评价标准")
         button(page, "取消", exact=True).click()
