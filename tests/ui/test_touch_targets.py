@@ -2,7 +2,7 @@
 
 In Chromium against one real app server (the walk-through's site: drafts with a note and a photo,
 a submitted and a locked inspection, the checklist standard), every screen at 1280x800 and
-390x844: home and its start dialog, the center's facts, the overview, a clause, a checklist
+390x844: home and its start and export dialogs, the center's facts, the overview, a clause, a checklist
 post, the summary, photos, sign (draft, submitted, locked), answers and sync. On each, the
 bounding box of every interactive node of Flutter's semantics tree (role button, checkbox,
 switch, radio, tab, link, slider, textbox…, and any node Flutter marks tappable) is measured;
@@ -92,7 +92,7 @@ def _screens(site):
         ("sign-draft", f"/i/{d}/sign", t("submit")),
         ("sign-submitted", f"/i/{site.submitted}/sign", t("sign_here")),
         ("sign-locked", f"/i/{site.locked}/sign", t("report")),
-        ("answers", f"/i/{site.locked}/answers", t("summary")),
+        ("answers", f"/i/{site.locked}/answers", "整改回复"),
         ("sync", "/sync", "立即同步"),
     ]
 
@@ -118,10 +118,21 @@ def measure_all(page, steps: int = 14) -> list[dict]:
         if still >= 2:  # the end of the page: scrolling twice moved nothing (the tree may lag once)
             break
         previous = where
-        page.mouse.move(size["width"] // 2, size["height"] // 2)
+        page.mouse.move(*_wheel_spot(nodes, size))
         page.mouse.wheel(0, size["height"] // 2)
         page.wait_for_timeout(600)
     return list(best.values())
+
+
+def _wheel_spot(nodes: list[dict], size: dict) -> tuple[int, int]:
+    """A point of the page's scroll view not over a text field (a field takes the wheel)."""
+    fields = [n for n in nodes if n["role"] == "textbox"]
+    for fx in (0.5, 0.85, 0.15, 0.95):
+        for fy in (0.5, 0.4, 0.6, 0.3, 0.7):
+            x, y = int(size["width"] * fx), int(size["height"] * fy)
+            if not any(f["x"] <= x <= f["x"] + f["w"] and f["y"] <= y <= f["y"] + f["h"] for f in fields):
+                return x, y
+    return size["width"] // 2, size["height"] // 2
 
 
 def said_twice(name: str) -> str | None:
@@ -179,6 +190,17 @@ def test_every_touch_target_is_48_px_and_named_once(browser, site, size, artifac
         if bad:
             found["start-dialog"] = bad
             page.screenshot(path=str(artifacts / f"touch-{size}-start-dialog.png"))
+        # the export dialog of the home screen (a checkbox per locked inspection)
+        open_app(page, site.url("/"))
+        wait_ready(page, t("export_reports"), timeout=60_000)
+        page.wait_for_timeout(800)
+        button(page, t("export_reports")).click()
+        page.get_by_role("checkbox").first.wait_for(timeout=LONG)
+        page.wait_for_timeout(800)
+        bad = offenders(page.evaluate(COLLECT))
+        if bad:
+            found["export-dialog"] = bad
+            page.screenshot(path=str(artifacts / f"touch-{size}-export-dialog.png"))
     finally:
         ctx.close()
     report = "\n".join(f"[{size}] {screen}: {line}" for screen, lines in found.items() for line in lines)
