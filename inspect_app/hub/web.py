@@ -374,7 +374,12 @@ class HubPages:
         notice = ft.Text(f"注意：{len(held)} 条已存的变更未通过中心校验，已隔离（不计入任何评审）："
                          + "；".join(f"{q['inspection_id']} {q['key']}（{q['reason']}）" for q in held[:5]),
                          color=ft.Colors.RED) if held else ft.Container()
-        self.show(self.header(), ft.Text("全县机构概览", size=24, weight=ft.FontWeight.BOLD), notice,
+        # Rows the scorer has not caught up with yet show their last stored figures (hub/reports.py).
+        stale = [r["name"] for r in rows if r.get("pending")]
+        rescoring = ft.Text(f"{len(stale)} 个机构有新同步的评审，正在重新计分，暂显示上次结果："
+                            + "、".join(stale[:5]) + ("等" if len(stale) > 5 else "") + "。稍后刷新即可看到最新结论。",
+                            color=ft.Colors.ORANGE_900) if stale else ft.Container()
+        self.show(self.header(), ft.Text("全县机构概览", size=24, weight=ft.FontWeight.BOLD), notice, rescoring,
                   ft.Row([search, ft.OutlinedButton("筛选", on_click=apply_filter)]),
                   ft.Row([ft.Text("排序：")] + [ft.TextButton(label, on_click=sort_by(key)) for key, label in columns]),
                   table,
