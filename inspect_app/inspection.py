@@ -26,6 +26,23 @@ class CenterType(StrEnum):
     OTHER = "other"
 
 
+# How each kind of center is named on screen, in the report and on the hub's pages (Chinese, English).
+CENTER_TYPE_NAMES: dict[CenterType, tuple[str, str]] = {
+    CenterType.TOWNSHIP: ("乡镇卫生院", "Township health center"),
+    CenterType.COMMUNITY: ("社区卫生服务中心", "Community health service center"),
+    CenterType.OTHER: ("其他医疗卫生机构", "Other health institution"),
+}
+
+
+def center_type_name(value: str, lang: str = "zh") -> str:
+    """The name of a center type value; an unknown value is shown as it is."""
+    try:
+        zh, en = CENTER_TYPE_NAMES[CenterType(value)]
+    except ValueError:
+        return value
+    return en if lang == "en" else zh
+
+
 class HealthCenter(_Record):
     """被评机构: a township health center or community health service center."""
 

@@ -38,6 +38,7 @@ from inspect_app.inspection import (
     Stage,
     TeamMember,
     TeamRole,
+    center_type_name,
     utc_now,
 )
 from inspect_app.rounds import round_id, round_year, self_assessment_id
@@ -545,6 +546,8 @@ def bureau_cell(row: dict, key: str, pages=None) -> ft.Control:
                           spacing=6, tight=True)
         return ft.Text(shown)
     value = row.get(key)
+    if key == "type" and value:
+        value = center_type_name(value)
     return ft.Text(str(value) if value not in ("", None) else "—")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import segno
 from fpdf.enums import WrapMode, XPos, YPos
 
-from inspect_app.inspection import TeamRole
+from inspect_app.inspection import TeamRole, center_type_name
 from inspect_app.report.content import (
     ROLE_ZH, ReportContent, reviewing_body, stage_text, standard_document, verdict_wording,
 )
@@ -17,7 +17,6 @@ from inspect_app.report.layout import (
     ACCENT, INK, LEVEL_COLOURS, MARGIN, MUTED, RULE, Grid, ReportPDF, fmt_date,
 )
 
-CENTER_TYPE_ZH = {"township": "乡镇卫生院", "community": "社区卫生服务中心", "other": "其他医疗卫生机构"}
 QR_SIZE = 38.0
 
 
@@ -85,7 +84,7 @@ def cover_rows(content: ReportContent) -> list[tuple[str, str]]:
     center, standard, ins = content.center, content.standard, content.inspection
     return [
         ("被评机构", center.name),
-        ("机构类型", CENTER_TYPE_ZH.get(center.type.value, center.type.value)),
+        ("机构类型", center_type_name(center.type.value)),
         ("登记号", center.registration_code or center.code or "—"),
         ("机构地址", center.address or "—"),
         ("所在县（区）", center.county or "—"),

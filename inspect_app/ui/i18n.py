@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from inspect_app.inspection import CENTER_TYPE_NAMES
+
 STRINGS: dict[str, tuple[str, str]] = {
     "app_title": ("基层行现场评审", "Jiceng Inspect"),
     "lang_switch": ("English", "中文"),
@@ -21,9 +23,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "county": ("所属县区", "County"),
     "type": ("机构类型", "Type"),
     "director": ("机构负责人", "Director"),
-    "type_township": ("乡镇卫生院", "Township health center"),
-    "type_community": ("社区卫生服务中心", "Community health service center"),
-    "type_other": ("其他", "Other"),
+    **{f"type_{kind.value}": names for kind, names in CENTER_TYPE_NAMES.items()},
     "no_centers": ("还没有机构。先新增一个被评机构。", "No centers yet. Add the center you are inspecting."),
     "inspections": ("评审任务", "Inspections"),
     "no_inspections": ("还没有评审任务。", "No inspections yet."),
