@@ -359,6 +359,9 @@ class HubPages:
                    ("verdict", "结论"), *BUREAU_COLUMNS, ("below_c", "低于C级条款数"), ("change", "较上轮变化")]
         export_url = self.link("export", self.account, "all")
         table = ft.DataTable(
+            # rows as tall as their cells (a wrapped report button was cut at the default 48 px);
+            # the whole table scrolls sideways below (13 columns do not fit a 1280 px screen)
+            data_row_min_height=48, data_row_max_height=96, column_spacing=20,
             columns=[ft.DataColumn(ft.Text(label), on_sort=sort_by(key)) for key, label in columns]
             + [ft.DataColumn(ft.Text("报告")), ft.DataColumn(ft.Text("签章核验"))],
             rows=[ft.DataRow(
@@ -381,7 +384,8 @@ class HubPages:
                             color=ft.Colors.ORANGE_900) if stale else ft.Container()
         self.show(self.header(), ft.Text("全县机构概览", size=24, weight=ft.FontWeight.BOLD), notice, rescoring,
                   ft.Row([search, ft.OutlinedButton("筛选", on_click=apply_filter)]),
-                  ft.Row([ft.Text("排序：")] + [ft.TextButton(label, on_click=sort_by(key)) for key, label in columns]),
-                  table,
+                  ft.Row([ft.Text("排序：")] + [ft.TextButton(label, on_click=sort_by(key)) for key, label in columns],
+                         wrap=True),
+                  ft.Row([table], scroll=ft.ScrollMode.AUTO),
                   ft.FilledButton("导出全部签署报告（PDF 与清单）", on_click=lambda _: self.page.launch_url(export_url)),
                   standard_editor_button(self))  # 评价标准归位与分发 (hub/standard_editor.py)
