@@ -18,14 +18,7 @@ from inspect_app.hub.routes import ROUTERS
 from inspect_app.hub.routes.deps import BodyLimit, error
 from inspect_app.hub.store import StoreUnavailable
 from inspect_app.hub import trust_routes
-from inspect_app.hub.service import (  # noqa: F401 - the hub's use cases, importable from here as before
-    Hub,
-    ResponseRequest,
-    answer_deficiency,
-    export_response,
-    export_signed_reports,
-    ingest_clinic_photo,
-)
+from inspect_app.hub.service import Hub
 
 
 def create_app(data_dir: Path, *, web: bool = True, store=None):

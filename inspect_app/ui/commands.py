@@ -62,7 +62,7 @@ def run_pair(args) -> int:
     data_dir = _data_dir(args)
     fingerprint = ""
     if args.tls and (data_dir / "tls" / "cert.pem").is_file():
-        from inspect_app.ui.tls import fingerprint_of
+        from inspect_app.tls import fingerprint_of
 
         fingerprint = fingerprint_of((data_dir / "tls" / "cert.pem").read_bytes())
     host = args.pair_host or (args.host if args.host != DEFAULT_HOST else "0.0.0.0")

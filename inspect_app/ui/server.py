@@ -116,7 +116,7 @@ def clear_uploads(upload_dir: Path) -> None:
 def serve(data_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           standards_dir: Path | None = None, tls: bool = False) -> None:
     """Serve the app. Bound beyond loopback, every device pairs first (inspect_app/ui/pairing.py);
-    with tls, over https with the self-signed certificate of <data>/tls/ (inspect_app/ui/tls.py)."""
+    with tls, over https with the self-signed certificate of <data>/tls/ (inspect_app/tls.py)."""
     from inspect_app.ui import pairing
 
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -125,7 +125,7 @@ def serve(data_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     ssl: dict = {}
     fingerprint = ""
     if tls:
-        from inspect_app.ui.tls import ensure_certificate
+        from inspect_app.tls import ensure_certificate
 
         files = ensure_certificate(data_dir, [b.split("://", 1)[1].rsplit(":", 1)[0].strip("[]") for b in bases])
         ssl = {"ssl_certfile": str(files.cert), "ssl_keyfile": str(files.key)}

@@ -134,7 +134,7 @@ def test_a_paired_devices_changes_are_audited_under_its_identity(tmp_path):
 
 
 def test_tls_serves_https_with_the_fingerprint_shown(tmp_path):
-    from inspect_app.ui.tls import ensure_certificate
+    from inspect_app.tls import ensure_certificate
 
     files = ensure_certificate(tmp_path, ["192.0.2.2"])
     again = ensure_certificate(tmp_path)
