@@ -77,6 +77,12 @@ def type_into(page, name: str | re.Pattern, value: str, *, nth: int = 0, blur: b
     that follows focus; Playwright's fill() on a semantics node can race that switch.)"""
     field = page.get_by_role("textbox", name=name).nth(nth)
     field.click()
+    try:  # the hidden editing input has taken focus: keys typed before that are lost (seen under load)
+        page.wait_for_function(
+            "() => { const e = document.activeElement; return !!e && (e.tagName === 'INPUT' || e.tagName === 'TEXTAREA') }",
+            timeout=10_000)
+    except Exception:  # noqa: BLE001 - a field Flutter edits some other way: the old pause below
+        pass
     page.wait_for_timeout(250)
     page.keyboard.type(value, delay=15)
     if blur:
