@@ -45,6 +45,7 @@ from inspect_app.rounds import round_id, round_year, self_assessment_id
 from inspect_app.scoring import level_name
 from inspect_app.standard.loader import list_standards
 from inspect_app.standard.model import Standard, StandardKind
+from inspect_app.widgets.signature_pad import SignaturePad
 from inspect_app.store import new_id
 from inspect_app.sync.protocol import SHARED_INSPECTION_FIELDS, Op, Rejection
 
@@ -796,7 +797,7 @@ class SelfAssessmentPage:
             self.director = snap.center.director or ""
         name = ft.TextField(label="机构负责人姓名", value=self.director, max_length=20)
         typed = ft.TextField(label="键入签名（输入负责人姓名）", value=self.typed, visible=self.sign_mode == "type")
-        pad = _SignaturePad("机构负责人在此手写签名")
+        pad = SignaturePad("机构负责人在此手写签名", width=SIGNATURE_W, height=SIGNATURE_H)
         pad.strokes = self.strokes  # kept across re-renders of the page
         pad.redraw()
         pad.visible = self.sign_mode == "draw"
@@ -883,55 +884,6 @@ class SelfAssessmentPage:
             self.show()
 
         self.pages.page.run_task(go)
-
-
-class _SignaturePad(ft.Container):
-    """签名板 on the hub's page: a canvas in a GestureDetector, strokes in pad pixels (rendered
-    to PNG by evidence.render_strokes_png on submit). The hub's own small copy: the hub imports
-    nothing of the tablet's UI."""
-
-    def __init__(self, label: str, width: int = SIGNATURE_W, height: int = SIGNATURE_H) -> None:
-        import flet.canvas as cv
-
-        self._cv = cv
-        self.strokes: list[list[tuple[float, float]]] = []
-        self.paint = ft.Paint(stroke_width=3, color=ft.Colors.BLACK, stroke_cap=ft.StrokeCap.ROUND,
-                              stroke_join=ft.StrokeJoin.ROUND, style=ft.PaintingStyle.STROKE)
-        self.canvas = cv.Canvas(shapes=[], width=width, height=height)
-        detector = ft.GestureDetector(content=self.canvas, on_pan_start=self._start, on_pan_update=self._move,
-                                      drag_interval=16)
-        super().__init__(content=ft.Stack([
-            ft.Container(ft.Text(label, color=ft.Colors.GREY_500, size=13), alignment=ft.Alignment.BOTTOM_LEFT,
-                         padding=8, width=width, height=height),
-            detector]),
-            width=width, height=height, bgcolor=ft.Colors.WHITE, border=ft.Border.all(1, ft.Colors.GREY_600),
-            border_radius=8)
-
-    def _shape(self, stroke):
-        return self._cv.Points(points=[ft.Offset(x, y) for x, y in stroke], point_mode=self._cv.PointMode.POLYGON,
-                               paint=self.paint)
-
-    def redraw(self) -> None:
-        self.canvas.shapes = [self._shape(s) for s in self.strokes]
-
-    def _start(self, e) -> None:
-        p = e.local_position
-        self.strokes.append([(p.x, p.y)])
-        self.canvas.shapes.append(self._shape(self.strokes[-1]))
-        self.canvas.update()
-
-    def _move(self, e) -> None:
-        if not self.strokes:
-            return
-        p = e.local_position
-        self.strokes[-1].append((p.x, p.y))
-        self.canvas.shapes[-1].points = [ft.Offset(x, y) for x, y in self.strokes[-1]]
-        self.canvas.update()
-
-    def clear(self) -> None:
-        self.strokes.clear()
-        self.canvas.shapes = []
-        self.canvas.update()
 
 
 __all__ = ["SelfAssessmentPage", "add_photo", "current", "door_rule", "ensure_report", "hub_signer", "hub_standards",

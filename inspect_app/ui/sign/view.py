@@ -13,7 +13,7 @@ from inspect_app.inspection import InspectionStatus, TeamRole
 from inspect_app.ui.components.common import TARGET, big_button, card, confirm_dialog, heading
 from inspect_app.ui.components.inspection_screen import InspectionScreen
 from inspect_app.ui.components.photos import photo_url
-from inspect_app.ui.components.signature_pad import PAD_H, PAD_W, SignaturePad
+from inspect_app.widgets.signature_pad import PAD_H, PAD_W, SignaturePad
 from inspect_app.ui.reports import existing_report, make_signed_report, report_url
 from inspect_app.ui_state import signers
 from inspect_app.ui.i18n import colon
