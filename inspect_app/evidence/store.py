@@ -310,40 +310,8 @@ class PhotoStore:
             files={"jpg": derivative, "thumb.jpg": meta.files.get("thumb.jpg", "")},
             shared=derivative, derived_from=meta.sha256,
         )
-        self._link_files(derivative, {"orig": source, "jpg": source, "thumb.jpg": thumb})
+        self._write_files(derivative, {"orig": source, "jpg": source, "thumb.jpg": thumb})
         self._write_files(derivative, {"json": _json_bytes(alias)})
-
-    def _link_files(self, sha: str, sources: dict[str, Path]) -> None:
-        """Like _write_files, with the bytes of existing files: hard links where the file
-        system has them, else copies (temp + fsync + os.replace)."""
-        folder = self._path(sha, "json").parent
-        if not folder.is_dir():
-            folder.mkdir(parents=True, exist_ok=True)
-            _fsync_dir(folder.parent)
-        token = secrets.token_hex(6)
-        temps: list[tuple[Path, Path]] = []
-        try:
-            for suffix, source in sources.items():
-                final = self._path(sha, suffix)
-                temp = folder / f".{final.name}.{token}.tmp"
-                temps.append((temp, final))
-                try:
-                    os.link(source, temp)
-                except OSError:
-                    self._write_files_raw_one(temp, source.read_bytes())
-            for temp, final in temps:
-                os.replace(temp, final)
-        finally:
-            for temp, _ in temps:
-                temp.unlink(missing_ok=True)
-            _fsync_dir(folder)
-
-    @staticmethod
-    def _write_files_raw_one(temp: Path, blob: bytes) -> None:
-        with open(temp, "xb") as handle:
-            handle.write(blob)
-            handle.flush()
-            os.fsync(handle.fileno())
 
     def drop_original(self, sha256: str) -> bool:
         """Free an original's space once the hub holds it (photos only). True if one was removed."""
@@ -447,7 +415,7 @@ class PhotoStore:
         self._write_files(sha, {"json": _json_bytes(result)})
         return result
 
-    def _write_files(self, sha: str, files: dict[str, bytes]) -> None:
+    def _write_files(self, sha: str, files: dict[str, bytes | Path]) -> None:
         """All-or-nothing as far as names go: temps first (fsynced), then os.replace each.
         A storage refusal (full disk …) is a StorageError in the user's language."""
         try:
@@ -460,7 +428,9 @@ class PhotoStore:
                 raise
             raise said from exc
 
-    def _write_files_raw(self, sha: str, files: dict[str, bytes]) -> None:
+    def _write_files_raw(self, sha: str, files: dict[str, bytes | Path]) -> None:
+        """All of an entry's files or none: each to a temp file (fsynced), then renamed. A Path
+        gives an existing file's bytes: hard-linked where the file system allows, else copied."""
         folder = self._path(sha, "json").parent
         if not folder.is_dir():
             folder.mkdir(parents=True, exist_ok=True)
@@ -472,6 +442,12 @@ class PhotoStore:
                 final = self._path(sha, suffix)
                 temp = folder / f".{final.name}.{token}.tmp"
                 temps.append((temp, final))
+                if isinstance(blob, Path):
+                    try:
+                        os.link(blob, temp)
+                        continue
+                    except OSError:
+                        blob = blob.read_bytes()
                 with open(temp, "xb") as handle:
                     handle.write(blob)
                     handle.flush()
