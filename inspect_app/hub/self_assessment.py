@@ -306,10 +306,11 @@ def signature_png(director: str, strokes=(), typed: str = "", size: tuple[int, i
 
 
 def submit(hub, account: Account, inspection_id: str, director: str = "", *, strokes=(), typed: str = "",
-           size: tuple[int, int] = (SIGNATURE_W, SIGNATURE_H)) -> str | None:
+           size: tuple[int, int] = (SIGNATURE_W, SIGNATURE_H), make_report: bool = True) -> str | None:
     """提交: every item rated, every prerequisite answered and the center's director (机构负责人)
     signed, drawn or typed; then frozen (signed) and the hub makes the signed report. Returns
-    the signed PDF's SHA-256 (None when signing failed: `ensure_report` tries again)."""
+    the signed PDF's SHA-256 (None when signing failed, or with make_report=False: the page
+    shows the frozen submission at once and calls `ensure_report` next)."""
     from inspect_app.fonts import check_drawable
     from inspect_app.hub.ledger import Forbidden
 
@@ -345,6 +346,8 @@ def submit(hub, account: Account, inspection_id: str, director: str = "", *, str
            signature.model_dump(mode="json"))
     _write(hub, account, inspection_id, "inspection.finished_on", utc_now().isoformat())
     _write(hub, account, inspection_id, "inspection.status", "signed")
+    if not make_report:
+        return None
     try:
         return ensure_report(hub, account, inspection_id)
     except (UserError, Forbidden):
@@ -562,6 +565,7 @@ class SelfAssessmentPage:
         self.pages = pages  # web.HubPages: page, hub, account, header(), show()
         self.hub = pages.hub
         self.clause = ""
+        self.making_report = False  # submitted; the signed PDF is being built
         self.message = ""
         self.pickers: dict[tuple[str, str], ft.FilePicker] = {}
         self.thumbs: dict[str, bytes | None] = {}
@@ -850,7 +854,10 @@ class SelfAssessmentPage:
         sha = report_sha(self.hub, iid)
         director = next((s.signer for s in snap.signatures if s.role is TeamRole.DIRECTOR), "")
         rows: list[ft.Control] = [ft.Text(f"机构负责人签字：{director or '—'}", weight=ft.FontWeight.W_600)]
-        if sha is None:
+        if sha is None and self.making_report:
+            rows += [ft.Row([ft.ProgressRing(width=20, height=20),
+                             ft.Text("正在生成签章版自评报告，请稍候…", color=ft.Colors.GREY_800)], spacing=8)]
+        elif sha is None:
             async def again(_):
                 try:
                     await asyncio.to_thread(ensure_report, self.hub, self.account, iid)
@@ -877,10 +884,22 @@ class SelfAssessmentPage:
         async def go():
             try:
                 await asyncio.to_thread(submit, self.hub, self.account, iid, self.director or "",
-                                        strokes=strokes, typed=typed)
+                                        strokes=strokes, typed=typed, make_report=False)
                 self.message = ""
             except UserError as err:
                 self.message = err.zh
+                self.show()
+                return
+            # frozen now: say so at once; building and signing the PDF takes seconds more
+            self.making_report = True
+            self.show()
+            try:
+                await asyncio.to_thread(ensure_report, self.hub, self.account, iid)
+            except UserError as err:
+                self.message = err.zh
+            except Exception:  # noqa: BLE001 - the submission stands; the page offers 生成签章报告
+                pass
+            self.making_report = False
             self.show()
 
         self.pages.page.run_task(go)
