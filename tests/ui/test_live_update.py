@@ -21,15 +21,14 @@ import sys
 import pytest
 
 from inspect_app import paths, services
-from inspect_app.inspection import ItemResult, TeamMember, TeamRole
+from inspect_app.inspection import ItemResult
 from inspect_app.ui_state import clause_route
-from tests.store.helpers import write_standard
 from tests.support.browser import PHONE, TABLET
 from tests.support.net import wait_for_http
-from tests.sync.hubproc import PASSWORD, Tablet, add_users, start_hub
+from tests.sync.hubproc import PASSWORD, Tablet
 from tests.ui.flet_driver import LONG, button, open_app, shot, type_into, wait_text
 from tests.ui.test_touch_targets import COLLECT, said_twice
-from tests.ui.test_sync_ui import TabletApp, _hub_user_cli, _rating, _state, _wait
+from tests.ui.test_sync_ui import TabletApp, _rating, _state, _wait, hub_and_tablet
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(420)]
 
@@ -56,18 +55,7 @@ class LiveTabletApp(TabletApp):
 
 @pytest.fixture
 def team(tmp_path):
-    hub_data = tmp_path / "hub"
-    hub_data.mkdir()
-    add_users(hub_data, [])  # 李明 (liming), the bureau
-    _hub_user_cli(hub_data, "xiaoyu", "肖彧")
-    hub = start_hub(hub_data)
-    standards = tmp_path / "standards"
-    write_standard(standards)
-    data = tmp_path / "tablet-a"
-    ws = services.open_workspace(data, standards_dir=standards)
-    center = services.add_center(ws, "青山镇卫生院", actor="肖彧", county="青山县")
-    members = [TeamMember(name="肖彧", role=TeamRole.LEADER), TeamMember(name="李明")]
-    iid = services.start_inspection(ws, center.id, "test-std", members, inspector="肖彧").id
+    hub, standards, data, ws, iid = hub_and_tablet(tmp_path, "tablet-a")
     ws.close()
     app = LiveTabletApp(data, standards).start()
     try:

@@ -76,6 +76,24 @@ def _hub_user_cli(data, username, display):
                    input=f"{PASSWORD}\n", text=True, check=True, cwd=paths.PROJECT_ROOT, capture_output=True)
 
 
+def hub_and_tablet(tmp_path, tablet: str):
+    """A hub on loopback with 肖彧 (xiaoyu, outside GB2312: must render) and 李明, and a tablet
+    folder `tablet` holding 肖彧's inspection of 青山镇卫生院: (hub, standards, data, ws, iid)."""
+    hub_data = tmp_path / "hub"
+    hub_data.mkdir()
+    add_users(hub_data, [])  # 李明 (liming), the bureau
+    _hub_user_cli(hub_data, "xiaoyu", "肖彧")
+    hub = start_hub(hub_data)
+    standards = tmp_path / "standards"
+    write_standard(standards)
+    data = tmp_path / tablet
+    ws = services.open_workspace(data, standards_dir=standards)
+    center = services.add_center(ws, "青山镇卫生院", actor="肖彧", county="青山县")
+    team = [TeamMember(name="肖彧", role=TeamRole.LEADER), TeamMember(name="李明")]
+    iid = services.start_inspection(ws, center.id, "test-std", team, inspector="肖彧").id
+    return hub, standards, data, ws, iid
+
+
 def _state(hub, iid):
     token = hub.token("bureau")
     r = httpx.get(f"{hub.url}/api/inspections/{iid}/state", headers={"Authorization": f"Bearer {token}"})
@@ -103,18 +121,7 @@ def _wait(predicate, timeout=30.0):
 
 @pytest.fixture
 def setup(tmp_path):
-    hub_data = tmp_path / "hub"
-    hub_data.mkdir()
-    add_users(hub_data, [])  # 李明 (liming), the bureau
-    _hub_user_cli(hub_data, "xiaoyu", "肖彧")  # outside GB2312: must render
-    hub = start_hub(hub_data)
-    standards = tmp_path / "standards"
-    write_standard(standards)
-    data = tmp_path / "tablet"
-    ws = services.open_workspace(data, standards_dir=standards)
-    center = services.add_center(ws, "青山镇卫生院", actor="肖彧", county="青山县")
-    team = [TeamMember(name="肖彧", role=TeamRole.LEADER), TeamMember(name="李明")]
-    iid = services.start_inspection(ws, center.id, "test-std", team, inspector="肖彧").id
+    hub, standards, data, ws, iid = hub_and_tablet(tmp_path, "tablet")
     # The clinic's answer as the hub writes it (the hub takes answers only on signed revisions;
     # signing is not this test's subject): it arrives on the tablet like any pulled op.
     engine = SyncEngine(data, LocalSide(data, ws.store, ws.photos))
