@@ -17,7 +17,7 @@ Rules (ARCHITECTURE.md, "The standard"):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -373,14 +373,32 @@ def _summarise(number: str, title: str, clauses: list[Clause], scores: Mapping[s
     )
 
 
-def chapter_summaries(standard: Standard, scores: Mapping[str, ClauseScore]) -> list[GroupSummary]:
-    return [_summarise(ch.number, ch.title, [c for s in ch.sections for c in s.clauses], scores)
-            for ch in standard.chapters]
+def chapter_summaries(standard: Standard, scores: Mapping[str, ClauseScore], *,
+                      keep: Sequence[GroupSummary] = (), changed: Collection[str] = ()) -> list[GroupSummary]:
+    """One summary per chapter. `keep`: summaries made earlier for this standard, kept for the
+    chapters none of whose clauses is in `changed` (rescore)."""
+    groups = [(ch.number, ch.title, [c for s in ch.sections for c in s.clauses]) for ch in standard.chapters]
+    return _summaries(groups, scores, keep, changed)
 
 
-def section_summaries(standard: Standard, scores: Mapping[str, ClauseScore]) -> list[GroupSummary]:
-    return [_summarise(s.number, s.title, list(s.clauses), scores)
-            for ch in standard.chapters for s in ch.sections]
+def section_summaries(standard: Standard, scores: Mapping[str, ClauseScore], *,
+                      keep: Sequence[GroupSummary] = (), changed: Collection[str] = ()) -> list[GroupSummary]:
+    groups = [(s.number, s.title, list(s.clauses)) for ch in standard.chapters for s in ch.sections]
+    return _summaries(groups, scores, keep, changed)
+
+
+def _summaries(groups: list[tuple[str, str, list[Clause]]], scores: Mapping[str, ClauseScore],
+               keep: Sequence[GroupSummary], changed: Collection[str]) -> list[GroupSummary]:
+    if len(keep) != len(groups):
+        keep = ()
+    out = []
+    for n, (number, title, clauses) in enumerate(groups):
+        old = keep[n] if keep else None
+        if old is not None and old.number == number and not any(c.number in changed for c in clauses):
+            out.append(old)
+        else:
+            out.append(_summarise(number, title, clauses, scores))
+    return out
 
 
 # ---------------------------------------------------------------- verdict
@@ -622,9 +640,13 @@ def assemble_score(
     prerequisites: Mapping[str, bool | None] | None = None,
     *,
     small_institution: bool = False,
+    previous: InspectionScore | None = None,
+    changed: Collection[str] = (),
 ) -> InspectionScore:
     """Summaries and verdict from clause scores already made (cheap: counts over the clauses).
-    Unplaced clauses (未归位) are left out of everything until the bureau places them."""
+    Unplaced clauses (未归位) are left out of everything until the bureau places them.
+    `previous` (of this standard) and `changed`: the chapter and section summaries of groups with
+    no changed clause are kept from `previous` (rescore), not counted again."""
     standard = standard.assessable()
     scores = {c.number: scores[c.number] for c in standard.clauses()}
     all_scores = list(scores.values())
@@ -634,8 +656,8 @@ def assemble_score(
     }
     return InspectionScore(
         clauses=scores,
-        chapters=chapter_summaries(standard, scores),
-        sections=section_summaries(standard, scores),
+        chapters=chapter_summaries(standard, scores, keep=previous.chapters if previous else (), changed=changed),
+        sections=section_summaries(standard, scores, keep=previous.sections if previous else (), changed=changed),
         basic=totals[ClauseKind.BASIC],
         recommended=totals[ClauseKind.RECOMMENDED],
         verdict=verdict(standard, totals, prerequisites, small_institution=small_institution,
@@ -725,7 +747,8 @@ def rescore(
         score = clause_level(clause, ratings.get(clause.number, {}), levels)
         scores[clause.number] = score
         levels[clause.number] = score.level
-    return assemble_score(standard, scores, prerequisites, small_institution=small_institution)
+    return assemble_score(standard, scores, prerequisites, small_institution=small_institution,
+                          previous=previous, changed=todo)
 
 
 def _not_met_items(standard: Standard, scores: Mapping[str, ClauseScore]) -> tuple[tuple[Clause, Item], ...]:
