@@ -55,6 +55,8 @@ class InspectionView:
     # full review; for a re-check on a sample it counts only the sampled clauses (within_sample).
     full: InspectionScore | None = None
     _gaps: dict | None = field(default=None, repr=False)
+    # The stored dicts the findings and evidence records were validated from (_snapshot).
+    _raws: dict = field(default_factory=dict, repr=False)
 
     @property
     def inspection(self) -> Inspection:
@@ -143,6 +145,39 @@ def _content(doc: dict | None) -> tuple[bytes | None, str]:
     return hashlib.blake2b(dumps(parts), digest_size=16).digest(), bookmark
 
 
+def _snapshot(ws, inspection_id: str, old: InspectionView | None) -> tuple[services.InspectionSnapshot, dict]:
+    """services.snapshot, validating again only the findings and evidence records whose stored
+    dict is not the very one `old` was read from.
+
+    A save replaces the dict of what it changed and keeps the others (store.Tx._put), so after a
+    tap one finding is validated instead of all of them (~250: most of the cost of reading the
+    inspection again); a file read from disk (another process, a restored copy) is all new dicts
+    and is validated whole. Returns the snapshot and the (dict, model) pairs for the next call."""
+    known = old._raws if old is not None else {}
+    raws: dict = {}
+
+    def models(table: str, field: str, model, stored: dict) -> list:
+        out = []
+        for d in stored.values():
+            hit = known.get((table, d.get(field)))
+            value = hit[1] if hit is not None and hit[0] is d else model.model_validate(dict(d))
+            raws[(table, d.get(field))] = (d, value)
+            out.append(value)
+        return out
+
+    with ws.store.read(inspection_id) as tx:
+        inspection = tx.inspection()
+        findings = models("findings", "clause_number", Finding, tx.doc.get("findings") or {})
+        evidence = models("evidence", "id", EvidenceRecord, tx.doc.get("evidence") or {})
+        snap = services.InspectionSnapshot(
+            inspection=inspection,
+            findings={f.clause_number: f for f in findings},
+            evidence=evidence,
+            signatures=[s for s in tx.signatures() if s.revision == inspection.revision],
+        )
+    return snap, raws
+
+
 def inspection_view(ws, inspection_id: str) -> InspectionView:
     """The inspection as the screens show it; cached while its stored content is unchanged."""
     cache = _cache(ws)
@@ -167,7 +202,7 @@ def inspection_view(ws, inspection_id: str) -> InspectionView:
             with cache.lock:
                 cache.views[inspection_id] = view
             return view
-        snap = services.snapshot(ws, inspection_id)
+        snap, raws = _snapshot(ws, inspection_id, old)
         if datafile.load() is not doc:  # replaced meanwhile: the digest may not be of this snapshot
             content = None
     standard = services.standard_for(ws, snap.inspection)
@@ -177,11 +212,15 @@ def inspection_view(ws, inspection_id: str) -> InspectionView:
         center = None
     small = bool(center and center.small_institution)
     ratings = {n: f.items for n, f in snap.findings.items()}
-    if old is not None and old.standard is standard and old.inspection.revision == snap.inspection.revision:
-        before = old.snap.findings
-        changed = {n for n in set(before) | set(snap.findings)
-                   if (before[n].items if n in before else {}) != (snap.findings[n].items if n in snap.findings else {})}
-        full = rescore(standard, old.full or old.score, ratings, changed, snap.inspection.prerequisites,
+    if old is not None and old.full is not None and old.standard is standard \
+            and old.inspection.revision == snap.inspection.revision:
+        before, after = old.snap.findings, snap.findings
+        # A finding kept from the old view (the same object: its stored dict is unchanged) needs no
+        # comparison; only the few read again are compared, by their ratings.
+        changed = {n for n in set(before) | set(after)
+                   if before.get(n) is not after.get(n)
+                   and (before[n].items if n in before else {}) != (after[n].items if n in after else {})}
+        full = rescore(standard, old.full, ratings, changed, snap.inspection.prerequisites,
                        small_institution=small)
     else:
         # 合格标准 (a tier marked small_institutions_only) counts only for a small institution.
@@ -190,7 +229,7 @@ def inspection_view(ws, inspection_id: str) -> InspectionView:
     score = within_sample(standard, full, snap.inspection.sample, snap.inspection.prerequisites,
                           small_institution=small)
     view = InspectionView(snap=snap, standard=standard, center=center, score=score, version=key,
-                         content=content, full=full)
+                         content=content, full=full, _raws=raws)
     with cache.lock:
         cache.views[inspection_id] = view
     return view

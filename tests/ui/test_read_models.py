@@ -63,8 +63,8 @@ def test_opening_clause_after_clause_does_not_reload_the_inspection(ws, iid, mon
     """Each clause open saves the bookmark (services.set_current_clause rewrites the file); that
     alone must not make the next open read and validate the whole inspection again."""
     loads = []
-    real = services.snapshot
-    monkeypatch.setattr(services, "snapshot", lambda *a, **k: loads.append(a) or real(*a, **k))
+    real = read_models._snapshot
+    monkeypatch.setattr(read_models, "_snapshot", lambda *a, **k: loads.append(a) or real(*a, **k))
     numbers = [c.number for c in make_standard().clauses() if c.items][:4]
     read_models.clause_state(ws, iid, numbers[0])
     assert len(loads) == 1
@@ -82,6 +82,30 @@ def test_opening_clause_after_clause_does_not_reload_the_inspection(ws, iid, mon
     services.rate_item(ws, iid, clause.number, clause.items[0].code, "met")
     assert read_models.clause_state(ws, iid, clause.number).score.rated == 1
     assert len(loads) == 2
+
+
+def test_a_save_validates_only_what_it_changed_and_reads_as_a_fresh_snapshot(ws, iid, monkeypatch):
+    """After a tap the view is read again, but only the finding the save replaced is validated;
+    the result is what reading and scoring everything afresh gives."""
+    from inspect_app.inspection import Finding
+    from inspect_app.scoring import score_inspection
+
+    std = make_standard()
+    clauses = [c for c in std.clauses() if c.items and c.derived is None][:3]
+    for c in clauses:
+        read_models.rate(ws, iid, c.number, c.items[0].code, "met")
+    validated = []
+    real = Finding.model_validate
+    monkeypatch.setattr(Finding, "model_validate", classmethod(lambda cls, d, **k: validated.append(d) or real(d, **k)))
+    state = read_models.rate(ws, iid, clauses[1].number, clauses[1].items[0].code, "not_met")
+    assert {d["clause_number"] for d in validated} == {clauses[1].number}  # the save reads it too
+    monkeypatch.setattr(Finding, "model_validate", real)
+    view = read_models.inspection_view(ws, iid)
+    fresh = services.snapshot(ws, iid)
+    assert view.snap.findings == fresh.findings and view.snap.evidence == fresh.evidence
+    ratings = {n: f.items for n, f in fresh.findings.items()}
+    assert view.full == score_inspection(view.standard, ratings, fresh.inspection.prerequisites)
+    assert state.score == view.score.clauses[clauses[1].number]
 
 
 def test_another_process_writing_the_file_is_seen(ws, iid, tmp_path):
