@@ -21,6 +21,40 @@ def enable_semantics(page) -> None:
     page.locator("flt-semantics").first.wait_for(state="attached", timeout=LONG)
 
 
+_WHEEL = """([x, y, dy]) => {
+  const view = document.querySelector('flutter-view') || document.querySelector('flt-glass-pane');
+  view.dispatchEvent(new WheelEvent('wheel', {deltaY: dy, deltaMode: 0, clientX: x, clientY: y,
+                                              bubbles: true, cancelable: true, view: window}));
+}"""
+
+
+def scroll_wheel(page, x: int, y: int, dy: int) -> None:
+    """Scroll the scroll view under (x, y) by `dy` px, as a mouse wheel there would.
+
+    The wheel event is handed to Flutter's view from the page's own script, not through
+    Chromium's input pipeline: `page.mouse.move`/`wheel` wait for the renderer to acknowledge the
+    event and have no timeout, and on the loaded 2-core CI machine one such call never returned
+    (a touch audit stuck 900 s in `mouse.move`)."""
+    page.evaluate(_WHEEL, [x, y, dy])
+
+
+def bring_into_view(page, hint) -> dict:
+    """`hint` scrolled to the middle of the screen (at least 200 px of the page above it and
+    120 below it on screen); its box. Flutter does not scroll for a semantics node's
+    scrollIntoView, and a pointer drawn past the viewport's edge never reaches the control: a
+    signature drawn there leaves the pad empty."""
+    height = page.viewport_size["height"]
+    box = None
+    for _ in range(8):
+        box = hint.bounding_box()
+        if box and 200 <= box["y"] <= height - 120:
+            return box
+        dy = (box["y"] if box else height) - height // 2
+        scroll_wheel(page, page.viewport_size["width"] // 2, height // 3, int(dy))
+        page.wait_for_timeout(500)
+    raise AssertionError(f"{hint} stays out of view: {box}")
+
+
 def text(page, value: str | re.Pattern, exact: bool = False):
     # Flutter keeps off-screen nodes too (wait for a visible one), and a gesture area merges the
     # texts inside it into one node's aria-label.

@@ -26,7 +26,7 @@ from inspect_app.scoring import ClauseLevel, clause_level, level_name, score_ins
 from inspect_app.standard.loader import load_standard
 from inspect_app.ui_state import clause_route
 from tests.support.browser import PHONE, TABLET
-from tests.ui.flet_driver import LONG, button, enable_semantics, open_app, shot, type_into, wait_text
+from tests.ui.flet_driver import LONG, bring_into_view, button, enable_semantics, open_app, shot, type_into, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -219,8 +219,7 @@ def _visit(page, app_server, artifacts, standard, good, bad, good_level):
     for name in signers:
         confirm = button(page, f"确认签名 · {name}")
         confirm.wait_for(timeout=LONG)
-        hint = page.get_by_text("请在此处签名").first
-        box = hint.bounding_box()
+        box = bring_into_view(page, page.get_by_text("请在此处签名").first)
         x, y = box["x"] + 30, box["y"] - 120
         page.mouse.move(x, y)
         page.mouse.down()

@@ -21,7 +21,7 @@ from inspect_app import services
 from inspect_app.ui.i18n import t
 from inspect_app.ui_state import clause_route, post_route
 from tests.support.browser import PHONE, TABLET
-from tests.ui.flet_driver import LONG, button, open_app, wait_ready, wait_text
+from tests.ui.flet_driver import LONG, button, open_app, scroll_wheel, wait_ready, wait_text
 from tests.ui.test_walkthrough import Site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
@@ -118,8 +118,7 @@ def measure_all(page, steps: int = 14) -> list[dict]:
         if still >= 2:  # the end of the page: scrolling twice moved nothing (the tree may lag once)
             break
         previous = where
-        page.mouse.move(*_wheel_spot(nodes, size))
-        page.mouse.wheel(0, size["height"] // 2)
+        scroll_wheel(page, *_wheel_spot(nodes, size), size["height"] // 2)
         page.wait_for_timeout(600)
     return list(best.values())
 

@@ -31,7 +31,7 @@ from inspect_app.ui_state import clause_route, post_route
 from tests.support.browser import PHONE, TABLET
 from tests.support.net import free_port
 from tests.ui.conftest import AppServer
-from tests.ui.flet_driver import LONG, button, enable_semantics, open_app, text, wait_text
+from tests.ui.flet_driver import LONG, button, enable_semantics, open_app, scroll_wheel, text, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -152,8 +152,7 @@ def _nav(page, label: str) -> None:
 
 
 def _scroll(page, size: str, dy: int) -> None:
-    page.mouse.move(SIZES[size]["width"] // 2, SIZES[size]["height"] // 2)
-    page.mouse.wheel(0, dy)
+    scroll_wheel(page, SIZES[size]["width"] // 2, SIZES[size]["height"] // 2, dy)
     page.wait_for_timeout(700)
 
 
