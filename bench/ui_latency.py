@@ -11,7 +11,12 @@ Measured, in one run:
      the tap until the next clause's header and level are visible; and the server's part of it
      (the app prints how long building and sending the screen took, JICENG_UI_TIMING=1).
   3. tap -> new clause level visible: alternately tap 不符合 and 符合 on the first C item, so the
-     level flips between A 优秀 and D 不合格. Playwright's own round trips are included.
+     level flips between A 优秀 and D 不合格. Playwright's own round trips are included (its click
+     waits for the button to be stable over animation frames, and its wait polls). Also measured
+     in the page itself, what the inspector sees: from the pointerdown event to the new level's
+     text in Flutter's semantics tree (a MutationObserver; the tree is written with the frame
+     that paints it), and the server's part (the app prints how long the save and the read model
+     took in app.call, JICENG_UI_TIMING=1).
   4. photo -> thumbnail: a 12 MP JPEG (4000x3000), picked by path, through the photo button
      (upload, ingest, attach) until its thumbnail shows: the quick one made from a draft decode
      while the photo is stored, and the stored, numbered one.
@@ -53,6 +58,22 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ITEM = "C-1"
+CALL_TIME = re.compile(r"call (\S+) returned in ([0-9.]+) ms")
+# In the page: when the pointer went down, and when a watched text first appeared in the
+# semantics tree (Flutter writes it with the frame that paints it).
+PAGE_PROBE = r"""
+window.__tap = {down: null, seen: null, watch: null};
+window.addEventListener('pointerdown', () => { window.__tap.down = performance.now(); }, true);
+new MutationObserver(() => {
+  const tap = window.__tap;
+  if (!tap.watch) return;
+  for (const el of document.querySelectorAll('flt-semantics')) {
+    if (((el.getAttribute('aria-label') || '') + ' ' + (el.textContent || '')).includes(tap.watch)) {
+      tap.seen = performance.now(); tap.watch = null; return;
+    }
+  }
+}).observe(document, {subtree: true, childList: true, characterData: true, attributes: true});
+"""
 SCREEN_TIME = re.compile(r"screen (\S+) built and sent in ([0-9.]+) ms(?: \(built ([0-9.]+) ms\))?")
 
 
@@ -116,6 +137,9 @@ class LogTail:
         for raw in proc.stdout:
             self.lines.append(raw.decode("utf-8", "replace"))
 
+    def call_ms(self, name: str) -> list[float]:
+        return [float(m.group(2)) for line in self.lines for m in [CALL_TIME.search(line)] if m and m.group(1) == name]
+
     def screen_ms(self, route: str, part: int = 2) -> list[float]:
         return [float(m.group(part)) for line in self.lines for m in [SCREEN_TIME.search(line)]
                 if m and m.group(1) == route and m.group(part)]
@@ -167,6 +191,7 @@ def main() -> int:
                 wait_for_http(url + "/", timeout=120, proc=proc)
                 t_http = time.perf_counter() - t0
                 page = browser.new_page(viewport={"width": 1280, "height": 800})
+                page.add_init_script(PAGE_PROBE)
                 page.goto(url + "/", wait_until="load", timeout=120_000)
                 enable_semantics(page)
                 page.get_by_role("button", name="开始评审").first.wait_for(state="visible", timeout=120_000)
@@ -193,15 +218,24 @@ def main() -> int:
 
                 # 3. tap -> new level visible
                 ui_ms: list[float] = []
+                felt_ms: list[float] = []
+                calls_before = len(tail.call_ms("rate"))
                 for i in range(taps):
                     label, expect = ("不符合", below) if i % 2 == 0 else ("符合", met)
                     target = page.get_by_role("button", name=label, exact=True).first
                     target.wait_for(state="visible", timeout=60_000)
+                    page.evaluate("w => { window.__tap.down = window.__tap.seen = null; window.__tap.watch = w; }",
+                                  expect)
                     t = time.perf_counter()
                     target.click()
                     text(page, expect).wait_for(state="visible", timeout=60_000)
                     ui_ms.append((time.perf_counter() - t) * 1000)
+                    tap = page.evaluate("window.__tap")
+                    if tap["down"] is not None and tap["seen"] is not None:
+                        felt_ms.append(max(0.0, tap["seen"] - tap["down"]))
                     page.wait_for_timeout(150)  # let the save finish before the next tap
+
+                server_rate = tail.call_ms("rate")[calls_before:]
 
                 # 4. photo -> thumbnail (12 MP through the upload, ingest and attach): first the
                 # quick thumbnail shown while the photo is stored (or the stored one, whichever
@@ -293,6 +327,15 @@ def main() -> int:
           f"does): median {mark_med:.2f} ms; ratio after a change/after a bookmark {state_med / mark_med:.1f}x")
     print(f"tap -> new clause level visible ({taps} taps, A<->D): median {ui_med:.0f} ms, p90 {ui_p90:.0f} ms, "
           f"min {min(ui_ms):.0f} ms, max {max(ui_ms):.0f} ms")
+    if felt_ms:
+        felt_med, felt_p90 = stats(felt_ms)
+        print(f"  in the page (pointerdown -> new level in the semantics tree, {len(felt_ms)} taps): median "
+              f"{felt_med:.0f} ms, p90 {felt_p90:.0f} ms; Playwright's click and wait add median "
+              f"{ui_med - felt_med:.0f} ms")
+    if server_rate:
+        sr_med, sr_p90 = stats(server_rate)
+        print(f"  server part in the app (read_models.rate: save + read model, thread wait included): median "
+              f"{sr_med:.1f} ms, p90 {sr_p90:.1f} ms")
     print(f"  baseline services.rate_item: median {svc_med:.1f} ms; read_models.rate (save + read model): "
           f"median {rate_med:.1f} ms; ratio tap/rate_item {ui_med / svc_med:.1f}x, tap/read_models.rate "
           f"{ui_med / rate_med:.1f}x")

@@ -191,8 +191,18 @@ class InspectApp:
         before = indicator.state if indicator is not None else None
         if indicator is not None:
             indicator.set("saving")
+        started = time.perf_counter()
+        ran: list[float] = []
+
+        def run():
+            t = time.perf_counter()
+            try:
+                return fn(self.ctx.workspace, *args, **kwargs)
+            finally:
+                ran.append(time.perf_counter() - t)
+
         try:
-            result = await asyncio.to_thread(fn, self.ctx.workspace, *args, **kwargs)
+            result = await asyncio.to_thread(run)
         except UserError as exc:
             if indicator is not None:
                 indicator.set(before if before in ("saved", "unsaved", "failed") else "saved")
@@ -203,6 +213,9 @@ class InspectApp:
                 indicator.set("failed")
             self.fail(exc)
             return None
+        if TIMING:  # the service's own time, and the wait for a worker thread and the GIL around it
+            print(f"call {getattr(fn, '__name__', fn)} returned in {(time.perf_counter() - started) * 1000:.1f} ms "
+                  f"(ran {ran[0] * 1000 if ran else float('nan'):.1f} ms)", flush=True)
         if indicator is not None:
             indicator.set("saved")
         if error_at is not None and error_at.visible:
