@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from inspect_app.hub import timing  # noqa: E402
 from inspect_app.hub.accounts import Accounts, Role  # noqa: E402
 from inspect_app.hub.ledger import Ledger  # noqa: E402
 from tests.store.helpers import make_standard, rated_items, write_standard  # noqa: E402
@@ -199,7 +200,7 @@ def load(url: str, tablets: int, rounds: int, seconds: float) -> dict:
     pads = [Tablet(url, n) for n in range(tablets)]
     with ThreadPoolExecutor(16) as pool:  # sign-ins (scrypt) before the clock starts
         list(pool.map(lambda t: t.login(), pads))
-    stats = {"push": [], "pull": [], "upload": [], "errors": [], "requests": 0, "table": [], "pending": []}
+    stats = {"push": [], "pull": [], "upload": [], "errors": [], "requests": 0, "table": [], "pending": [], "phases": []}
     bureau_h = _bureau_headers(url)
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < 1800:  # every center scored and stored before the load (the scorer threads)
@@ -217,6 +218,7 @@ def load(url: str, tablets: int, rounds: int, seconds: float) -> dict:
             if r.status_code == 200:
                 stats["table"].append(time.perf_counter() - t0)
                 stats["pending"].append(sum(1 for row in r.json() if row.get("pending")))
+                stats["phases"].append(timing.parse(r.headers.get("server-timing", "")))
             busy.wait(1.0)
     deadline = time.monotonic() + seconds
     lock = threading.Lock()
@@ -260,6 +262,13 @@ def report(name: str, stats: dict) -> str:
         print(f"  bureau table while the tablets sync: p50 {pct(stats['table'], 50):.2f} s, "
               f"max {max(stats['table']):.2f} s over {len(stats['table'])} requests (target < 1 s); rows still "
               f"being scored (pending) at most {max(stats['pending'])}", flush=True)
+    if stats["phases"]:  # where the table's time went, by the hub's Server-Timing (hub/timing.py)
+        names = sorted({k for p in stats["phases"] for k in p}, key=lambda k: -pct([p.get(k, 0) for p in
+                                                                                 stats["phases"]], 50))
+        slowest = max(stats["phases"], key=lambda p: p.get("total", 0))
+        print("  its phases (p50 / in the slowest): " + "; ".join(
+            f"{k} {pct([p.get(k, 0) for p in stats['phases']], 50) * 1000:.0f} / {slowest.get(k, 0) * 1000:.0f} ms"
+            for k in names), flush=True)
     if stats["errors"]:
         print("  first errors: " + " | ".join(stats["errors"][:3]))
     return line

@@ -18,6 +18,7 @@ from inspect_app.hub.routes import ROUTERS
 from inspect_app.hub.routes.deps import BodyLimit, error
 from inspect_app.hub.store import StoreUnavailable
 from inspect_app.hub import trust_routes
+from inspect_app.hub.timing import ServerTiming
 from inspect_app.hub.service import Hub
 
 
@@ -50,6 +51,7 @@ def create_app(data_dir: Path, *, web: bool = True, store=None):
         raise HTTPException(404)
 
     api.add_middleware(BodyLimit)  # small-JSON routes: refused before being read when too large
+    api.add_middleware(ServerTiming)  # outermost: each /api answer says where its time went
     if os.environ.get("JICENG_HUB_CLEAN", "1") != "0":  # abandoned uploads, unreferenced blobs
         threading.Thread(target=hub.keep_clean, name="hub-clean-up", daemon=True).start()
     if web:

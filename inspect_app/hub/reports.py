@@ -7,6 +7,7 @@ the hub exactly as they do on a tablet.
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from pydantic import ValidationError
 from inspect_app import paths, services
 from inspect_app.clock import inspection_date_text
 from inspect_app.errors import UserError
+from inspect_app.hub import timing
 from inspect_app.hub.ledger import InspectionEntry, Ledger
 from inspect_app.inspection import (
     EvidenceRecord,
@@ -212,7 +214,10 @@ def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
     center. A few stale centers (up to INLINE_SCORING: a county hub after a sync) are scored
     here, so the answer is exact; more than that (a province while hundreds of tablets sync)
     are not: their rows show the last stored columns with "pending": true, and are queued."""
+    t0 = time.perf_counter()
     stored_rows, centers = ledger.store.rows_and_centers()  # one round trip on PostgreSQL
+    timing.add("read", time.perf_counter() - t0)
+    t0 = time.perf_counter()
     by_id = {r["id"]: r for r in stored_rows}
     of_center: dict[str, list[InspectionEntry]] = {}
     for row in stored_rows:
@@ -226,9 +231,13 @@ def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
     if not inline:
         ScoreQueue.of(ledger, data_dir).add(of_center[c][0].id for c in stale)
     shared: dict = {}  # what every center without a self-assessment shows (asked once per table)
-    return [_center_row(ledger, center_id, centers.get(center_id), of_center.get(center_id, []), by_id, data_dir,
-                        shared, may_score=inline, found=stored.get(center_id))
-            for center_id in ids]
+    counted: list = []
+    table = [_center_row(ledger, center_id, centers.get(center_id), of_center.get(center_id, []), by_id, data_dir,
+                         shared, counted, may_score=inline, found=stored.get(center_id))
+             for center_id in ids]
+    timing.add("build", time.perf_counter() - t0)  # Server-Timing: the rows (and any scored here)
+    timing.add("scored_here", len(counted) / 1000)  # shown as dur=N: centers this request scored
+    return table
 
 
 def store_scores(ledger: Ledger, inspection_ids, data_dir: Path | None = None) -> int:
