@@ -9,7 +9,8 @@ Measured, in one run:
      usable. The browser is launched first, so its own start-up is not counted.
   2. open a clause inside the app (the way an inspector does: 下一条 in the bottom bar): time from
      the tap until the next clause's header and level are visible; and the server's part of it
-     (the app prints how long building and sending the screen took, JICENG_UI_TIMING=1).
+     (the app prints how long building and sending the screen took, JICENG_UI_TIMING=1); and in
+     the page, from pointerdown to the next clause's title in the semantics tree.
   3. tap -> new clause level visible: alternately tap 不符合 and 符合 on the first C item, so the
      level flips between A 优秀 and D 不合格. Playwright's own round trips are included (its click
      waits for the button to be stable over animation frames, and its wait polls). Also measured
@@ -202,15 +203,21 @@ def main() -> int:
                 enable_semantics(page)
                 text(page, met).wait_for(state="visible", timeout=120_000)
                 open_ms: list[float] = []
+                felt_open: list[float] = []
                 for k in range(opens):
                     nxt = numbers[k + 1]
                     go = page.get_by_role("button", name=re.compile(f"下一条 {re.escape(nxt)}$")).first
                     go.wait_for(state="visible", timeout=60_000)
+                    page.evaluate("w => { window.__tap.down = window.__tap.seen = null; window.__tap.watch = w; }",
+                                  f"{nxt} 工作要求 {nxt}")
                     t = time.perf_counter()
                     go.click()
                     text(page, f"{nxt} 工作要求 {nxt}").wait_for(state="visible", timeout=60_000)
                     text(page, met).wait_for(state="visible", timeout=60_000)
                     open_ms.append((time.perf_counter() - t) * 1000)
+                    tap = page.evaluate("window.__tap")
+                    if tap["down"] is not None and tap["seen"] is not None:
+                        felt_open.append(max(0.0, tap["seen"] - tap["down"]))
                     page.wait_for_timeout(200)
                 server_open = [ms for k in range(opens) for ms in tail.screen_ms(clause_route(iid, numbers[k + 1]))]
                 server_build = [ms for k in range(opens) for ms in tail.screen_ms(clause_route(iid, numbers[k + 1]), 3)]
@@ -320,6 +327,10 @@ def main() -> int:
         srv_med, srv = float("nan"), "; server part: not reported"
     print(f"open a clause in the app (下一条 -> header and level visible, {opens} opens): median {open_med:.0f} ms, "
           f"p90 {open_p90:.0f} ms{srv}")
+    if felt_open:
+        fo_med, fo_p90 = stats(felt_open)
+        print(f"  in the page (pointerdown -> the next clause's title in the semantics tree): median {fo_med:.0f} ms, "
+              f"p90 {fo_p90:.0f} ms")
     print(f"  baseline read_models.clause_state after a change: median {state_med:.1f} ms; "
           f"ratio open/clause_state {open_med / state_med:.1f}x, server part/clause_state {srv_med / state_med:.1f}x")
     mark_med, _ = stats(mark_ms)
