@@ -7,12 +7,14 @@ token or a bad/expired/revoked one → 401; a good token asking for what is not 
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from inspect_app.errors import UserError
+from inspect_app.hub import lanes, timing
 from inspect_app.hub.accounts import Account, Role
 from inspect_app.hub.ledger import Forbidden
 from inspect_app.hub.service import Hub
@@ -22,7 +24,11 @@ def hub_of(request: Request) -> Hub:
     return request.app.state.hub
 
 
-HubDep = Annotated[Hub, Depends(hub_of)]
+async def _hub(request: Request) -> Hub:
+    return hub_of(request)  # async: FastAPI would hand a plain function a pool thread of its own
+
+
+HubDep = Annotated[Hub, Depends(_hub)]
 
 
 def error(status: int, err: UserError, **extra) -> JSONResponse:
@@ -30,8 +36,11 @@ def error(status: int, err: UserError, **extra) -> JSONResponse:
 
 
 def account(request: Request, authorization: Annotated[str | None, Header()] = None) -> Account:
+    timing.mark("thread")  # Server-Timing: when a worker thread took the request up
+    t0 = time.perf_counter()
     scheme, _, token = (authorization or "").partition(" ")
     found = hub_of(request).accounts.authenticate(token.strip()) if scheme.lower() == "bearer" else None
+    timing.add("auth", time.perf_counter() - t0)
     if found is None:
         raise HTTPException(401, "请先登录（令牌缺失、无效、已过期或已被撤销）。 "
                                  "Sign in first (token missing, invalid, expired or revoked).",
@@ -47,11 +56,24 @@ def role(*roles: Role):
     return check
 
 
+def page_role(*roles: Role):
+    """The account check of a page read (the bureau's table, a report), in the pages' own
+    threads (hub/lanes.py): never queued behind tablets' syncs for a thread."""
+    async def check(request: Request, authorization: Annotated[str | None, Header()] = None) -> Account:
+        acct = await lanes.run("pages", account, request, authorization)
+        if roles and acct.role not in roles:
+            raise Forbidden()
+        return acct
+    return check
+
+
 Anyone = Annotated[Account, Depends(account)]
 Inspector = Annotated[Account, Depends(role(Role.INSPECTOR))]
 Admin = Annotated[Account, Depends(role(Role.ADMIN))]
 Clinic = Annotated[Account, Depends(role(Role.CLINIC))]
 BlobUser = Annotated[Account, Depends(role(Role.INSPECTOR, Role.CLINIC))]
+PageAdmin = Annotated[Account, Depends(page_role(Role.ADMIN))]
+PageReader = Annotated[Account, Depends(page_role())]
 
 
 # Requests that carry a small JSON body (sign-in, answers, lists of hashes) are refused before

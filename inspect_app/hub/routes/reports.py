@@ -9,7 +9,8 @@ from inspect_app.hub.accounts import Account, Role
 from inspect_app.hub.ledger import Forbidden, may_read_report
 from inspect_app.hub.reports import report_view, revisions
 from inspect_app.hub.routes.blobs import MAX_BLOB_BYTES
-from inspect_app.hub.routes.deps import Anyone, Clinic, HubDep
+from inspect_app.hub import lanes
+from inspect_app.hub.routes.deps import Anyone, Clinic, HubDep, PageReader
 from inspect_app.hub.service import Hub, ResponseRequest, answer_deficiency, ingest_clinic_photo
 from inspect_app.sync.protocol import SAFE_ID
 
@@ -39,9 +40,12 @@ def reports(acct: Anyone, hub: HubDep):
 
 
 @router.get("/api/reports/{inspection_id}")
-def report(inspection_id: str, acct: Anyone, hub: HubDep, revision: int | None = None):
-    rev = readable_revision(hub, acct, inspection_id, revision)
-    return report_view(hub.ledger, inspection_id, rev, hub.data_dir)
+async def report(inspection_id: str, acct: PageReader, hub: HubDep, revision: int | None = None):
+    def view() -> dict:  # in the pages' threads (hub/lanes.py), not behind the tablets' syncs
+        rev = readable_revision(hub, acct, inspection_id, revision)
+        return report_view(hub.ledger, inspection_id, rev, hub.data_dir)
+
+    return await lanes.run("pages", view)
 
 
 @router.get("/api/reports/{inspection_id}/pdf")

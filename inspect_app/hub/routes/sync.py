@@ -18,6 +18,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from inspect_app.hub import lanes
 from inspect_app.hub.policy import parse_ops
 from inspect_app.hub.routes.deps import HubDep, Inspector
 from inspect_app.sync.protocol import PROTOCOL_VERSION, PushResult, SAFE_ID
@@ -80,7 +81,7 @@ async def push(request: Request, acct: Inspector, hub: HubDep):
                        f"{len(bad)} change(s) are malformed; the whole push was refused and nothing was stored: "
                        + "; ".join(r.en for r in bad[:5]),
                        accepted=[], duplicates=[], rejected=[r.model_dump() for r in bad])
-    result = await run_in_threadpool(hub.ledger.push, acct, ops)
+    result = await lanes.run("sync", hub.ledger.push, acct, ops)  # bounded (hub/lanes.py): pages keep their threads
     if result.rejected:  # nothing of this push was stored (one atomic step)
         first = result.rejected[0]
         status = 422 if any(r.code == "malformed" for r in result.rejected) else 409
@@ -95,11 +96,15 @@ async def push(request: Request, acct: Inspector, hub: HubDep):
 
 
 @router.get("/api/sync/pull")
-def pull(acct: Inspector, hub: HubDep, since: int = 0, inspection: str = "", exclude_device: str = ""):
+async def pull(acct: Inspector, hub: HubDep, since: int = 0, inspection: str = "", exclude_device: str = ""):
     if not 0 <= since < 2**63:
         raise HTTPException(422, "since 超出范围。 since is out of range.")
-    result, ids = hub.ledger.pull(acct, since, exclude_device, inspection)
-    return {**result.model_dump(mode="json"), "inspections": ids}
+
+    def answer() -> dict:
+        result, ids = hub.ledger.pull(acct, since, exclude_device, inspection)
+        return {**result.model_dump(mode="json"), "inspections": ids}
+
+    return await lanes.run("sync", answer)  # bounded with the pushes (hub/lanes.py)
 
 
 def _gunzip(raw: bytes, limit: int) -> bytes:

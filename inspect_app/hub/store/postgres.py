@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import queue
 import threading
+import time
 from collections.abc import Iterable
 from contextlib import contextmanager
 from importlib import resources
@@ -26,6 +27,7 @@ import orjson
 import psycopg
 from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 
+from inspect_app.hub import lanes, timing
 from inspect_app.hub.store.base import (
     AccountStore,
     LedgerStore,
@@ -44,11 +46,16 @@ STATEMENT_TIMEOUT_MS = 30_000
 
 
 class Pool:
-    def __init__(self, dsn: str, size: int = 8) -> None:
+    """`size` connections for everything, and `pages` more only for page reads (the bureau's
+    table, reports: hub/lanes.py "pages"), so a page never waits for a connection behind the
+    tablets' pushes."""
+
+    def __init__(self, dsn: str, size: int = 8, pages: int = 2) -> None:
         self.dsn = dsn
         self.size = size
         self._idle: queue.LifoQueue[psycopg.Connection] = queue.LifoQueue()
         self._slots = threading.BoundedSemaphore(size)
+        self._page_slots = threading.BoundedSemaphore(pages)
 
     def _connect(self) -> psycopg.Connection:
         return psycopg.connect(self.dsn, connect_timeout=CONNECT_TIMEOUT, autocommit=False,
@@ -57,8 +64,15 @@ class Pool:
     @contextmanager
     def connection(self):
         """A connection in a transaction: committed when the block ends, rolled back on error."""
-        if not self._slots.acquire(timeout=60):
+        t0 = time.perf_counter()
+        # a page read takes one of its own when one is free, else waits with everyone (never
+        # stuck on its own few: a page's code may hold one connection while asking for another)
+        slots = self._page_slots
+        if lanes.current() != "pages" or not slots.acquire(blocking=False):
+            slots = self._slots
+        if slots is self._slots and not slots.acquire(timeout=60):
             raise StoreUnavailable("database", "no free connection")
+        timing.add("db_wait", time.perf_counter() - t0)  # Server-Timing: waiting for a free connection
         conn = None
         try:
             try:
@@ -84,7 +98,7 @@ class Pool:
                 if conn is not None and not conn.closed:
                     self._idle.put(conn)
         finally:
-            self._slots.release()
+            slots.release()
 
     def _checked_idle(self) -> psycopg.Connection | None:
         """An idle connection that still reaches the server, or None. A restart of PostgreSQL
