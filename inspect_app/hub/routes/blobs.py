@@ -72,7 +72,7 @@ async def _prove(hub: Hub, acct, sha: str, request: Request, total: int) -> Blob
             raise HTTPException(422, "more bytes than announced")
         digest.update(chunk)
     if got == total and digest.hexdigest() == sha:
-        hub.ledger.possession.record(acct.username, [sha])
+        await run_in_threadpool(hub.ledger.possession.record, acct.username, [sha])
         return BlobResult(sha256=sha, received=got, complete=True, verified=True)
     return JSONResponse(BlobResult(sha256=sha, received=0, complete=False, verified=False).model_dump()
                         | MISMATCH, status_code=422)
@@ -117,7 +117,7 @@ async def put_blob(sha: str, request: Request, acct: BlobUser, hub: HubDep,
         if not await run_in_threadpool(writer.finish):
             return JSONResponse(BlobResult(sha256=sha, received=0, complete=False, verified=False).model_dump()
                                 | MISMATCH, status_code=422)
-        hub.ledger.possession.record(acct.username, [sha], {sha: writer.received})
+        await run_in_threadpool(hub.ledger.possession.record, acct.username, [sha], {sha: writer.received})
         return BlobResult(sha256=sha, received=writer.received, complete=True, verified=True)
     finally:
         await run_in_threadpool(hub.store.leases.release, [sha])
@@ -146,7 +146,9 @@ async def put_blobs(request: Request, acct: BlobUser, hub: HubDep, manifest: str
         return JSONResponse({"verified": [], "failed": [], "busy": shas}, status_code=409)
     try:
         answer = await _receive_batch(hub, request, wanted)
-        hub.ledger.possession.record(acct.username, answer["verified"], dict(wanted))
+        # a database write: in a thread, never on the event loop (it stalled every request of
+        # the process, the bureau's table too, while it waited for a connection under load)
+        await run_in_threadpool(hub.ledger.possession.record, acct.username, answer["verified"], dict(wanted))
         return answer
     finally:
         await run_in_threadpool(hub.store.leases.release, shas)
