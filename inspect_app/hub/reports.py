@@ -200,7 +200,8 @@ def _counts(counts) -> dict:
             "incomplete": counts.incomplete, "na": counts.na}
 
 
-INLINE_SCORING = 25  # stale centers a table request scores itself; beyond, the scorer thread does
+INLINE_SCORING = 25  # at most this many stale centers get exact rows at once (see centers_table)
+SCORER_WAIT = 10.0  # seconds a table request waits for the scorer when it is on just those centers
 
 
 def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
@@ -211,9 +212,13 @@ def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
     (and those of the center's latest self-assessment and previous round). A push queues the
     centers it touched for the process's scorer thread (ScoreQueue), so the table of 2,000
     centers is one read (rows and centers together) and one pass over the rows grouped by
-    center. A few stale centers (up to INLINE_SCORING: a county hub after a sync) are scored
-    here, so the answer is exact; more than that (a province while hundreds of tablets sync)
-    are not: their rows show the last stored columns with "pending": true, and are queued."""
+    center. A request scores nothing while tablets sync (issue 14: 20 centers scored in a table
+    request under load took 2.3 s). A few stale centers (up to INLINE_SCORING: a county hub
+    after a sync) get exact rows: scored here only when this process's scorer is idle (pushed
+    through another process, imported), or, when the scorer is on exactly those centers (the
+    push that just came in), the request waits for it, up to SCORER_WAIT seconds. Otherwise
+    (more stale, or the scorer busy with others: hundreds of tablets syncing) their rows show the
+    last stored columns with "pending": true, and are queued."""
     t0 = time.perf_counter()
     stored_rows, centers = ledger.store.rows_and_centers()  # one round trip on PostgreSQL
     timing.add("read", time.perf_counter() - t0)
@@ -227,9 +232,29 @@ def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
     ids = sorted(set(centers) | set(of_center))
     stored = {c: _stored(of_center[c], by_id) for c in of_center}  # each center's check, once
     stale = [c for c, found in stored.items() if found[0] is None]
-    inline = len(stale) <= INLINE_SCORING
-    if not inline:
-        ScoreQueue.of(ledger, data_dir).add(of_center[c][0].id for c in stale)
+    inline = False
+    if stale:
+        queue = ScoreQueue.of(ledger, data_dir)
+        wanted = {e.id for c in stale for e in of_center[c]}
+        if len(stale) <= INLINE_SCORING and queue.idle():
+            inline = True
+        elif len(stale) <= INLINE_SCORING and queue.only(wanted):
+            queue.add(of_center[c][0].id for c in stale)
+            waited = time.perf_counter()
+            done = queue.wait_for(wanted, SCORER_WAIT)
+            timing.add("scorer_wait", time.perf_counter() - waited)
+            if done:  # the scorer stored them: read again, score nothing
+                stored_rows, centers = ledger.store.rows_and_centers()
+                by_id = {r["id"]: r for r in stored_rows}
+                of_center = {}
+                for row in stored_rows:
+                    entry = InspectionEntry.of(row)
+                    if entry.center_id:
+                        of_center.setdefault(entry.center_id, []).append(entry)
+                ids = sorted(set(centers) | set(of_center))
+                stored = {c: _stored(of_center[c], by_id) for c in of_center}
+        else:
+            queue.add(of_center[c][0].id for c in stale)
     shared: dict = {}  # what every center without a self-assessment shows (asked once per table)
     counted: list = []
     table = [_center_row(ledger, center_id, centers.get(center_id), of_center.get(center_id, []), by_id, data_dir,
@@ -272,6 +297,7 @@ class ScoreQueue:
         self.ledger, self.data_dir = ledger, data_dir
         self._wake = threading.Condition()
         self._pending: set[str] = set()
+        self._busy: set[str] = set()  # what drain is scoring now
         self._thread: threading.Thread | None = None
 
     @staticmethod
@@ -290,13 +316,43 @@ class ScoreQueue:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="hub-scores", daemon=True)
                 self._thread.start()
-            self._wake.notify()
+            self._wake.notify_all()
 
     def drain(self) -> int:
         """Score what is queued now (the thread's step; tests call it directly)."""
         with self._wake:
             batch, self._pending = self._pending, set()
-        return store_scores(self.ledger, batch, self.data_dir) if batch else 0
+            self._busy |= batch
+        try:
+            return store_scores(self.ledger, batch, self.data_dir) if batch else 0
+        finally:
+            with self._wake:
+                self._busy -= batch
+                self._wake.notify_all()
+
+    def idle(self) -> bool:
+        """Nothing queued and nothing being scored."""
+        with self._wake:
+            return not self._pending and not self._busy
+
+    def only(self, inspection_ids: set[str]) -> bool:
+        """Everything queued or being scored is among these (the scorer has no other work)."""
+        with self._wake:
+            return (self._pending | self._busy) <= inspection_ids
+
+    def wait_for(self, inspection_ids: set[str], seconds: float) -> bool:
+        """Wait (sleeping, not scoring) until none of these is queued or being scored; False
+        if that took longer than `seconds`."""
+        import time
+
+        deadline = time.monotonic() + seconds
+        with self._wake:
+            while (self._pending | self._busy) & inspection_ids:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._wake.wait(left)
+        return True
 
     def _run(self) -> None:
         import time

@@ -82,3 +82,25 @@ def test_many_stale_centers_are_shown_pending_and_queued_not_scored_in_the_reque
     _no_scoring(monkeypatch)
     now = {r["center_id"]: r for r in reports.centers_table(hub.ledger, hub.data_dir)}
     assert "pending" not in now["c1"] and now["c1"] != before["c1"]
+
+
+def test_while_the_scorer_has_other_work_the_table_scores_nothing(scored_hub, monkeypatch):
+    """Tablets syncing (issue 14): the process's scorer holds other centers' pushes, so a table
+    request neither scores nor waits; the stale row says pending and is queued."""
+    hub = scored_hub
+    before = {r["center_id"]: r for r in reports.centers_table(hub.ledger, hub.data_dir)}
+    more = [op("dev1", 8, "insp1", "item/1.1.2/C-1", {"result": "not_met"})]
+    assert not hub.ledger.push(None, [Op.model_validate(o) for o in more], trusted=True).rejected
+    queue = reports.ScoreQueue.of(hub.ledger, hub.data_dir)
+    queue._thread = object()  # no daemon thread: this test drains by hand
+    with queue._wake:
+        queue._pending.add("insp-of-another-center")
+    with monkeypatch.context() as m:
+        _no_scoring(m)
+        m.setattr(queue, "wait_for", lambda *_a: (_ for _ in ()).throw(AssertionError("the table waited")))
+        rows = {r["center_id"]: r for r in reports.centers_table(hub.ledger, hub.data_dir)}
+    assert rows["c1"]["pending"] is True and rows["c1"]["verdict"] == before["c1"]["verdict"]
+    assert "pending" not in rows["c2"] and "insp1" in queue._pending
+    assert queue.drain() == 1  # insp1's center (the other id names no inspection)
+    now = {r["center_id"]: r for r in reports.centers_table(hub.ledger, hub.data_dir)}
+    assert "pending" not in now["c1"] and now["c1"] != before["c1"]
