@@ -63,7 +63,7 @@ async def clinic_photo(inspection_id: str, request: Request, acct: Clinic, hub: 
     """A rectification photo (整改照片) from the clinic: the body is the file's bytes. It is
     ingested like a tablet's photo (refused if it is not a usable photo) and kept as a blob;
     answer with that hash in `photos` of a response."""
-    readable_revision(hub, acct, inspection_id, None)
+    await run_in_threadpool(readable_revision, hub, acct, inspection_id, None)  # a database read: off the event loop
     limit = min(MAX_BLOB_BYTES, await run_in_threadpool(hub.quota_left, acct.username))
     data = bytearray()
     async for chunk in request.stream():
