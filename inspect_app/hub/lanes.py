@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
 import weakref
 
 from anyio import CapacityLimiter, to_thread
 
-SIZES = {"pages": 4, "sync": 8}
+# threads per lane and process; JICENG_HUB_PAGE_THREADS / JICENG_HUB_SYNC_THREADS for a bench
+SIZES = {"pages": int(os.environ.get("JICENG_HUB_PAGE_THREADS", "4")),
+         "sync": int(os.environ.get("JICENG_HUB_SYNC_THREADS", "8"))}
 
 _lane: contextvars.ContextVar[str] = contextvars.ContextVar("hub_lane", default="")
 
