@@ -32,6 +32,8 @@ from inspect_app.sync.protocol import SAFE_ID, SHA256_HEX, Op, Rejection
 # of them meanwhile.
 GRACE_HOURS = float(os.environ.get("JICENG_HUB_GRACE_HOURS", "48"))
 UPLOAD_QUOTA = int(float(os.environ.get("JICENG_HUB_UPLOAD_QUOTA_MB", "2048")) * 1024 * 1024)
+# Ops whose value names a file (blob) the hub must hold before the op is stored.
+HELD_FILE_KEYS = ("evidence/", "signature/", "response/", "report/")
 
 
 class Hub:
@@ -61,7 +63,8 @@ class Hub:
 
     def check_op(self, op: Op, trusted: bool = False) -> Rejection | None:
         """On arrival, an op's blob must be here and be what the op says: the photo of an
-        evidence op, the signed PDF and the standard file are held (else MISSING_BLOB: the
+        evidence op or of a clinic's answer, a signature's handwriting image, the signed PDF and
+        the standard file are held (else MISSING_BLOB: the
         tablet uploads it again and pushes again, see missing_blob); the signed PDF is a signed
         PDF that verifies (inspect_app.report.verify) and is this inspection's revision; the
         standard file is the named edition with that content hash. (The blob's bytes were
@@ -70,7 +73,7 @@ class Hub:
         come later from the tablet): a missing photo or standard is let in, a missing PDF not."""
         value = op.value if isinstance(op.value, dict) else {}
         sha = str(value.get("sha256", ""))
-        if not (op.key.startswith("evidence/") or op.key == "standard" or op.key.startswith("report/")):
+        if not (op.key.startswith(HELD_FILE_KEYS) or op.key == "standard"):
             return None
         missing = self.missing_blob(op)
         if missing is not None and trusted:
@@ -78,7 +81,7 @@ class Hub:
                 return None
             return Rejection(id=op.id, code="bad_report", zh=f"变更 {op.id}：签署报告文件尚未上传到中心，已拒收，下次同步会重发。",
                              en=f"Change {op.id}: the signed PDF has not reached the hub; refused, the next sync sends it again.")
-        if missing is not None or op.key.startswith("evidence/"):
+        if missing is not None or not (op.key.startswith("report/") or op.key == "standard"):
             return missing
         if not SHA256_HEX.match(sha):  # names no file (the door's schema refuses most such values)
             if op.key == "standard":
@@ -127,7 +130,8 @@ class Hub:
         if not missing:
             return None
         zh, en = (("签署报告文件", "signed PDF") if op.key.startswith("report/") else
-                  ("评价标准文件", "standard file") if op.key == "standard" else ("照片", "photo"))
+                  ("评价标准文件", "standard file") if op.key == "standard" else
+                  ("签名图像", "signature image") if op.key.startswith("signature/") else ("照片", "photo"))
         return Rejection(id=op.id, code=MISSING_BLOB, blobs=missing,
                          zh=f"变更 {op.id}（{op.key}）的{zh} {missing[0]} 尚未上传到中心或已被清理，已拒收；"
                             "平板会重新上传后再同步。",

@@ -10,7 +10,7 @@ import pytest
 from inspect_app.hub.accounts import Role
 from tests.support.backends import parametrize_backends
 from tests.sync.hubproc import PASSWORD
-from tests.hub.ops import inspection_ops, op
+from tests.hub.ops import inspection_ops, op, upload_signature_images
 from tests.sync.photos import random_jpeg
 
 
@@ -32,8 +32,9 @@ def world(hub):
         h = {"Authorization": f"Bearer {tokens[user]}"}
         assert httpx.put(f"{hub.url}/api/blobs/{sha}", params={"offset": 0, "total": len(data)}, content=data,
                          headers=h).json()["verified"]
-        r = httpx.post(f"{hub.url}/api/sync/push", headers=h,
-                       json={"device": f"dev-{user}", "ops": inspection_ops(f"dev-{user}", iid, center, team, sha)})
+        ops = inspection_ops(f"dev-{user}", iid, center, team, sha)
+        upload_signature_images(hub.url, h, ops)
+        r = httpx.post(f"{hub.url}/api/sync/push", headers=h, json={"device": f"dev-{user}", "ops": ops})
         assert r.status_code == 200 and not r.json()["rejected"], r.text
     # insp1 gets a draft revision 2 that the clinic must not see yet
     h = {"Authorization": f"Bearer {tokens['wangfang']}"}

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from inspect_app.hub.accounts import Role
-from tests.hub.ops import inspection_ops, op
+from tests.hub.ops import inspection_ops, op, upload_signature_images
 from tests.sync.hubproc import PASSWORD, HubProcess, add_users, start_hub
 from tests.sync.photos import random_jpeg
 
@@ -67,6 +67,7 @@ def build_arena(data: Path) -> Arena:
         ops.insert(7, op(f"dev-{user}", 50, iid, f"audit/a-{iid}",
                          {"id": f"a-{iid}", "actor": team[0], "action": "rate_item", "key": "1.1.1/C-1",
                           "old": None, "new": "not_met", "at": "2026-03-01T09:00:00+00:00"}))
+        upload_signature_images(hub.url, h, ops)
         r = httpx.post(f"{hub.url}/api/sync/push", headers=h, json={"device": f"dev-{user}", "ops": ops})
         assert r.status_code == 200 and not r.json()["rejected"], r.text
     # insp1 gets a draft revision 2 (the clinic must not see it yet)

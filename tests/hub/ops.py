@@ -2,14 +2,34 @@
 
 import hashlib
 
+import httpx
+
 
 def op(device, seq, iid, key, value, revision=1):
     return {"device": device, "seq": seq, "inspection_id": iid, "revision": revision, "key": key, "value": value}
 
 
+def signature_image(iid, signer, role) -> bytes:
+    """The bytes that stand for a signature's handwriting PNG in hand-built pushes (the hub holds
+    files by hash and refuses a signature op whose image it does not hold)."""
+    return f"{iid}/{signer}/{role}".encode()
+
+
+def upload_signature_images(url: str, headers: dict, ops: list[dict]) -> None:
+    """Upload the image of every signature op in `ops`, as the tablet does before it pushes."""
+    for o in ops:
+        if o["key"].startswith("signature/"):
+            v = o["value"]
+            data = signature_image(v["inspection_id"], v["signer"], v["role"])
+            sha = hashlib.sha256(data).hexdigest()
+            r = httpx.put(f"{url}/api/blobs/{sha}", params={"offset": 0, "total": len(data)}, content=data,
+                          headers=headers, timeout=30)
+            assert r.status_code == 200 and r.json()["verified"], r.text
+
+
 def signature(iid, signer, role, revision=1, image=None):
     """A signature value as the tablet captures it (the PNG is named by its hash)."""
-    sha = image or hashlib.sha256(f"{iid}/{signer}/{role}".encode()).hexdigest()
+    sha = image or hashlib.sha256(signature_image(iid, signer, role)).hexdigest()
     return {"inspection_id": iid, "signer": signer, "role": role, "image_sha256": sha,
             "signed_at": "2026-03-01T10:00:00+00:00", "revision": revision}
 

@@ -21,7 +21,7 @@ import time
 import httpx
 
 from inspect_app import paths
-from tests.hub.ops import op, signature
+from tests.hub.ops import op, signature, upload_signature_images
 from tests.support.net import free_port
 from tests.sync.hubproc import PASSWORD, add_users
 
@@ -158,6 +158,9 @@ def test_a_hub_killed_during_pushes_loses_nothing_acknowledged(tmp_path, figures
     z.spawn()
     token = httpx.post(f"{z.url}/api/login", json={"username": "wangfang", "password": PASSWORD}).json()["token"]
     tablet = Tablet(z.url, token)
+    # the signatures' images, uploaded once before the kills (every revision signs with the same)
+    upload_signature_images(z.url, tablet.h, [op(DEVICE, 0, f"k{n}", f"signature/1/{role}/{who}", signature(f"k{n}", who, role))
+                                              for n in range(3) for who, role in (("王芳", "leader"), ("院长", "director"))])
     worker = threading.Thread(target=tablet.run, daemon=True)
     worker.start()
     rng = random.Random(11)

@@ -180,6 +180,26 @@ def test_the_hub_refuses_an_evidence_op_whose_photo_it_does_not_hold(hub):
     assert len(hub.ops_of("grace1")) == 3
 
 
+def test_the_hub_refuses_a_signature_whose_handwriting_it_does_not_hold(hub):
+    """A signature names its handwriting image by hash like a photo: stored without it, the
+    hub's pages would show a signed revision whose signature cannot be drawn."""
+    from tests.hub.ops import op, signature, signature_image, upload_signature_images
+
+    h = auth(hub, "wangfang")
+    ops = [op("dev-wangfang", 1, "grace2", "inspection.center_id", "c1"),
+           op("dev-wangfang", 2, "grace2", "signature/1/leader/王芳", signature("grace2", "王芳", "leader"))]
+    sha = hashlib.sha256(signature_image("grace2", "王芳", "leader")).hexdigest()
+    r = _push(hub, "wangfang", ops)
+    assert r.status_code == 409, r.text
+    refusal = r.json()["rejected"][0]
+    assert refusal["code"] == "missing_blob" and refusal["blobs"] == [sha]
+    assert "签名图像" in refusal["zh"] and "signature image" in refusal["en"]
+    assert not hub.ops_of("grace2")
+    upload_signature_images(hub.url, h, ops)
+    r = _push(hub, "wangfang", ops)
+    assert r.status_code == 200 and len(r.json()["accepted"]) == 2, r.text
+
+
 def test_an_op_whose_photo_neither_side_holds_is_held_back_not_refused(tmp_path, hub, standards):
     """The hub lost the photo and this tablet lost its file too: the op stays pending (kept,
     with a message), everything else is stored; once the file is back it goes as well."""
