@@ -201,7 +201,11 @@ def _counts(counts) -> dict:
 
 
 INLINE_SCORING = 25  # at most this many stale centers get exact rows at once (see centers_table)
-SCORER_WAIT = 10.0  # seconds a table request waits for the scorer when it is on just those centers
+# A table request waits for the scorer (up to SCORER_WAIT s) only when it is on just the table's
+# stale centers and they are this few (one tablet's sync at a county hub): at the start of a
+# load 25 stale centers kept a request waiting 3.1 s (bench/hub_load.py, 25 tablets, folder).
+SCORER_WAIT_CENTERS = 3
+SCORER_WAIT = 5.0
 
 
 def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
@@ -215,8 +219,9 @@ def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
     center. A request scores nothing while tablets sync (issue 14: 20 centers scored in a table
     request under load took 2.3 s). A few stale centers (up to INLINE_SCORING: a county hub
     after a sync) get exact rows: scored here only when this process's scorer is idle (pushed
-    through another process, imported), or, when the scorer is on exactly those centers (the
-    push that just came in), the request waits for it, up to SCORER_WAIT seconds. Otherwise
+    through another process, imported), or, when the scorer is on exactly those centers and
+    they are at most SCORER_WAIT_CENTERS (the push that just came in), the request waits for
+    it, up to SCORER_WAIT seconds. Otherwise
     (more stale, or the scorer busy with others: hundreds of tablets syncing) their rows show the
     last stored columns with "pending": true, and are queued."""
     t0 = time.perf_counter()
@@ -238,7 +243,7 @@ def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
         wanted = {e.id for c in stale for e in of_center[c]}
         if len(stale) <= INLINE_SCORING and queue.idle():
             inline = True
-        elif len(stale) <= INLINE_SCORING and queue.only(wanted):
+        elif len(stale) <= SCORER_WAIT_CENTERS and queue.only(wanted):
             queue.add(of_center[c][0].id for c in stale)
             waited = time.perf_counter()
             done = queue.wait_for(wanted, SCORER_WAIT)
