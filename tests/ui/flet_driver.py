@@ -25,7 +25,16 @@ _WHEEL = """([x, y, dy]) => {
   const view = document.querySelector('flutter-view') || document.querySelector('flt-glass-pane');
   view.dispatchEvent(new WheelEvent('wheel', {deltaY: dy, deltaMode: 0, clientX: x, clientY: y,
                                               bubbles: true, cancelable: true, view: window}));
+  return true;
 }"""
+
+
+def evaluate(page, script: str, arg=None, timeout: int = LONG):
+    """`page.evaluate` with a time limit: the value of `script` (it must be truthy; an empty
+    list is). Playwright's evaluate has none, and a renderer whose main thread stops answering
+    (seen about once in 50 page loads on the loaded CI machine) would hold the test until
+    pytest's own limit; this raises Playwright's TimeoutError instead, like every other wait."""
+    return page.wait_for_function(script, arg=arg, timeout=timeout, polling=100).json_value()
 
 
 def scroll_wheel(page, x: int, y: int, dy: int) -> None:
@@ -35,7 +44,7 @@ def scroll_wheel(page, x: int, y: int, dy: int) -> None:
     Chromium's input pipeline: `page.mouse.move`/`wheel` wait for the renderer to acknowledge the
     event and have no timeout, and on the loaded 2-core CI machine one such call never returned
     (a touch audit stuck 900 s in `mouse.move`)."""
-    page.evaluate(_WHEEL, [x, y, dy])
+    evaluate(page, _WHEEL, [x, y, dy])
 
 
 def bring_into_view(page, hint) -> dict:

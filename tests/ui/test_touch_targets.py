@@ -21,7 +21,7 @@ from inspect_app import services
 from inspect_app.ui.i18n import t
 from inspect_app.ui_state import clause_route, post_route
 from tests.support.browser import PHONE, TABLET
-from tests.ui.flet_driver import LONG, button, open_app, scroll_wheel, wait_ready, wait_text
+from tests.ui.flet_driver import LONG, button, evaluate, open_app, scroll_wheel, wait_ready, wait_text
 from tests.ui.test_walkthrough import Site
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
@@ -107,7 +107,7 @@ def measure_all(page, steps: int = 14) -> list[dict]:
     best: dict[tuple, dict] = {}
     previous, still = None, 0
     for _ in range(steps):
-        nodes = page.evaluate(COLLECT)
+        nodes = evaluate(page, COLLECT)
         for n in nodes:
             key = (n["role"], n["name"], n["x"])
             held = best.get(key)
@@ -121,6 +121,29 @@ def measure_all(page, steps: int = 14) -> list[dict]:
         scroll_wheel(page, *_wheel_spot(nodes, size), size["height"] // 2)
         page.wait_for_timeout(600)
     return list(best.values())
+
+
+def _measure_screen(ctx, page, url: str, expect: str, retried: list[str]):
+    """(page, nodes) of the screen at `url`. A page that stalls (the screen never arrives or the
+    renderer stops answering: both seen once each in CI runs under load, on different screens,
+    never reproduced alone) is closed and the screen opened once more in a fresh page; the
+    retries are printed. What is measured is the controls' size, which a second load shows
+    the same."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in (1, 2):
+        try:
+            open_app(page, url)
+            wait_ready(page, expect, timeout=60_000)
+            page.wait_for_timeout(800)  # the frame settles (bars arrive with the screen)
+            return page, measure_all(page)
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            retried.append(url)
+            page.close(run_before_unload=False)
+            page = ctx.new_page()
+    raise AssertionError("unreachable")
 
 
 def _wheel_spot(nodes: list[dict], size: dict) -> tuple[int, int]:
@@ -165,16 +188,14 @@ def test_said_twice_finds_a_repeated_label():
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-def test_every_touch_target_is_48_px_and_named_once(browser, site, size, artifacts):
+def test_every_touch_target_is_48_px_and_named_once(browser, site, size, artifacts, figures):
     ctx = browser.new_context(viewport=SIZES[size], device_scale_factor=1)
     page = ctx.new_page()
     found: dict[str, list[str]] = {}
+    retried: list[str] = []
     try:
         for name, route, expect in _screens(site):
-            open_app(page, site.url(route))
-            wait_ready(page, expect, timeout=60_000)
-            page.wait_for_timeout(800)  # the frame settles (bars arrive with the screen)
-            nodes = measure_all(page)
+            page, nodes = _measure_screen(ctx, page, site.url(route), expect, retried)
             assert nodes, f"{name}: no interactive node found (semantics off?)"
             bad = offenders(nodes)
             if bad:
@@ -202,5 +223,7 @@ def test_every_touch_target_is_48_px_and_named_once(browser, site, size, artifac
             page.screenshot(path=str(artifacts / f"touch-{size}-export-dialog.png"))
     finally:
         ctx.close()
+    if retried:
+        figures(f"touch audit [{size}]: opened again in a fresh page after a stalled page: {', '.join(retried)}")
     report = "\n".join(f"[{size}] {screen}: {line}" for screen, lines in found.items() for line in lines)
     assert not found, f"touch targets under {MIN} px or names said twice:\n{report}"
