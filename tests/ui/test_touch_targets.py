@@ -123,24 +123,43 @@ def measure_all(page, steps: int = 14) -> list[dict]:
     return list(best.values())
 
 
-def _measure_screen(ctx, page, url: str, expect: str, retried: list[str]):
-    """(page, nodes) of the screen at `url`. A page that stalls (the screen never arrives or the
-    renderer stops answering: both seen once each in CI runs under load, on different screens,
-    never reproduced alone) is closed and the screen opened once more in a fresh page; the
-    retries are printed. What is measured is the controls' size, which a second load shows
-    the same."""
+def _open_screen(page, site, route: str, expect: str) -> None:
+    open_app(page, site.url(route))
+    wait_ready(page, expect, timeout=60_000)
+
+
+def _open_start_dialog(page, site) -> None:
+    open_app(page, site.url("/"))
+    wait_ready(page, t("start_inspection"), timeout=60_000)
+    button(page, t("start_inspection")).click()
+    wait_text(page, t("keep_gps"), timeout=LONG)
+
+
+def _open_export_dialog(page, site) -> None:
+    open_app(page, site.url("/"))
+    wait_ready(page, t("export_reports"), timeout=60_000)
+    page.wait_for_timeout(800)
+    button(page, t("export_reports")).click()
+    page.get_by_role("checkbox").first.wait_for(timeout=LONG)
+
+
+def _measure_screen(ctx, page, opener, name: str, retried: list[str]):
+    """(page, nodes) of the screen `opener(page)` opens. A page that stalls (the screen never
+    arrives, a button never appears, or the renderer stops answering: each seen once in CI
+    runs under load, on different screens, never reproduced alone) is closed and the screen
+    opened once more in a fresh page; the retries are printed among the figures. What is
+    measured is the controls' size, which a second load shows the same."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     for attempt in (1, 2):
         try:
-            open_app(page, url)
-            wait_ready(page, expect, timeout=60_000)
+            opener(page)
             page.wait_for_timeout(800)  # the frame settles (bars arrive with the screen)
             return page, measure_all(page)
         except PlaywrightTimeout:
             if attempt == 2:
                 raise
-            retried.append(url)
+            retried.append(name)
             page.close(run_before_unload=False)
             page = ctx.new_page()
     raise AssertionError("unreachable")
@@ -195,32 +214,21 @@ def test_every_touch_target_is_48_px_and_named_once(browser, site, size, artifac
     retried: list[str] = []
     try:
         for name, route, expect in _screens(site):
-            page, nodes = _measure_screen(ctx, page, site.url(route), expect, retried)
+            page, nodes = _measure_screen(ctx, page, lambda pg, r=route, e=expect: _open_screen(pg, site, r, e),
+                                          name, retried)
             assert nodes, f"{name}: no interactive node found (semantics off?)"
             bad = offenders(nodes)
             if bad:
                 found[name] = bad
                 page.screenshot(path=str(artifacts / f"touch-{size}-{name}.png"))
-        # the start dialog of the home screen (GPS switch, pickers)
-        open_app(page, site.url("/"))
-        button(page, t("start_inspection")).click()
-        wait_text(page, t("keep_gps"), timeout=LONG)
-        page.wait_for_timeout(800)
-        bad = offenders(measure_all(page))  # scrolled too: a field cut by the dialog's edge measures small
-        if bad:
-            found["start-dialog"] = bad
-            page.screenshot(path=str(artifacts / f"touch-{size}-start-dialog.png"))
-        # the export dialog of the home screen (a checkbox per locked inspection)
-        open_app(page, site.url("/"))
-        wait_ready(page, t("export_reports"), timeout=60_000)
-        page.wait_for_timeout(800)
-        button(page, t("export_reports")).click()
-        page.get_by_role("checkbox").first.wait_for(timeout=LONG)
-        page.wait_for_timeout(800)
-        bad = offenders(measure_all(page))
-        if bad:
-            found["export-dialog"] = bad
-            page.screenshot(path=str(artifacts / f"touch-{size}-export-dialog.png"))
+        # the start dialog of the home screen (GPS switch, pickers), scrolled too: a field cut
+        # by the dialog's edge measures small; and the export dialog (a checkbox per locked inspection)
+        for name, opener in (("start-dialog", _open_start_dialog), ("export-dialog", _open_export_dialog)):
+            page, nodes = _measure_screen(ctx, page, lambda pg, o=opener: o(pg, site), name, retried)
+            bad = offenders(nodes)
+            if bad:
+                found[name] = bad
+                page.screenshot(path=str(artifacts / f"touch-{size}-{name}.png"))
     finally:
         ctx.close()
     if retried:
