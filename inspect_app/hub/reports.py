@@ -208,6 +208,23 @@ SCORER_WAIT_CENTERS = 3
 SCORER_WAIT = 5.0
 
 
+def _table_read(ledger: Ledger):
+    """What the bureau's table is made from, in one read (one round trip on PostgreSQL): the
+    stored rows by id, the centers, each center's inspections, and each center's stored-score
+    check (made once)."""
+    t0 = time.perf_counter()
+    stored_rows, centers = ledger.store.rows_and_centers()
+    timing.add("read", time.perf_counter() - t0)
+    by_id = {r["id"]: r for r in stored_rows}
+    of_center: dict[str, list[InspectionEntry]] = {}
+    for row in stored_rows:
+        entry = InspectionEntry.of(row)
+        if entry.center_id:
+            of_center.setdefault(entry.center_id, []).append(entry)
+    stored = {c: _stored(of_center[c], by_id) for c in of_center}
+    return by_id, centers, of_center, stored
+
+
 def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
     """全县概览: one row per center with its latest inspection, verdict and clauses below C.
 
@@ -224,18 +241,8 @@ def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
     it, up to SCORER_WAIT seconds. Otherwise
     (more stale, or the scorer busy with others: hundreds of tablets syncing) their rows show the
     last stored columns with "pending": true, and are queued."""
+    by_id, centers, of_center, stored = _table_read(ledger)
     t0 = time.perf_counter()
-    stored_rows, centers = ledger.store.rows_and_centers()  # one round trip on PostgreSQL
-    timing.add("read", time.perf_counter() - t0)
-    t0 = time.perf_counter()
-    by_id = {r["id"]: r for r in stored_rows}
-    of_center: dict[str, list[InspectionEntry]] = {}
-    for row in stored_rows:
-        entry = InspectionEntry.of(row)
-        if entry.center_id:
-            of_center.setdefault(entry.center_id, []).append(entry)
-    ids = sorted(set(centers) | set(of_center))
-    stored = {c: _stored(of_center[c], by_id) for c in of_center}  # each center's check, once
     stale = [c for c, found in stored.items() if found[0] is None]
     inline = False
     if stale:
@@ -249,17 +256,10 @@ def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
             done = queue.wait_for(wanted, SCORER_WAIT)
             timing.add("scorer_wait", time.perf_counter() - waited)
             if done:  # the scorer stored them: read again, score nothing
-                stored_rows, centers = ledger.store.rows_and_centers()
-                by_id = {r["id"]: r for r in stored_rows}
-                of_center = {}
-                for row in stored_rows:
-                    entry = InspectionEntry.of(row)
-                    if entry.center_id:
-                        of_center.setdefault(entry.center_id, []).append(entry)
-                ids = sorted(set(centers) | set(of_center))
-                stored = {c: _stored(of_center[c], by_id) for c in of_center}
+                by_id, centers, of_center, stored = _table_read(ledger)
         else:
             queue.add(of_center[c][0].id for c in stale)
+    ids = sorted(set(centers) | set(of_center))
     shared: dict = {}  # what every center without a self-assessment shows (asked once per table)
     counted: list = []
     table = [_center_row(ledger, center_id, centers.get(center_id), of_center.get(center_id, []), by_id, data_dir,
@@ -348,8 +348,6 @@ class ScoreQueue:
     def wait_for(self, inspection_ids: set[str], seconds: float) -> bool:
         """Wait (sleeping, not scoring) until none of these is queued or being scored; False
         if that took longer than `seconds`."""
-        import time
-
         deadline = time.monotonic() + seconds
         with self._wake:
             while (self._pending | self._busy) & inspection_ids:
@@ -360,8 +358,6 @@ class ScoreQueue:
         return True
 
     def _run(self) -> None:
-        import time
-
         while True:
             with self._wake:
                 while not self._pending:

@@ -81,7 +81,8 @@ class Hub:
                 return None
             return Rejection(id=op.id, code="bad_report", zh=f"变更 {op.id}：签署报告文件尚未上传到中心，已拒收，下次同步会重发。",
                              en=f"Change {op.id}: the signed PDF has not reached the hub; refused, the next sync sends it again.")
-        if missing is not None or not (op.key.startswith("report/") or op.key == "standard"):
+        content_checked = op.key.startswith("report/") or op.key == "standard"  # more than being held
+        if missing is not None or not content_checked:
             return missing
         if not SHA256_HEX.match(sha):  # names no file (the door's schema refuses most such values)
             if op.key == "standard":

@@ -26,7 +26,7 @@ from inspect_app.ui_state import clause_route
 from tests.support.browser import PHONE, TABLET
 from tests.support.net import wait_for_http
 from tests.sync.hubproc import PASSWORD, Tablet
-from tests.ui.flet_driver import LONG, button, open_app, shot, type_into, wait_text
+from tests.ui.flet_driver import LONG, button, evaluate, open_app, shot, type_into, wait_text
 from tests.ui.test_touch_targets import COLLECT, said_twice
 from tests.ui.test_sync_ui import TabletApp, _rating, _state, _wait, hub_and_tablet
 
@@ -93,7 +93,7 @@ def test_a_teammates_rating_arrives_by_sync_in_place_while_typing(browser, team,
         wait_text(page, "已登录：肖彧（xiaoyu）")
         wait_text(page, SYNCED_ANY)
         # the badge is heard once ("已同步 04:15"), not with its tooltip again
-        twice = [n["name"] for n in page.evaluate(COLLECT) if said_twice(n["name"])]
+        twice = [n["name"] for n in evaluate(page, COLLECT) if said_twice(n["name"])]
         assert twice == [], twice
         assert _wait(lambda: "values" in _state(hub, iid))
 
