@@ -115,6 +115,26 @@ def shot(page, folder: Path, name: str, expect=None) -> Path:
     return path
 
 
+_SEMANTICS = """() => Array.from(document.querySelectorAll('flt-semantics')).slice(0, 80)
+  .map(e => [e.getAttribute('aria-label'), e.getAttribute('role'), (e.innerText || '').slice(0, 80)])"""
+
+
+def failure_dump(page, folder: Path, name: str) -> None:
+    """A failed test's screenshot (folder/name.png) and its first 80 semantics nodes, printed.
+    Never raises and never waits long: a dump must not hide the failure it is dumping (shot()
+    waits for a ready screen, which a stalled page never shows)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"), timeout=5000)
+    except Exception as exc:  # noqa: BLE001
+        print("no screenshot:", exc)
+    try:
+        for label, role, inner in evaluate(page, _SEMANTICS, timeout=5000):
+            print("SEM", repr(label), repr(role), repr(inner))
+    except Exception as exc:  # noqa: BLE001
+        print("no semantics:", exc)
+
+
 def type_into(page, name: str | re.Pattern, value: str, *, nth: int = 0, blur: bool = True) -> None:
     """Type like a person: tap the field, then type. (Flutter web edits through one hidden input
     that follows focus; Playwright's fill() on a semantics node can race that switch.)"""

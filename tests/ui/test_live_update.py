@@ -26,7 +26,7 @@ from inspect_app.ui_state import clause_route
 from tests.support.browser import PHONE, TABLET
 from tests.support.net import wait_for_http
 from tests.sync.hubproc import PASSWORD, Tablet
-from tests.ui.flet_driver import LONG, button, evaluate, open_app, shot, type_into, wait_text
+from tests.ui.flet_driver import LONG, button, evaluate, failure_dump, open_app, shot, type_into, wait_text
 from tests.ui.test_touch_targets import COLLECT, said_twice
 from tests.ui.test_sync_ui import TabletApp, _rating, _state, _wait, hub_and_tablet
 
@@ -148,9 +148,7 @@ def test_a_teammates_rating_arrives_by_sync_in_place_while_typing(browser, team,
         assert _textbox_value(page) == "条款 1.1"  # (its name was the hint, gone once typed in)
         shot(page, artifacts, f"live-overview-{size}", "1/4")
     except Exception:
-        shot(page, artifacts, f"FAILED-live-{size}")
-        for e in page.locator("flt-semantics").all()[:80]:
-            print("SEM", repr(e.get_attribute("aria-label")), repr(e.get_attribute("role")), repr(e.inner_text()[:80]))
+        failure_dump(page, artifacts, f"FAILED-live-{size}")
         print(app.log.read_text(errors="replace")[-3000:])
         print("A has 1.1.2 C-1:", _rating(app, iid, "1.1.2", "C-1"))
         raise

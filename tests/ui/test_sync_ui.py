@@ -30,7 +30,7 @@ from tests.store.helpers import write_standard
 from tests.support.net import free_port, wait_for_http
 from tests.sync.hubproc import PASSWORD, Tablet, add_users, start_hub
 from tests.support.browser import PHONE, TABLET
-from tests.ui.flet_driver import LONG, button, open_app, shot, type_into, wait_text
+from tests.ui.flet_driver import LONG, button, failure_dump, open_app, shot, type_into, wait_text
 
 SYNCED = re.compile(r"已同步 \d\d:\d\d")  # the badge (after its tooltip in the label)
 
@@ -234,9 +234,7 @@ def test_sign_in_rate_sync_conflict_resolve(browser, setup, watch, artifacts):
         shot(page, artifacts, "answers-tablet")
         _phone_shot(page, artifacts, "answers-phone", "补充院感制度并组织培训")
     except Exception:
-        shot(page, artifacts, "FAILED-sync")
-        for e in page.locator("flt-semantics").all()[:80]:
-            print("SEM", repr(e.get_attribute("aria-label")), repr(e.inner_text()[:80]))
+        failure_dump(page, artifacts, "FAILED-sync")
         print(app.log.read_text(errors="replace")[-3000:])
         raise
     finally:

@@ -31,7 +31,7 @@ from inspect_app.ui_state import clause_route, post_route
 from tests.support.browser import PHONE, TABLET
 from tests.support.net import free_port
 from tests.ui.conftest import AppServer
-from tests.ui.flet_driver import LONG, button, enable_semantics, open_app, scroll_wheel, text, wait_text
+from tests.ui.flet_driver import LONG, button, enable_semantics, failure_dump, open_app, scroll_wheel, text, wait_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -122,12 +122,8 @@ def _context(browser, size: str):
 def _fail_dump(page, site, name: str) -> None:
     from tests.ui.conftest import ARTIFACTS
 
-    ARTIFACTS.mkdir(exist_ok=True)
     print(site.server.output()[-3000:])
-    try:  # the dump must never hide the failure it is dumping
-        page.screenshot(path=str(ARTIFACTS / f"FAILED-walkthrough-{name}.png"), timeout=5000)
-    except Exception as dump_error:
-        print("no dump:", dump_error)
+    failure_dump(page, ARTIFACTS, f"FAILED-walkthrough-{name}")
 
 
 def _artifacts():
