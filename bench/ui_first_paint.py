@@ -29,11 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 from inspect_app import fonts, services  # noqa: E402
 from inspect_app.webshell import STARTUP_MESSAGE  # noqa: E402
+from tests.support.browser import CHROMIUM_ARGS  # noqa: E402 - the suite's flags, one place
 from tests.support.net import free_port, wait_for_http  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 WIFI = {"offline": False, "latency": 5, "downloadThroughput": 20e6 / 8, "uploadThroughput": 10e6 / 8}
 
 

@@ -51,13 +51,12 @@ from inspect_app import read_models, services  # noqa: E402
 from inspect_app.inspection import TeamMember, TeamRole  # noqa: E402
 from inspect_app.scoring import ClauseLevel, level_name  # noqa: E402
 from inspect_app.ui_state import clause_route  # noqa: E402
+from tests.support.browser import CHROMIUM_ARGS  # noqa: E402 - the suite's flags, one place
 from tests.support.net import free_port, wait_for_http  # noqa: E402
 from tests.ui.flet_driver import text  # noqa: E402
 from tests.ui.synthetic import synthetic_standard, write_synthetic  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ITEM = "C-1"
 CALL_TIME = re.compile(r"call (\S+) returned in ([0-9.]+) ms")
 # In the page: when the pointer went down, and when a watched text first appeared in the

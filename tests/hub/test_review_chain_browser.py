@@ -33,7 +33,8 @@ from tests.store.helpers import make_standard, rated_items, write_standard
 from tests.support.browser import PHONE, TABLET
 from tests.sync.hubproc import PASSWORD, Tablet, add_users, start_hub
 from tests.sync.photos import jpeg_bytes
-from tests.ui.flet_driver import LONG, bring_into_view, button, open_app, scroll_wheel, shot, type_into, wait_text
+from tests.ui.flet_driver import (LONG, bring_into_view, button, open_app, scroll_wheel, shot, tap, type_into,
+                                  wait_text)
 from tests.ui.conftest import ARTIFACTS
 from tests.ui.test_sync_ui import TabletApp
 
@@ -113,7 +114,7 @@ def _clinic_fills_in(browser, hub, artifacts):
         for clause in [c.number for c in standard.clauses()]:
             wait_text(page, re.compile(rf"^{re.escape(clause)} "))
             for n, code in enumerate(by_clause.get(clause, [])):
-                button(page, "符合", exact=True).click()
+                tap(page, button(page, "符合", exact=True))
                 page.get_by_role("button", name="✓ 符合", exact=True).nth(n).wait_for(timeout=LONG)
             if first:  # 1.1.1: a note and a photo as evidence for C-1
                 type_into(page, "自评说明 1.1.1 C-1", "制度已上墙，见照片")  # saved when the field is left
