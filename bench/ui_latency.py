@@ -47,6 +47,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import flet_web  # noqa: E402
+
 from inspect_app import read_models, services  # noqa: E402
 from inspect_app.inspection import TeamMember, TeamRole  # noqa: E402
 from inspect_app.scoring import ClauseLevel, level_name  # noqa: E402
@@ -150,6 +152,8 @@ def main() -> int:
     parser.add_argument("--taps", type=int, default=20, help="taps on the item choice (>= 15)")
     parser.add_argument("--opens", type=int, default=10, help="clauses opened with 下一条 (>= 5)")
     parser.add_argument("--clauses", type=int, default=250)
+    parser.add_argument("--skwasm-threads", choices=("single", "multi"), default="single",
+                        help="multi: the page gets Flet's own loader (multi-threaded skwasm), for a before/after")
     args = parser.parse_args()
     taps, opens = max(15, args.taps), max(5, args.opens)
 
@@ -170,6 +174,7 @@ def main() -> int:
         t = time.perf_counter()
         data, std_dir, iid, numbers = make_inspection(root, args.clauses)
         number = numbers[0]
+        print(f"skwasm: {args.skwasm_threads}-threaded")
         print(f"set-up: {args.clauses}-clause inspection, every item rated, in {time.perf_counter() - t:.1f} s; "
               f"tapping clause {number} item {ITEM}; photo {len(photo) / 1e6:.1f} MB, 4000x3000")
 
@@ -192,6 +197,10 @@ def main() -> int:
                 t_http = time.perf_counter() - t0
                 page = browser.new_page(viewport={"width": 1280, "height": 800})
                 page.add_init_script(PAGE_PROBE)
+                if args.skwasm_threads == "multi":  # what the app served before webshell.patched_bootstrap_js
+                    original = (Path(flet_web.__file__).parent / "web" / "flutter_bootstrap.js").read_bytes()
+                    page.route("**/flutter_bootstrap.js", lambda route: route.fulfill(
+                        body=original, content_type="application/javascript"))
                 page.goto(url + "/", wait_until="load", timeout=120_000)
                 enable_semantics(page)
                 page.get_by_role("button", name="开始评审").first.wait_for(state="visible", timeout=120_000)

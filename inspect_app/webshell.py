@@ -41,7 +41,8 @@ def shim_response():
 
 
 class InjectShims:
-    """ASGI wrapper: add the offline shim (and any extra head HTML) to the top of every HTML page."""
+    """ASGI wrapper: add the offline shim (and any extra head HTML) to the top of every HTML page,
+    and serve flutter_bootstrap.js asking for single-threaded skwasm (patched_bootstrap_js)."""
 
     def __init__(self, app, extra_head: bytes = b"") -> None:
         self.app = app
@@ -50,6 +51,10 @@ class InjectShims:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if scope.get("path") == "/flutter_bootstrap.js" and scope.get("method") in ("GET", "HEAD"):
+            body = patched_bootstrap_js()
+            if body is not None:
+                return await _send_body(send, scope, body, b"application/javascript; charset=utf-8")
         start: dict = {}
         body = bytearray()
 
@@ -74,6 +79,14 @@ class InjectShims:
             await send({"type": "http.response.body", "body": patched})
 
         await self.app(scope, receive, capture)
+
+
+async def _send_body(send, scope, body: bytes, ctype: bytes) -> None:
+    """One of our patched client files as the whole response (revalidated on each load)."""
+    headers = [(b"content-type", ctype), (b"content-length", str(len(body)).encode()),
+               (b"cache-control", b"no-cache"), (b"cross-origin-resource-policy", b"same-origin")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body if scope["method"] == "GET" else b""})
 
 
 # ------------------------------------------------------------------ fonts of a Flet session
@@ -130,6 +143,29 @@ def patched_main_js() -> bytes | None:
             return None
         _patched["main"] = raw.replace(_FLET_STARTUP, b"[30," + _js_string(STARTUP_MESSAGE) + b"]")
     return _patched["main"]
+
+
+# Chromium runs Flutter's skwasm renderer multi-threaded when the page is cross-origin isolated
+# (Flet sends COOP/COEP). Its main thread spins while it waits for the render worker, and about
+# once in a hundred page loads on a loaded 2-core machine the two never met: the page stayed on
+# the start-up screen with its renderer at full CPU and answering nothing (not even a
+# screenshot) until the tab was closed. Single-threaded skwasm renders on the main thread: no
+# such wait. We serve flutter_bootstrap.js with that switch set in the loader's config.
+_FLET_CONFIG = b"var flutterConfig = {"
+
+
+def patched_bootstrap_js() -> bytes | None:
+    """Flet's flutter_bootstrap.js asking for single-threaded skwasm (None if Flet changed it)."""
+    if "bootstrap" not in _patched:
+        from pathlib import Path
+
+        import flet_web
+
+        raw = (Path(flet_web.__file__).parent / "web" / "flutter_bootstrap.js").read_bytes()
+        if raw.count(_FLET_CONFIG) != 1:
+            return None
+        _patched["bootstrap"] = raw.replace(_FLET_CONFIG, _FLET_CONFIG + b"\n    forceSingleThreadedSkwasm: true,")
+    return _patched["bootstrap"]
 
 
 def startup_font() -> bytes:
@@ -225,9 +261,5 @@ class StartupShell:
             elif path.startswith("/assets/fonts/") and path[len("/assets/fonts/"):].startswith(CJK_FALLBACK_PREFIXES):
                 body, ctype = await asyncio.to_thread(startup_font), b"font/ttf"
             if body is not None:
-                headers = [(b"content-type", ctype), (b"content-length", str(len(body)).encode()),
-                           (b"cache-control", b"no-cache"), (b"cross-origin-resource-policy", b"same-origin")]
-                await send({"type": "http.response.start", "status": 200, "headers": headers})
-                await send({"type": "http.response.body", "body": body if scope["method"] == "GET" else b""})
-                return None
+                return await _send_body(send, scope, body, ctype)
         return await self.app(scope, receive, send)

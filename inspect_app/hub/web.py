@@ -21,7 +21,6 @@ from datetime import timedelta
 import flet as ft
 from cryptography.hazmat.primitives import hashes
 from fastapi import FastAPI, HTTPException
-from fastapi.responses import Response
 
 from inspect_app import paths
 from inspect_app.errors import UserError
@@ -39,7 +38,7 @@ def mount_web(api: FastAPI, hub):
     """Add the download routes and the Flet app to `api`; returns the ASGI app to serve."""
     import flet_web.fastapi as flet_fastapi
 
-    from inspect_app.webshell import OFFLINE_SHIMS_JS, InjectShims
+    from inspect_app.webshell import SHIM_PATH, InjectShims, shim_response
 
     # One key for every hub process (kept in the shared store): a link made by one worker is
     # good on any other.
@@ -77,9 +76,9 @@ def mount_web(api: FastAPI, hub):
             raise HTTPException(403)
         return export_response(hub)
 
-    @api.get("/offline-shims.js")
+    @api.get(SHIM_PATH)
     async def offline_shims():
-        return Response(OFFLINE_SHIMS_JS, media_type="application/javascript", headers={"Cache-Control": "no-cache"})
+        return shim_response()
 
     async def main(page: ft.Page) -> None:
         await HubPages(page, hub, link).start()
