@@ -209,20 +209,20 @@ SCORER_WAIT = 5.0
 
 
 def _table_read(ledger: Ledger):
-    """What the bureau's table is made from, in one read (one round trip on PostgreSQL): the
-    stored rows by id, the centers, each center's inspections, and each center's stored-score
-    check (made once)."""
+    """What the bureau's table is made from, in one read (LedgerStore.table_read: one round trip
+    on PostgreSQL, narrow columns and one stored row per center): the stored scores by
+    inspection id, the centers, each center's inspections, and each center's stored-score check
+    (made once)."""
     t0 = time.perf_counter()
-    stored_rows, centers = ledger.store.rows_and_centers()
+    rows, centers, scores = ledger.store.table_read()
     timing.add("read", time.perf_counter() - t0)
-    by_id = {r["id"]: r for r in stored_rows}
     of_center: dict[str, list[InspectionEntry]] = {}
-    for row in stored_rows:
+    for row in rows:
         entry = InspectionEntry.of(row)
         if entry.center_id:
             of_center.setdefault(entry.center_id, []).append(entry)
-    stored = {c: _stored(of_center[c], by_id) for c in of_center}
-    return by_id, centers, of_center, stored
+    stored = {c: _stored(of_center[c], scores) for c in of_center}
+    return scores, centers, of_center, stored
 
 
 def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
@@ -241,7 +241,7 @@ def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
     it, up to SCORER_WAIT seconds. Otherwise
     (more stale, or the scorer busy with others: hundreds of tablets syncing) their rows show the
     last stored columns with "pending": true, and are queued."""
-    by_id, centers, of_center, stored = _table_read(ledger)
+    scores, centers, of_center, stored = _table_read(ledger)
     t0 = time.perf_counter()
     stale = [c for c, found in stored.items() if found[0] is None]
     inline = False
@@ -256,13 +256,13 @@ def centers_table(ledger: Ledger, data_dir: Path | None = None) -> list[dict]:
             done = queue.wait_for(wanted, SCORER_WAIT)
             timing.add("scorer_wait", time.perf_counter() - waited)
             if done:  # the scorer stored them: read again, score nothing
-                by_id, centers, of_center, stored = _table_read(ledger)
+                scores, centers, of_center, stored = _table_read(ledger)
         else:
             queue.add(of_center[c][0].id for c in stale)
     ids = sorted(set(centers) | set(of_center))
     shared: dict = {}  # what every center without a self-assessment shows (asked once per table)
     counted: list = []
-    table = [_center_row(ledger, center_id, centers.get(center_id), of_center.get(center_id, []), by_id, data_dir,
+    table = [_center_row(ledger, center_id, centers.get(center_id), of_center.get(center_id, []), scores, data_dir,
                          shared, counted, may_score=inline, found=stored.get(center_id))
              for center_id in ids]
     timing.add("build", time.perf_counter() - t0)  # Server-Timing: the rows (and any scored here)
@@ -282,10 +282,9 @@ def store_scores(ledger: Ledger, inspection_ids, data_dir: Path | None = None) -
     scored = 0
     for center_id in sorted(centers):
         rows = ledger.store.rows_of_center(center_id)
-        by_id = {r["id"]: r for r in rows}
         counted: list = []
-        _center_row(ledger, center_id, None, [InspectionEntry.of(r) for r in rows], by_id, data_dir, {},
-                    counted)
+        _center_row(ledger, center_id, None, [InspectionEntry.of(r) for r in rows],
+                    ledger.store.scores_of_center(center_id), data_dir, {}, counted)
         scored += len(counted)
     return scored
 
@@ -380,21 +379,24 @@ def _latest(entries: list[InspectionEntry]) -> tuple[InspectionEntry | None, Ins
     return entry, own
 
 
-def _stored(entries: list[InspectionEntry], by_id: dict[str, dict]) -> tuple[dict | None, list, dict | None]:
+def _stored(entries: list[InspectionEntry], scores: dict[str, dict]) -> tuple[dict | None, list, dict | None]:
     """(the center's stored columns if still current else None, the key they must have, the
-    stored score as it is, current or not)."""
+    stored score as it is, current or not). `scores`: stored scores by inspection id
+    (LedgerStore.put_score). The key is the one rule of freshness, on every backend: the
+    hub_seq of the center's latest review, of its latest sealed self-assessment and of its
+    previous round (with their ids); a push to any of them changes it."""
     from inspect_app.hub.rounds import previous_round  # 较上轮变化
 
     entry, own = _latest(entries)
     prev = previous_round(entries, entry)  # the round before, for the change since (hub/rounds.py)
     key = [entry.max_seq if entry else 0, own.id if own else "", own.max_seq if own else 0,
            prev.id if prev else "", prev.max_seq if prev else 0]
-    cached = (by_id.get(entry.id) or {}).get("score") if entry else None
+    cached = scores.get(entry.id) if entry else None
     return (cached["columns"] if cached and cached.get("key") == key else None), key, cached
 
 
 def _center_row(ledger: Ledger, center_id: str, center: dict | None, entries: list[InspectionEntry],
-                by_id: dict[str, dict], data_dir: Path | None, shared: dict, counted: list | None = None,
+                scores: dict[str, dict], data_dir: Path | None, shared: dict, counted: list | None = None,
                 may_score: bool = True, found: tuple | None = None) -> dict:
     """One center's row of the table, from its own inspections: the stored score when its key
     still holds, else scored now and stored (`may_score`), or the last stored columns marked
@@ -408,7 +410,7 @@ def _center_row(ledger: Ledger, center_id: str, center: dict | None, entries: li
            "type": center.get("type", ""), "inspection_id": entry.id if entry else "",
            "revision": entry.revision if entry else 0, "status": entry.status if entry else "",
            "last_inspection": "", "verdict": "", "below_c": 0}
-    current, key, cached = found or _stored(entries, by_id)
+    current, key, cached = found or _stored(entries, scores)
     if current is not None:
         row.update(current)
         return row

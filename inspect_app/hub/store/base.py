@@ -71,6 +71,12 @@ class LedgerTx(ABC):
         """A named counter of the hub (e.g. the hub's own op numbers), incremented."""
 
 
+# What the bureau's table needs of an inspection's row (LedgerStore.table_read): the fields the
+# freshness key of a center's stored columns is made of (reports._stored: the latest review, the
+# latest sealed self-assessment, the previous round) and the row's own revision and status.
+TABLE_FIELDS = ("id", "center_id", "max_seq", "stage", "round_id", "sealed", "revision", "status")
+
+
 class LedgerStore(ABC):
     @abstractmethod
     def transaction(self, inspection_ids: Iterable[str]) -> AbstractContextManager[LedgerTx]: ...
@@ -101,8 +107,11 @@ class LedgerStore(ABC):
 
     @abstractmethod
     def put_score(self, inspection_id: str, at_seq: int, score: dict) -> None:
-        """Keep the scored summary computed from the inspection as of `at_seq` (ignored when
-        the inspection moved on meanwhile)."""
+        """Keep the bureau table's scored columns of the inspection's center, computed with the
+        inspection as of `at_seq` (ignored when the inspection moved on meanwhile): the dict
+        reports.py makes, {"key": [...], "columns": {...}}. A store keeps at least the one of
+        each center's latest inspection; `table_read` and `scores_of_center` give it back by
+        inspection id."""
 
     @abstractmethod
     def counts(self) -> dict[str, int]:
@@ -120,9 +129,17 @@ class LedgerStore(ABC):
         """The rows of one center's inspections (a push re-scores only the centers it touched)."""
         return [r for r in self.rows() if r.get("center_id", "") == center_id]
 
-    def rows_and_centers(self) -> tuple[list[dict], dict[str, dict]]:
-        """`rows()` and `centers()` together (the bureau's table asks for both at once)."""
-        return self.rows(), self.centers()
+    def scores_of_center(self, center_id: str) -> dict[str, dict]:
+        """The stored scores (put_score) of one center's inspections, by inspection id."""
+        return {r["id"]: r["score"] for r in self.rows_of_center(center_id) if r.get("score")}
+
+    def table_read(self) -> tuple[list[dict], dict[str, dict], dict[str, dict]]:
+        """What the bureau's table reads, at once: every inspection's row (at least its
+        TABLE_FIELDS; a store may leave the rest out), the centers, and the stored scores by
+        inspection id (put_score). The folder's rows carry their score; a shared store reads
+        narrow columns and one stored row per center instead of every row's document."""
+        rows = self.rows()
+        return rows, self.centers(), {r["id"]: r["score"] for r in rows if r.get("score")}
 
     # -- `hub migrate` only: copy another hub's records with their own numbers ---------------
     def restore(self, row: dict, ops: list[dict], blob_shas: list[str]) -> int:
