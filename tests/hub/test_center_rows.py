@@ -154,3 +154,14 @@ def test_the_table_reads_narrow_fields_and_one_stored_row_per_center(hub, hub_ba
     if hub_backend.shared:  # no row documents on the table's read, one stored row per center
         assert all(set(r) == set(TABLE_FIELDS) for r in rows) and set(scores) == {"a2", "b1"}
         assert all("score" not in r for r in hub.ledger.store.rows())
+
+
+def test_an_inspection_moved_to_another_center_is_scored_there(hub, monkeypatch):
+    push(hub, review_ops("dev1", "m1", "c1", "met"))
+    table(hub)
+    push(hub, [op("dev1", 200, "m1", "inspection.center_id", "c9") | {"supersedes": ["dev1:1"]}])
+    reports.store_scores(hub.ledger, ["m1"], hub.data_dir)
+    rows = stale_rows_pending(hub, monkeypatch)
+    assert rows["c9"]["inspection_id"] == "m1" and "pending" not in rows["c9"]
+    assert rows["c9"]["verdict"] == truth(hub, "m1")
+    assert list(hub.ledger.store.scores_of_center("c9")) == ["m1"]

@@ -223,7 +223,11 @@ _TABLE_READ = (
 def _keep_score(conn: psycopg.Connection, inspection_id: str, at_seq: int, score: dict,
                 newer_only: bool = False) -> None:
     """The inspection's center's stored table row, if the inspection is still at `at_seq`
-    (`newer_only`: unless the center's stored row is of a later max_seq; `hub migrate`)."""
+    (`newer_only`: unless the center's stored row is of a later max_seq; `hub migrate`). An
+    inspection moved to another center leaves no row under its old one (the table looks scores
+    up by inspection id: two would answer for it)."""
+    conn.execute("DELETE FROM hub_center_scores WHERE inspection_id = %s AND center_id IS DISTINCT FROM "
+                 "(SELECT center_id FROM hub_inspections WHERE id = %s)", (inspection_id, inspection_id))
     conn.execute("INSERT INTO hub_center_scores (center_id, inspection_id, at_seq, score) "
                  "SELECT center_id, id, max_seq, %s FROM hub_inspections "
                  "WHERE id = %s AND max_seq = %s AND center_id <> '' "

@@ -36,6 +36,7 @@ CREATE TABLE hub_center_scores (
     at_seq        bigint NOT NULL,
     score         jsonb  NOT NULL
 );
+CREATE INDEX hub_center_scores_by_inspection ON hub_center_scores (inspection_id);
 
 -- Scores stored before this migration move here (the one of each center's latest review, as
 -- the table looks it up) and leave the rows; a score that is not current is scored again.
