@@ -134,7 +134,8 @@ class Ledger:
         return InspectionEntry.of(row) if row else None
 
     def rows(self) -> list[dict]:
-        """Every inspection's stored row, with its stored score (see reports.centers_table)."""
+        """Every inspection's stored row (the folder's carry their stored score; the table reads
+        LedgerStore.table_read, see reports.centers_table)."""
         return self.store.rows()
 
     def entries(self) -> list[InspectionEntry]:

@@ -46,7 +46,7 @@ class LedgerTx(ABC):
     @abstractmethod
     def row(self, inspection_id: str) -> dict | None:
         """The inspection's row (id, center_id, team, creator, max_seq, sealed, revision, status,
-        standard_id, updated, score)."""
+        standard_id, updated; the folder's also its stored score, see put_score)."""
 
     @abstractmethod
     def ops(self, inspection_id: str) -> dict[str, dict]:
