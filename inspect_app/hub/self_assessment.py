@@ -18,6 +18,7 @@ import asyncio
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import flet as ft
 
@@ -466,11 +467,14 @@ def ensure_report(hub, account: Account, inspection_id: str) -> str | None:
             raise
     return report_sha(hub, inspection_id)
 
+if TYPE_CHECKING:  # imported at call time: the consistency rules are the bureau's only
+    from inspect_app.consistency import Layer
+
 
 # ---------------------------------------------------------------- the bureau's columns
 
 
-def layer_of(snap) -> "Layer":  # noqa: F821 - imported below, where the bureau needs it
+def layer_of(snap) -> "Layer":
     """A hub snapshot of a stage as a consistency layer (its recorded sample restricts)."""
     from inspect_app.consistency import Layer
 

@@ -9,6 +9,8 @@ from tests.store.helpers import write_standard
 from tests.support.backends import hub_backend, shared_engines  # noqa: F401 - fixtures
 from tests.sync.hubproc import add_users, start_hub
 
+__all__ = ["hub", "hub_backend", "shared_engines", "standards"]  # this plugin's fixtures, by name
+
 
 @pytest.fixture
 def standards(tmp_path):
