@@ -11,18 +11,21 @@ import sys
 import httpx
 
 from inspect_app import paths
+from inspect_app.hub import reports
 from inspect_app.hub.accounts import Accounts, Role
 from inspect_app.hub.service import Hub
 from inspect_app.hub.store import open_store
 from inspect_app.sync.protocol import Op
+from tests.hub.test_center_rows import stale_rows_pending
 from tests.store.helpers import write_standard
 from tests.support.backends import Backend
 from tests.sync.hubproc import PASSWORD, start_hub
 from tests.sync.photos import random_jpeg
 
 
-def _county(folder) -> tuple[str, list[str]]:
-    """A folder hub with accounts, a token, photos and two inspections' ops."""
+def _county(folder) -> tuple[str, list[str], dict[str, dict]]:
+    """A folder hub with accounts, a token, photos, two inspections' ops and the bureau's
+    table as it stored it (each center's scored row)."""
     store = open_store(folder)
     hub = Hub(folder, store)
     Accounts(store.accounts).add_user("wangfang", PASSWORD, Role.INSPECTOR, "王芳")
@@ -40,8 +43,10 @@ def _county(folder) -> tuple[str, list[str]]:
             ("evidence/e-" + iid, {"id": "e-" + iid, "inspection_id": iid, "sha256": shas[0 if iid == "insp1" else 1]})])]
         result = hub.ledger.push(None, ops, trusted=True)
         assert not result.rejected, result.rejected
+    table = {r["center_id"]: r for r in reports.centers_table(hub.ledger, folder)}  # scores and stores
+    assert set(table) == {"c1", "c2"} and not any(r.get("pending") for r in table.values())
     store.close()
-    return token, shas
+    return token, shas, table
 
 
 def _migrate(folder, backend) -> subprocess.CompletedProcess:
@@ -50,13 +55,13 @@ def _migrate(folder, backend) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-def test_migrate_moves_everything_keeps_numbers_and_can_run_again(tmp_path, shared_engines):
+def test_migrate_moves_everything_keeps_numbers_and_can_run_again(tmp_path, shared_engines, monkeypatch):
     pg, s3 = shared_engines
     if s3.proc.poll() is not None:
         s3.run()
     folder = tmp_path / "county"
     write_standard(folder / "standards")
-    token, shas = _county(folder)
+    token, shas, table = _county(folder)
     name = f"mig{os.getpid()}x{random.randrange(10**6)}"
     target = Backend("shared", pg.create_database(name), s3.url(f"mig-{name}"), pg, s3)
     first = _migrate(folder, target)
@@ -72,6 +77,8 @@ def test_migrate_moves_everything_keeps_numbers_and_can_run_again(tmp_path, shar
                 sorted((o["hub_seq"], o["device"], o["seq"]) for o in dst.ledger.ops(iid))
         assert dst.ledger.top() == src.ledger.top()
         assert all(hashlib.sha256(dst.blobs.read(s)).hexdigest() == s for s in shas)
+        # the stored scores came too: the bureau's table reads the same rows, scoring nothing
+        assert stale_rows_pending(Hub(folder, dst), monkeypatch) == table
     finally:
         src.close()
         dst.close()
