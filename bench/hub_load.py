@@ -3,6 +3,7 @@ the county hub's data folder beside it under the same load, as a ratio.
 
     .venv/bin/python bench/hub_load.py [--centers 2000] [--tablets 200] [--workers 2] [--rounds 3]
                                        [--file-steps 25,50,100,200] [--seconds 240]
+                                       [--skip-folder | --only-file-steps]
 
 Everything runs on 127.0.0.1: a throwaway PostgreSQL cluster (tests/support/postgres.py),
 SeaweedFS `weed mini` (tests/support/seaweed.py) and `main.py hub` processes.
@@ -340,7 +341,9 @@ def bureau(url: str) -> tuple[float, float, int]:
 
 
 def run_backend(name: str, backend: Backend, tmp: Path, args, tablets: int, workers: int) -> dict:
-    data = tmp / f"hub-{name}-{tablets}"
+    # centers too: the folder's step at --tablets (200 by default) has fewer centers than the
+    # folder's run beside the shared backend, and needs a folder of its own
+    data = tmp / f"hub-{name}-{args.centers}c-{tablets}t"
     data.mkdir()
     write_standard(data / "standards")
     ops, secs, refused = seed(backend, data, args.centers, max(tablets, 1))
@@ -373,6 +376,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=240)
     parser.add_argument("--file-steps", default="25,50,100,200")
     parser.add_argument("--skip-folder", action="store_true", help="only the shared backend")
+    parser.add_argument("--only-file-steps", action="store_true",
+                        help="only the data folder at growing tablet counts (--file-steps)")
     args = parser.parse_args()
     from tests.support.postgres import PgCluster
     from tests.support.seaweed import CREDENTIALS, SeaweedS3
@@ -383,15 +388,16 @@ def main() -> None:
         pg = PgCluster.create()
         s3 = SeaweedS3.start(tmp / "seaweed")
         try:
-            shared = Backend("shared", pg.create_database("load"), s3.url("hub-load"), pg, s3)
-            big = run_backend("PostgreSQL + S3", shared, tmp, args, args.tablets, args.workers)
-            if args.skip_folder:
-                return
-            folder = run_backend("data folder", Backend("folder"), tmp, args, args.tablets, 1)
-            rate = lambda s: s["requests"] / s["seconds"]  # noqa: E731
-            print(f"ratio shared/folder: {rate(big) / rate(folder):.2f}x req/s, push p95 "
-                  f"{pct(folder['push'], 95) / max(pct(big['push'], 95), 1e-9):.2f}x lower, "
-                  f"bureau table {folder['bureau'][1] / max(big['bureau'][1], 1e-9):.2f}x", flush=True)
+            if not args.only_file_steps:
+                shared = Backend("shared", pg.create_database("load"), s3.url("hub-load"), pg, s3)
+                big = run_backend("PostgreSQL + S3", shared, tmp, args, args.tablets, args.workers)
+                if args.skip_folder:
+                    return
+                folder = run_backend("data folder", Backend("folder"), tmp, args, args.tablets, 1)
+                rate = lambda s: s["requests"] / s["seconds"]  # noqa: E731
+                print(f"ratio shared/folder: {rate(big) / rate(folder):.2f}x req/s, push p95 "
+                      f"{pct(folder['push'], 95) / max(pct(big['push'], 95), 1e-9):.2f}x lower, "
+                      f"bureau table {folder['bureau'][1] / max(big['bureau'][1], 1e-9):.2f}x", flush=True)
             held = 0
             steps = [int(s) for s in args.file_steps.split(",") if s]
             for step in steps:
