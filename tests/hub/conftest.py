@@ -8,14 +8,26 @@ import httpx
 import pytest
 
 from inspect_app.hub.accounts import Role
+from inspect_app.hub.service import Hub
 from tests.support.backends import parametrize_backends
 from tests.sync.hubproc import PASSWORD
 from tests.hub.ops import inspection_ops, op, upload_signature_images
+from tests.store.helpers import write_standard
 from tests.sync.photos import random_jpeg
 
 
 def pytest_generate_tests(metafunc):
     parametrize_backends(metafunc)  # every hub test on the data folder and on PostgreSQL + S3
+
+
+@pytest.fixture
+def local_hub(tmp_path, hub_backend):
+    """The hub's service in this process (no HTTP) on the test's backend, with the test standard."""
+    data = tmp_path / "hub"
+    write_standard(data / "standards")
+    store = hub_backend.open(data)
+    yield Hub(data, store)
+    store.close()
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from inspect_app.hub.accounts import Accounts, Role
 from inspect_app.hub.service import Hub
 from inspect_app.hub.store import open_store
 from inspect_app.sync.protocol import Op
-from tests.hub.test_center_rows import stale_rows_pending
+from tests.hub.tables import stale_rows_pending
 from tests.store.helpers import write_standard
 from tests.support.backends import Backend
 from tests.sync.hubproc import PASSWORD, start_hub

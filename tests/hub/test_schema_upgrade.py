@@ -23,7 +23,8 @@ from inspect_app.hub.service import Hub
 from inspect_app.hub.store import open_store
 from inspect_app.hub.store.postgres import Pool
 from tests.hub.ops import op
-from tests.hub.test_center_rows import ITEMS, PASSWORD, push, review_ops, stale_rows_pending, table, truth
+from tests.hub.tables import ITEMS, push, review_ops, stale_rows_pending, table, truth
+from tests.sync.hubproc import PASSWORD
 from tests.store.helpers import write_standard
 
 MIGRATIONS = resources.files("inspect_app.hub.store").joinpath("migrations")

@@ -7,31 +7,15 @@ from __future__ import annotations
 import pytest
 
 from inspect_app.hub import reports
-from inspect_app.hub.service import Hub
-from inspect_app.sync.protocol import Op
 from tests.hub.ops import inspection_ops, op
-from tests.store.helpers import write_standard
+from tests.hub.tables import push, refuse_scoring
 
 
 @pytest.fixture
-def scored_hub(tmp_path, hub_backend):
-    data = tmp_path / "hub"
-    write_standard(data / "standards")
-    store = hub_backend.open(data)
-    hub = Hub(data, store)
+def scored_hub(local_hub):
     for n in (1, 2, 3):
-        ops = inspection_ops(f"dev{n}", f"insp{n}", f"c{n}", [f"专家{n}"], "ab" * 32)[:7]  # not signed yet
-        result = hub.ledger.push(None, [Op.model_validate(o) for o in ops], trusted=True)
-        assert not result.rejected, result.rejected
-    yield hub
-    store.close()
-
-
-def _no_scoring(monkeypatch):
-    def refuse(*_a, **_k):
-        raise AssertionError("the table scored an inspection")
-
-    monkeypatch.setattr(reports, "score_snapshot", refuse)
+        push(local_hub, inspection_ops(f"dev{n}", f"insp{n}", f"c{n}", [f"专家{n}"], "ab" * 32)[:7])  # not signed yet
+    return local_hub
 
 
 def test_the_table_only_reads_what_pushes_scored(scored_hub, monkeypatch):
@@ -42,9 +26,9 @@ def test_the_table_only_reads_what_pushes_scored(scored_hub, monkeypatch):
 
     # a push to c1 makes its stored score stale; scoring after the push does c1 only
     more = [op("dev1", 8, "insp1", "item/1.1.2/C-1", {"result": "not_met"})]
-    assert not hub.ledger.push(None, [Op.model_validate(o) for o in more], trusted=True).rejected
+    push(hub, more)
     with monkeypatch.context() as m:
-        _no_scoring(m)
+        refuse_scoring(m)
         with pytest.raises(AssertionError, match="scored"):
             reports.centers_table(hub.ledger, hub.data_dir)  # stale: the table would have to score it
     queue = reports.ScoreQueue(hub.ledger, hub.data_dir)
@@ -52,7 +36,7 @@ def test_the_table_only_reads_what_pushes_scored(scored_hub, monkeypatch):
         queue._pending.update({"insp1"})  # what the push route adds (its daemon thread drains)
     assert queue.drain() == 1
 
-    _no_scoring(monkeypatch)
+    refuse_scoring(monkeypatch)
     after = reports.centers_table(hub.ledger, hub.data_dir)  # reads only
     before = {r["center_id"]: r for r in fresh}
     now = {r["center_id"]: r for r in after}
@@ -71,15 +55,15 @@ def test_many_stale_centers_are_shown_pending_and_queued_not_scored_in_the_reque
     hub = scored_hub
     before = {r["center_id"]: r for r in reports.centers_table(hub.ledger, hub.data_dir)}
     more = [op("dev1", 8, "insp1", "item/1.1.2/C-1", {"result": "not_met"})]
-    assert not hub.ledger.push(None, [Op.model_validate(o) for o in more], trusted=True).rejected
+    push(hub, more)
     monkeypatch.setattr(reports, "INLINE_SCORING", 0)  # as if hundreds of centers were stale at once
     with monkeypatch.context() as m:
-        _no_scoring(m)
+        refuse_scoring(m)
         rows = {r["center_id"]: r for r in reports.centers_table(hub.ledger, hub.data_dir)}
     assert rows["c1"]["pending"] is True and rows["c1"]["verdict"] == before["c1"]["verdict"]  # last stored
     assert "pending" not in rows["c2"] and rows["c2"] == before["c2"]
     reports.store_scores(hub.ledger, ["insp1"], hub.data_dir)  # what the scorer thread does
-    _no_scoring(monkeypatch)
+    refuse_scoring(monkeypatch)
     now = {r["center_id"]: r for r in reports.centers_table(hub.ledger, hub.data_dir)}
     assert "pending" not in now["c1"] and now["c1"] != before["c1"]
 
@@ -90,13 +74,13 @@ def test_while_the_scorer_has_other_work_the_table_scores_nothing(scored_hub, mo
     hub = scored_hub
     before = {r["center_id"]: r for r in reports.centers_table(hub.ledger, hub.data_dir)}
     more = [op("dev1", 8, "insp1", "item/1.1.2/C-1", {"result": "not_met"})]
-    assert not hub.ledger.push(None, [Op.model_validate(o) for o in more], trusted=True).rejected
+    push(hub, more)
     queue = reports.ScoreQueue.of(hub.ledger, hub.data_dir)
     queue._thread = object()  # no daemon thread: this test drains by hand
     with queue._wake:
         queue._pending.add("insp-of-another-center")
     with monkeypatch.context() as m:
-        _no_scoring(m)
+        refuse_scoring(m)
         m.setattr(queue, "wait_for", lambda *_a: (_ for _ in ()).throw(AssertionError("the table waited")))
         rows = {r["center_id"]: r for r in reports.centers_table(hub.ledger, hub.data_dir)}
     assert rows["c1"]["pending"] is True and rows["c1"]["verdict"] == before["c1"]["verdict"]
