@@ -47,12 +47,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import flet_web  # noqa: E402
-
 from inspect_app import read_models, services  # noqa: E402
 from inspect_app.inspection import TeamMember, TeamRole  # noqa: E402
 from inspect_app.scoring import ClauseLevel, level_name  # noqa: E402
 from inspect_app.ui_state import clause_route  # noqa: E402
+from inspect_app.webshell import flet_client_file  # noqa: E402
 from tests.support.browser import CHROMIUM_ARGS  # noqa: E402 - the suite's flags, one place
 from tests.support.net import free_port, wait_for_http  # noqa: E402
 from tests.ui.flet_driver import text  # noqa: E402
@@ -198,7 +197,7 @@ def main() -> int:
                 page = browser.new_page(viewport={"width": 1280, "height": 800})
                 page.add_init_script(PAGE_PROBE)
                 if args.skwasm_threads == "multi":  # what the app served before webshell.patched_bootstrap_js
-                    original = (Path(flet_web.__file__).parent / "web" / "flutter_bootstrap.js").read_bytes()
+                    original = flet_client_file("flutter_bootstrap.js")
                     page.route("**/flutter_bootstrap.js", lambda route: route.fulfill(
                         body=original, content_type="application/javascript"))
                 page.goto(url + "/", wait_until="load", timeout=120_000)

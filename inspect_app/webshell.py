@@ -128,21 +128,30 @@ def _js_string(text: str) -> bytes:
     return ('"' + "".join(ch if ord(ch) < 128 else f"\\u{ord(ch):04x}" for ch in text) + '"').encode()
 
 
-_patched: dict[str, bytes] = {}
+def flet_client_file(name: str) -> bytes:
+    """A file of the Flet web client as Flet ships it (flet_web/web/<name>)."""
+    from pathlib import Path
+
+    import flet_web
+
+    return (Path(flet_web.__file__).parent / "web" / name).read_bytes()
+
+
+_patched: dict[str, bytes | None] = {}
+
+
+def _patched_client_file(name: str, marker: bytes, replacement: bytes) -> bytes | None:
+    """Flet's `name` with its one `marker` replaced, read once per process (None, also kept,
+    when the marker is not there exactly once: Flet changed the file, serve it as it is)."""
+    if name not in _patched:
+        raw = flet_client_file(name)
+        _patched[name] = raw.replace(marker, replacement) if raw.count(marker) == 1 else None
+    return _patched[name]
 
 
 def patched_main_js() -> bytes | None:
     """Flet's main.dart.js with the start-up message in Chinese (None if Flet changed it)."""
-    if "main" not in _patched:
-        from pathlib import Path
-
-        import flet_web
-
-        raw = (Path(flet_web.__file__).parent / "web" / "main.dart.js").read_bytes()
-        if raw.count(_FLET_STARTUP) != 1:
-            return None
-        _patched["main"] = raw.replace(_FLET_STARTUP, b"[30," + _js_string(STARTUP_MESSAGE) + b"]")
-    return _patched["main"]
+    return _patched_client_file("main.dart.js", _FLET_STARTUP, b"[30," + _js_string(STARTUP_MESSAGE) + b"]")
 
 
 # Chromium runs Flutter's skwasm renderer multi-threaded when the page is cross-origin isolated
@@ -156,16 +165,8 @@ _FLET_CONFIG = b"var flutterConfig = {"
 
 def patched_bootstrap_js() -> bytes | None:
     """Flet's flutter_bootstrap.js asking for single-threaded skwasm (None if Flet changed it)."""
-    if "bootstrap" not in _patched:
-        from pathlib import Path
-
-        import flet_web
-
-        raw = (Path(flet_web.__file__).parent / "web" / "flutter_bootstrap.js").read_bytes()
-        if raw.count(_FLET_CONFIG) != 1:
-            return None
-        _patched["bootstrap"] = raw.replace(_FLET_CONFIG, _FLET_CONFIG + b"\n    forceSingleThreadedSkwasm: true,")
-    return _patched["bootstrap"]
+    return _patched_client_file("flutter_bootstrap.js", _FLET_CONFIG,
+                                _FLET_CONFIG + b"\n    forceSingleThreadedSkwasm: true,")
 
 
 def startup_font() -> bytes:
