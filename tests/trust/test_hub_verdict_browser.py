@@ -12,10 +12,10 @@ from tests.sync.hubproc import Tablet
 from tests.sync.scenario import start
 from tests.sync.test_travel import sign_off
 from tests.trust.test_enrollment import county_hub  # noqa: F401 - the fixture
-
-__all__ = ["county_hub"]  # a fixture taken by name, as pyflakes sees it
 from tests.hub.pages import sign_in
 from tests.ui.flet_driver import LONG, button, wait_text
+
+__all__ = ["county_hub"]  # a fixture taken by name, as pyflakes sees it
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 

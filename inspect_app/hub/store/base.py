@@ -77,6 +77,11 @@ class LedgerTx(ABC):
 TABLE_FIELDS = ("id", "center_id", "max_seq", "stage", "round_id", "sealed", "revision", "status")
 
 
+def _scores_in(rows: list[dict]) -> dict[str, dict]:
+    """The stored scores a store keeps in its rows (the folder's put_score), by inspection id."""
+    return {r["id"]: r["score"] for r in rows if r.get("score")}
+
+
 class LedgerStore(ABC):
     @abstractmethod
     def transaction(self, inspection_ids: Iterable[str]) -> AbstractContextManager[LedgerTx]: ...
@@ -131,7 +136,7 @@ class LedgerStore(ABC):
 
     def scores_of_center(self, center_id: str) -> dict[str, dict]:
         """The stored scores (put_score) of one center's inspections, by inspection id."""
-        return {r["id"]: r["score"] for r in self.rows_of_center(center_id) if r.get("score")}
+        return _scores_in(self.rows_of_center(center_id))
 
     def table_read(self) -> tuple[list[dict], dict[str, dict], dict[str, dict]]:
         """What the bureau's table reads, at once: every inspection's row (at least its
@@ -139,7 +144,7 @@ class LedgerStore(ABC):
         inspection id (put_score). The folder's rows carry their score; a shared store reads
         narrow columns and one stored row per center instead of every row's document."""
         rows = self.rows()
-        return rows, self.centers(), {r["id"]: r["score"] for r in rows if r.get("score")}
+        return rows, self.centers(), _scores_in(rows)
 
     # -- `hub migrate` only: copy another hub's records with their own numbers ---------------
     def restore(self, row: dict, ops: list[dict], blob_shas: list[str]) -> int:
