@@ -113,13 +113,15 @@ def _serve(args) -> int:
 
     from inspect_app.hub.app import create_app
     from inspect_app.hub.store import open_store
+    from inspect_app.listen import ensure_port_free
 
     try:
         cfg = _config(args)
+        host, port = cfg.host or DEFAULT_HOST, cfg.port or DEFAULT_PORT
+        ensure_port_free(host, port)  # before the store opens (and migrates) and the address is printed
     except UserError as err:
         print(f"{err.zh} {err.en}", file=sys.stderr)
         return 2
-    host, port = cfg.host or DEFAULT_HOST, cfg.port or DEFAULT_PORT
     data = paths.data_dir(args.data)
     log_level = os.environ.get("JICENG_HUB_LOG", "warning")
     tls = _tls_options(args, data, host)

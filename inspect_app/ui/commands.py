@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from inspect_app import paths
@@ -49,10 +50,15 @@ def _data_dir(args) -> Path:
 
 
 def run_app(args) -> int:
+    from inspect_app.errors import UserError
     from inspect_app.ui.server import serve
 
     standards = Path(args.standards) if args.standards else None
-    serve(_data_dir(args), host=args.host, port=args.port, standards_dir=standards, tls=args.tls)
+    try:
+        serve(_data_dir(args), host=args.host, port=args.port, standards_dir=standards, tls=args.tls)
+    except UserError as err:  # e.g. the port is taken: said in words, nothing started
+        print(f"{err.zh} {err.en}", file=sys.stderr)
+        return 2
     return 0
 
 

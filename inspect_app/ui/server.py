@@ -117,8 +117,10 @@ def serve(data_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           standards_dir: Path | None = None, tls: bool = False) -> None:
     """Serve the app. Bound beyond loopback, every device pairs first (inspect_app/ui/pairing.py);
     with tls, over https with the self-signed certificate of <data>/tls/ (inspect_app/tls.py)."""
+    from inspect_app.listen import ensure_port_free
     from inspect_app.ui import pairing
 
+    ensure_port_free(host, port)  # before any start-up work, and before the address is printed
     data_dir.mkdir(parents=True, exist_ok=True)
     app = build_asgi_app(data_dir, standards_dir)
     bases = pairing.base_urls(host, port, tls)
