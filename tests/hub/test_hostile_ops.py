@@ -205,6 +205,30 @@ def test_bad_bodies_get_a_clear_4xx(arena):
     others_still_work(arena)
 
 
+def test_malformed_uploads_are_refused_in_both_languages(arena):
+    """A photo upload with a malformed name, size or batch manifest: a 422 that says what is
+    wrong in Chinese and English, like every other refusal; nothing stored, others unaffected."""
+    before = files_state(arena.hub.data)
+    sha = "ab" * 32
+    for params in ({"manifest": "zz:1"}, {"manifest": f"{sha}:0"}, {"manifest": f"{sha}:1,{sha}:1"},
+                   {"manifest": f"{sha}"}):
+        body = refused(arena.call("POST", "/api/blobs/batch", "wangfang", params=params, content=b"x"), 422,
+                       mentions="批量上传清单无效")
+        assert "The batch manifest is not valid" in body["detail"]
+        arena.fired("bad body")
+    for name, total in (("not-a-hash", 1), (sha, 10 ** 12)):
+        body = refused(arena.call("PUT", f"/api/blobs/{name}", "wangfang", params={"offset": 0, "total": total},
+                                  content=b"x"), 422, mentions="不是有效的 SHA-256")
+        assert "not a valid SHA-256" in body["detail"]
+        arena.fired("bad body")
+    body = refused(arena.call("PUT", f"/api/blobs/{sha}", "wangfang", params={"offset": 0, "total": 2},
+                              content=b"three"), 422, mentions="多于声明的大小")
+    assert "More bytes arrived" in body["detail"]
+    arena.fired("bad body")
+    assert_unchanged(before, files_state(arena.hub.data))
+    others_still_work(arena)
+
+
 def test_knowing_a_hash_is_not_enough_to_read_a_blob(arena):
     victim = arena.photos["insp1"]  # insp1's photo; mallory and clinic2 may not read it
     before_missing = arena.call("POST", "/api/blobs/missing", "mallory", json={"shas": [victim]}).json()

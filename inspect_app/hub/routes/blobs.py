@@ -57,6 +57,14 @@ def over_quota() -> HTTPException:
                               "sync the changes first or wait for the clean-up.")
 
 
+# Refusals of a malformed upload, in both languages like every other refusal of the hub.
+TOO_MANY_BYTES = "上传的字节数多于声明的大小。 More bytes arrived than the upload announced."
+BAD_HASH_OR_SIZE = ("文件名不是有效的 SHA-256，或大小超出限制。 "
+                    "The name is not a valid SHA-256, or the size is out of bounds.")
+BAD_MANIFEST = ("批量上传清单无效（应为 sha256:大小,…，不重复，数量与大小在限制内）。 "
+                "The batch manifest is not valid (sha256:size,… without repeats, within the limits).")
+
+
 def knows(hub: Hub, acct, sha: str) -> bool:
     """The account may learn that the hub holds `sha`: it may read it, or uploaded it."""
     return hub.ledger.possession.holds(acct.username, sha) or hub.ledger.blob_readable(acct, sha)
@@ -69,7 +77,7 @@ async def _prove(hub: Hub, acct, sha: str, request: Request, total: int) -> Blob
     async for chunk in request.stream():
         got += len(chunk)
         if got > total:
-            raise HTTPException(422, "more bytes than announced")
+            raise HTTPException(422, TOO_MANY_BYTES)
         digest.update(chunk)
     if got == total and digest.hexdigest() == sha:
         await run_in_threadpool(hub.ledger.possession.record, acct.username, [sha])
@@ -85,7 +93,7 @@ async def put_blob(sha: str, request: Request, acct: BlobUser, hub: HubDep,
     SHA-256 and keeps the blob only if it matches. An interrupted upload resumes from the
     `received` count this or /api/blobs/missing reports."""
     if not SHA256_HEX.match(sha) or total > MAX_BLOB_BYTES:
-        raise HTTPException(422, "bad hash or size")
+        raise HTTPException(422, BAD_HASH_OR_SIZE)
     if await run_in_threadpool(hub.blobs.has, sha):
         if offset == 0 and not await run_in_threadpool(knows, hub, acct, sha):
             return await _prove(hub, acct, sha, request, total)
@@ -102,7 +110,7 @@ async def put_blob(sha: str, request: Request, acct: BlobUser, hub: HubDep,
         try:
             async for chunk in request.stream():
                 if writer.received + len(chunk) > total:
-                    raise HTTPException(422, "more bytes than announced")
+                    raise HTTPException(422, TOO_MANY_BYTES)
                 writer.write(chunk)
         except HTTPException:
             await run_in_threadpool(writer.discard)
@@ -134,10 +142,10 @@ async def put_blobs(request: Request, acct: BlobUser, hub: HubDep, manifest: str
     try:
         wanted = [(sha, int(size)) for sha, size in (part.split(":") for part in manifest.split(","))]
     except ValueError:
-        raise HTTPException(422, "bad manifest")
+        raise HTTPException(422, BAD_MANIFEST)
     if len(wanted) > MAX_BATCH_COUNT or any(not SHA256_HEX.match(s) or not 0 < n <= MAX_BLOB_BYTES
                                             for s, n in wanted) or len({s for s, _ in wanted}) != len(wanted):
-        raise HTTPException(422, "bad manifest")
+        raise HTTPException(422, BAD_MANIFEST)
     shas = [s for s, _ in wanted]
     if sum(n for _, n in wanted) > await run_in_threadpool(hub.quota_left, acct.username):
         raise over_quota()
